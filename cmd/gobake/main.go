@@ -1,0 +1,69 @@
+// Command gobake builds, plans and releases the container images of a Go
+// monorepo, declared in gobake.yaml, without a Docker engine.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// cli is the command tree. Each command lives in a file of its own.
+type cli struct {
+	Config string `short:"c" default:"gobake.yaml" type:"path" env:"GOBAKE_CONFIG" help:"Path of gobake.yaml."`
+
+	Build   buildCmd   `cmd:"" help:"Build images and publish them to a registry, an OCI layout or a tarball."`
+	Schema  schemaCmd  `cmd:"" help:"Print the JSON Schema of gobake.yaml."`
+	Version versionCmd `cmd:"" help:"Print gobake's version."`
+}
+
+// globals carries what every command needs from the process.
+type globals struct {
+	ctx    context.Context
+	stdout io.Writer
+	stderr io.Writer
+	config string // path of gobake.yaml, from --config
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run parses args and runs the chosen command. It returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var c cli
+	exitCode := -1
+	parser, err := kong.New(&c,
+		kong.Name("gobake"),
+		kong.Description("Declarative, daemonless container builds and releases for Go monorepos."),
+		kong.UsageOnError(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "gobake: %v\n", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if exitCode >= 0 { // --help and friends
+		return exitCode
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gobake: %v\n", err)
+		return 2
+	}
+	g := &globals{ctx: ctx, stdout: stdout, stderr: stderr, config: c.Config}
+	if err := kctx.Run(g); err != nil {
+		fmt.Fprintf(stderr, "gobake: %v\n", err)
+		return 1
+	}
+	return 0
+}
