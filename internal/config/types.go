@@ -23,8 +23,16 @@ type Config struct {
 	Registry string            // registry/prefix images are pushed under; "" means an OCI layout
 	Bases    map[string]string // named base images, as written
 	Defaults Settings          // the defaults stanza, with gobake's built-in defaults filled in
+	Tags     []string          // tags moved on every push to a registry (templates); default ["latest"]
 	Images   []Image           // every image, sorted by name, defaults merged in
 }
+
+// Load reads, defaults and validates the gobake.yaml at path. It is
+// implemented in load.go:
+//
+//	func Load(path string, opts ...LoadOption) (*Config, error)
+//
+// Every problem found is reported at once; each names file:line:col and key.
 
 // Settings are the keys that `defaults` sets and each image may override.
 // Lists replace the default as a whole; maps are merged key by key.
