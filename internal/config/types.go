@@ -50,14 +50,15 @@ type Settings struct {
 
 // Image is one image of the repository, with defaults merged in.
 type Image struct {
-	Name       string // key under images
-	Main       string // package main, as written (relative to Dir, e.g. ./services/api/cmd/api)
-	Dir        string // absolute directory where go runs
-	Data       string // absolute static-files directory, "" when none
-	Binary     string // binary name under /ko-app
-	Repository string // repository name under the registry
-	Settings          // effective settings (defaults merged in, base name not yet resolved)
-	BaseRef    string // Base resolved through bases: "scratch", an image reference, or oci:ABSPATH[:TAG|@DIGEST]
+	Name       string   // key under images
+	Main       string   // package main, as written (relative to Dir, e.g. ./services/api/cmd/api)
+	Dir        string   // absolute directory where go runs
+	Data       string   // absolute static-files directory, "" when none
+	Binary     string   // binary name under /ko-app
+	Repository string   // repository name under the registry
+	Settings            // effective settings (defaults merged in, base name not yet resolved)
+	BaseRef    string   // Base resolved through bases: "scratch", an image reference, or oci:ABSPATH[:TAG|@DIGEST]
+	Tags       []string // tags moved on every push to a registry (templates): the image's own, else Config.Tags
 }
 
 // TemplateData is what templates in env, flags, ldflags, labels and
