@@ -18,6 +18,7 @@ type Result struct {
 	Image      v1.Image      // set when one platform was built
 	Index      v1.ImageIndex // set when several platforms were built
 	Referrers  []Referrer    // artifacts whose subject is the image, the index or one of its manifests
+	Tags       []string      // rendered tags to publish it under (the image's, or those of WithTags)
 }
 
 // Referrer is an OCI 1.1 artifact (an SBOM) attached to a manifest of a Result.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+func TestBuildValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		cmd     buildCmd
+		wantErr string
+	}{
+		{name: "registry"},
+		{name: "tarball and platforms", cmd: buildCmd{Tarball: "x.tar", Platform: []string{"linux/amd64", "linux/arm64"}}},
+		{name: "two targets", cmd: buildCmd{Registry: "r", OCILayout: "d"}, wantErr: "not --registry and --oci-layout"},
+		{name: "three targets", cmd: buildCmd{Registry: "r", OCILayout: "d", Tarball: "t"}, wantErr: "not --registry and --oci-layout and --tarball"},
+		{name: "negative jobs", cmd: buildCmd{Jobs: -1}, wantErr: "--jobs"},
+		{name: "all and more", cmd: buildCmd{Platform: []string{"all", "linux/amd64"}}, wantErr: "--platform all"},
+		{name: "empty tag", cmd: buildCmd{Tag: []string{" "}}, wantErr: "--tag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cmd.Validate()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Validate error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// writeRepo writes a one-image repository built on scratch.
+func writeRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":            "module example.com/hello\n\ngo 1.22\n",
+		"cmd/hello/main.go": "package main\n\nfunc main() { println(\"hello\") }\n",
+		"gobake.yaml":       "version: 1\ndefaults:\n  base: scratch\nimages:\n  hello:\n    main: ./cmd/hello\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "gobake.yaml")
+}
+
+func TestBuildCommand(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	host := strings.TrimPrefix(s.URL, "http://")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	cfg := writeRepo(t)
+
+	t.Run("push with json", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--config", cfg, "build", "--registry", host + "/acme", "--tag", "v1,edge", "--json"}, &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		var out []buildOutput
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+		}
+		if len(out) != 1 {
+			t.Fatalf("%d results, want 1", len(out))
+		}
+		got := out[0]
+		if !strings.HasPrefix(got.Reference, host+"/acme/hello@sha256:") || got.Digest == "" || len(got.SBOM) != 1 {
+			t.Errorf("output = %+v", got)
+		}
+		if diff := cmp.Diff([]string{"v1", "edge"}, got.Tags); diff != "" {
+			t.Errorf("tags (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("unreachable registry", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--config", cfg, "build", "--registry", closed + "/acme"}, &stdout, &stderr)
+		msg := strings.TrimSuffix(stderr.String(), "\n")
+		if code == 0 || strings.Contains(msg, "\n") || !strings.Contains(msg, "registry "+closed+" is unreachable") {
+			t.Errorf("exit %d, stderr %q: want one line naming %s", code, msg, closed)
+		}
+	})
+}

@@ -1,0 +1,112 @@
+package gitinfo
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// run runs a git command in dir with a fixed identity and dates.
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_AUTHOR_DATE=@1700000000 +0000", "GIT_COMMITTER_DATE=@1700000000 +0000",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func TestRead(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	ctx := context.Background()
+
+	// One repository, moved through several states.
+	repo := t.TempDir()
+	run(t, repo, "init", "--quiet", "--initial-branch=main")
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tests := []struct {
+		name  string
+		setup func()
+		dir   func() string
+		want  Info
+	}{
+		{
+			name: "outside a work tree",
+			dir:  func() string { return t.TempDir() },
+			want: Info{},
+		},
+		{
+			name: "no commit yet",
+			dir:  func() string { return repo },
+			want: Info{},
+		},
+		{
+			name: "clean branch",
+			setup: func() {
+				write("a.txt", "a")
+				run(t, repo, "add", ".")
+				run(t, repo, "commit", "--quiet", "-m", "one")
+			},
+			dir:  func() string { return repo },
+			want: Info{Branch: "main", TreeState: "clean", CommitTimestamp: "1700000000"},
+		},
+		{
+			name:  "dirty subdirectory",
+			setup: func() { os.Mkdir(filepath.Join(repo, "sub"), 0o755); write("a.txt", "b") },
+			dir:   func() string { return filepath.Join(repo, "sub") },
+			want:  Info{Branch: "main", TreeState: "dirty", CommitTimestamp: "1700000000"},
+		},
+		{
+			name: "tagged detached head",
+			setup: func() {
+				run(t, repo, "checkout", "--quiet", "--", "a.txt")
+				run(t, repo, "tag", "-a", "-m", "v1", "v1.2.3")
+				run(t, repo, "checkout", "--quiet", "--detach")
+			},
+			dir:  func() string { return repo },
+			want: Info{Tag: "v1.2.3", TreeState: "clean", CommitTimestamp: "1700000000"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup()
+			}
+			got, err := Read(ctx, tt.dir())
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if tt.want != (Info{}) {
+				head := run(t, repo, "rev-parse", "HEAD")
+				tt.want.Commit = head[:len(head)-1]
+				if len(got.ShortCommit) < 7 || got.ShortCommit != tt.want.Commit[:len(got.ShortCommit)] {
+					t.Errorf("ShortCommit = %q, not a prefix of %q", got.ShortCommit, tt.want.Commit)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Info{}, "ShortCommit")); diff != "" {
+				t.Errorf("Read mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

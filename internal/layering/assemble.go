@@ -1,0 +1,149 @@
+package layering
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+const (
+	// BaseNameAnnotation records the reference of the base image.
+	BaseNameAnnotation = "org.opencontainers.image.base.name"
+	// BaseDigestAnnotation records the manifest digest of the base image.
+	BaseDigestAnnotation = "org.opencontainers.image.base.digest"
+)
+
+// defaultPath is PATH when the base image sets none, as in ko.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// assembly is what goes onto a base image for one platform.
+type assembly struct {
+	image       string // image name, for the history
+	base        baseImage
+	platform    v1.Platform       // platform of the result
+	binaryPath  string            // the compiled binary on disk
+	binary      string            // its name under AppDir
+	dataDir     string            // static files, "" when none
+	user        string            // config user, "" keeps the base's
+	labels      map[string]string // config labels, merged over the base's
+	annotations map[string]string // manifest annotations
+	created     time.Time         // config, history and file times
+}
+
+// assemble layers the binary (and static files) onto the base image and
+// sets the runtime configuration ko users expect: entrypoint
+// /ko-app/<binary>, /ko-app on PATH, KO_DATA_PATH when there is data.
+func assemble(a assembly) (v1.Image, error) {
+	mt, err := a.base.image.MediaType()
+	if err != nil {
+		return nil, fmt.Errorf("base media type: %w", err)
+	}
+	layerType := types.OCILayer
+	if mt == types.DockerManifestSchema2 {
+		layerType = types.DockerLayer
+	}
+	created := v1.Time{Time: a.created.UTC()}
+	appPath := path.Join(AppDir, a.binary)
+
+	var adds []mutate.Addendum
+	if a.dataDir != "" {
+		l, err := dataLayer(a.dataDir, a.created, layerType)
+		if err != nil {
+			return nil, err
+		}
+		adds = append(adds, mutate.Addendum{Layer: l, MediaType: layerType, History: v1.History{
+			Author: UserAgent, Created: created, CreatedBy: "gobake build " + a.image,
+			Comment: "static files, at $" + DataPathEnv,
+		}})
+	}
+	l, err := binaryLayer(a.binaryPath, a.binary, a.created, layerType)
+	if err != nil {
+		return nil, err
+	}
+	adds = append(adds, mutate.Addendum{Layer: l, MediaType: layerType, History: v1.History{
+		Author: UserAgent, Created: created, CreatedBy: "gobake build " + a.image,
+		Comment: "go build output, at " + appPath,
+	}})
+	img, err := mutate.Append(a.base.image, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("append layers: %w", err)
+	}
+
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	cf = cf.DeepCopy()
+	cf.Created = created
+	cf.Author = UserAgent
+	cf.OS, cf.Architecture, cf.Variant = a.platform.OS, a.platform.Architecture, a.platform.Variant
+	if a.platform.OSVersion != "" {
+		cf.OSVersion = a.platform.OSVersion
+	}
+	cf.Config.Entrypoint = []string{appPath}
+	cf.Config.Cmd = nil
+	cf.Config.Env = setPath(cf.Config.Env, AppDir)
+	if a.dataDir != "" {
+		cf.Config.Env = setEnv(cf.Config.Env, DataPathEnv, DataDir)
+	}
+	if a.user != "" {
+		cf.Config.User = a.user
+	}
+	if len(a.labels) > 0 {
+		if cf.Config.Labels == nil {
+			cf.Config.Labels = map[string]string{}
+		}
+		maps.Copy(cf.Config.Labels, a.labels)
+	}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+
+	anns := maps.Clone(a.annotations)
+	if anns == nil {
+		anns = map[string]string{}
+	}
+	if a.base.name != "" {
+		anns[BaseNameAnnotation] = a.base.name
+		anns[BaseDigestAnnotation] = a.base.digest.String()
+	}
+	if len(anns) > 0 {
+		img = mutate.Annotations(img, anns).(v1.Image)
+	}
+	return img, nil
+}
+
+// setEnv sets key=value in env, replacing an earlier value.
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
+}
+
+// setPath appends dir to PATH in env, keeping the base image's PATH.
+func setPath(env []string, dir string) []string {
+	for i, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			for _, d := range strings.Split(p, ":") {
+				if d == dir {
+					return env
+				}
+			}
+			out := append([]string(nil), env...)
+			out[i] = kv + ":" + dir
+			return out
+		}
+	}
+	return append(append([]string(nil), env...), "PATH="+defaultPath+":"+dir)
+}

@@ -1,0 +1,197 @@
+package layering
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// AppDir is the directory holding the binary in the image, as in ko.
+const AppDir = "/ko-app"
+
+// DataDir is where the image's static files go, as in ko.
+const DataDir = "/var/run/ko"
+
+// DataPathEnv names the variable that points programs at DataDir.
+const DataPathEnv = "KO_DATA_PATH"
+
+// tarBuilder writes a reproducible tar stream: fixed owner, times and
+// modes, parent directories written once before their entries.
+type tarBuilder struct {
+	buf   bytes.Buffer
+	tw    *tar.Writer
+	mtime time.Time
+	dirs  map[string]bool
+}
+
+func newTarBuilder(mtime time.Time) *tarBuilder {
+	t := &tarBuilder{mtime: mtime.UTC(), dirs: map[string]bool{}}
+	t.tw = tar.NewWriter(&t.buf)
+	return t
+}
+
+// header returns the common fields of every entry.
+func (t *tarBuilder) header(name string, typ byte, mode int64) *tar.Header {
+	return &tar.Header{
+		Name:     name,
+		Typeflag: typ,
+		Mode:     mode,
+		ModTime:  t.mtime,
+	}
+}
+
+// dir writes dir and every missing parent, mode 0755. dir is a slash path
+// without a leading slash.
+func (t *tarBuilder) dir(dir string) error {
+	dir = strings.Trim(dir, "/")
+	if dir == "" || dir == "." || t.dirs[dir] {
+		return nil
+	}
+	if err := t.dir(path.Dir(dir)); err != nil {
+		return err
+	}
+	t.dirs[dir] = true
+	return t.tw.WriteHeader(t.header(dir+"/", tar.TypeDir, 0o755))
+}
+
+// file writes a regular file with the given contents and mode.
+func (t *tarBuilder) file(name string, mode int64, r io.Reader, size int64) error {
+	if err := t.dir(path.Dir(name)); err != nil {
+		return err
+	}
+	h := t.header(name, tar.TypeReg, mode)
+	h.Size = size
+	if err := t.tw.WriteHeader(h); err != nil {
+		return err
+	}
+	n, err := io.Copy(t.tw, r)
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("%s changed size while being read", name)
+	}
+	return nil
+}
+
+// symlink writes a symbolic link to target.
+func (t *tarBuilder) symlink(name, target string) error {
+	if err := t.dir(path.Dir(name)); err != nil {
+		return err
+	}
+	h := t.header(name, tar.TypeSymlink, 0o777)
+	h.Linkname = target
+	return t.tw.WriteHeader(h)
+}
+
+// layer closes the tar stream and wraps it as a gzip layer of media type mt.
+func (t *tarBuilder) layer(mt types.MediaType) (v1.Layer, error) {
+	if err := t.tw.Close(); err != nil {
+		return nil, err
+	}
+	return layerFromTar(t.buf.Bytes(), mt)
+}
+
+// layerFromTar wraps an uncompressed tar stream as a layer that ggcr gzips
+// (once) when it is pushed or written.
+func layerFromTar(data []byte, mt types.MediaType) (v1.Layer, error) {
+	opener := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return tarball.LayerFromOpener(opener, tarball.WithMediaType(mt), tarball.WithCompressedCaching)
+}
+
+// binaryLayer puts the file at binaryPath at AppDir/name, mode 0555.
+func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
+	f, err := os.Open(binaryPath)
+	if err != nil {
+		return nil, fmt.Errorf("binary layer: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("binary layer: %w", err)
+	}
+	t := newTarBuilder(mtime)
+	if err := t.file(strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555, f, fi.Size()); err != nil {
+		return nil, fmt.Errorf("binary layer: %w", err)
+	}
+	l, err := t.layer(mt)
+	if err != nil {
+		return nil, fmt.Errorf("binary layer: %w", err)
+	}
+	return l, nil
+}
+
+// dataLayer puts the tree under dir at DataDir. Entries are written in
+// lexical order; symbolic links are kept as links; files are 0644, or 0755
+// when any execute bit is set, so that umask and owner do not matter.
+func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
+	t := newTarBuilder(mtime)
+	root := strings.TrimPrefix(DataDir, "/")
+	if err := t.dir(root); err != nil {
+		return nil, fmt.Errorf("data layer %s: %w", dir, err)
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			return nil
+		}
+		name := path.Join(root, filepath.ToSlash(rel))
+		switch typ := d.Type(); {
+		case typ.IsDir():
+			return t.dir(name)
+		case typ&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return t.symlink(name, filepath.ToSlash(target))
+		case typ.IsRegular():
+			return addFile(t, p, name)
+		default:
+			return fmt.Errorf("%s: unsupported file type %s", p, typ)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("data layer %s: %w", dir, err)
+	}
+	l, err := t.layer(mt)
+	if err != nil {
+		return nil, fmt.Errorf("data layer %s: %w", dir, err)
+	}
+	return l, nil
+}
+
+// addFile copies the regular file at p into t as name.
+func addFile(t *tarBuilder, p, name string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	mode := int64(0o644)
+	if fi.Mode().Perm()&0o111 != 0 {
+		mode = 0o755
+	}
+	return t.file(name, mode, f, fi.Size())
+}

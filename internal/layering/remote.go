@@ -1,0 +1,166 @@
+package layering
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// UserAgent is the User-Agent gobake sends to registries.
+const UserAgent = "gobake"
+
+// RegistryOption configures how gobake talks to registries, both to fetch
+// base images and to push results.
+type RegistryOption func(*registryOptions)
+
+// registryOptions is what RegistryOptions set.
+type registryOptions struct {
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	insecure  bool
+	backoff   remote.Backoff
+	jobs      int
+	extra     []remote.Option
+}
+
+// defaultRegistryBackoff bounds the time spent retrying a request to a few
+// seconds: 0.5s, 1s, 2s between four attempts.
+var defaultRegistryBackoff = remote.Backoff{
+	Duration: 500 * time.Millisecond,
+	Factor:   2,
+	Jitter:   0.1,
+	Steps:    4,
+}
+
+// registryRetryStatusCodes are the HTTP statuses retried: timeouts, rate
+// limits and server errors.
+var registryRetryStatusCodes = []int{
+	http.StatusRequestTimeout,
+	http.StatusTooManyRequests,
+	http.StatusInternalServerError,
+	http.StatusBadGateway,
+	http.StatusServiceUnavailable,
+	http.StatusGatewayTimeout,
+}
+
+// WithRegistryKeychain replaces authn.DefaultKeychain (docker config.json and
+// credential helpers) as the source of registry credentials.
+func WithRegistryKeychain(k authn.Keychain) RegistryOption {
+	return func(o *registryOptions) { o.keychain = k }
+}
+
+// WithRegistryTransport replaces ggcr's default HTTP transport. Retries and
+// the user agent are still layered on top of it.
+func WithRegistryTransport(t http.RoundTripper) RegistryOption {
+	return func(o *registryOptions) { o.transport = t }
+}
+
+// WithRegistryInsecure makes references use plain HTTP and accept registries
+// without TLS, whatever their host.
+func WithRegistryInsecure(insecure bool) RegistryOption {
+	return func(o *registryOptions) { o.insecure = insecure }
+}
+
+// WithRegistryBackoff replaces the retry backoff; its total must stay short
+// so that an unreachable registry fails fast.
+func WithRegistryBackoff(b remote.Backoff) RegistryOption {
+	return func(o *registryOptions) { o.backoff = b }
+}
+
+// WithRegistryJobs sets how many blobs are transferred concurrently.
+func WithRegistryJobs(n int) RegistryOption {
+	return func(o *registryOptions) { o.jobs = n }
+}
+
+// WithRemoteOptions appends raw ggcr remote options, applied last.
+func WithRemoteOptions(opts ...remote.Option) RegistryOption {
+	return func(o *registryOptions) { o.extra = append(o.extra, opts...) }
+}
+
+// makeRegistryOptions applies opts over gobake's defaults.
+func makeRegistryOptions(opts ...RegistryOption) registryOptions {
+	o := registryOptions{
+		keychain: authn.DefaultKeychain,
+		backoff:  defaultRegistryBackoff,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// RemoteOptions returns the ggcr remote options gobake uses for every
+// registry call: credentials from the keychain, bounded retries of
+// transient failures (408, 429, 5xx, resets) that never retry a refused or
+// unresolvable connection, the "gobake" user agent and ctx.
+func RemoteOptions(ctx context.Context, opts ...RegistryOption) []remote.Option {
+	o := makeRegistryOptions(opts...)
+	return o.remoteOptions(ctx)
+}
+
+// remoteOptions turns o into ggcr remote options bound to ctx.
+func (o registryOptions) remoteOptions(ctx context.Context) []remote.Option {
+	ro := []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(o.keychain),
+		remote.WithUserAgent(UserAgent),
+		remote.WithRetryBackoff(o.backoff),
+		remote.WithRetryStatusCodes(registryRetryStatusCodes...),
+		remote.WithRetryPredicate(isRetryable),
+	}
+	if o.transport != nil {
+		ro = append(ro, remote.WithTransport(o.transport))
+	}
+	if o.jobs > 0 {
+		ro = append(ro, remote.WithJobs(o.jobs))
+	}
+	return append(ro, o.extra...)
+}
+
+// ParseReference parses an image reference. Registries on the loopback
+// interface (localhost, 127.0.0.1, [::1]) and every registry when insecure
+// is true are reached over plain HTTP.
+func ParseReference(s string, insecure bool) (name.Reference, error) {
+	ref, err := name.ParseReference(s)
+	if err != nil {
+		return nil, err
+	}
+	if insecure || isLoopbackRegistry(ref.Context().RegistryStr()) {
+		return name.ParseReference(s, name.Insecure)
+	}
+	return ref, nil
+}
+
+// parseRepository parses a repository name with the same insecure rules as
+// ParseReference.
+func parseRepository(s string, insecure bool) (name.Repository, error) {
+	repo, err := name.NewRepository(s)
+	if err != nil {
+		return name.Repository{}, err
+	}
+	if insecure || isLoopbackRegistry(repo.RegistryStr()) {
+		return name.NewRepository(s, name.Insecure)
+	}
+	return repo, nil
+}
+
+// isLoopbackRegistry reports whether a registry host[:port] is on the
+// loopback interface.
+func isLoopbackRegistry(registry string) bool {
+	host := registry
+	if h, _, err := net.SplitHostPort(registry); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

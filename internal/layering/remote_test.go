@@ -1,0 +1,133 @@
+package layering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+func TestParseReference(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		insecure bool
+		scheme   string
+		registry string
+	}{
+		{in: "localhost:5000/acme/api:latest", scheme: "http", registry: "localhost:5000"},
+		{in: "localhost/acme/api", scheme: "http", registry: "localhost"},
+		{in: "127.0.0.1:5000/acme/api", scheme: "http", registry: "127.0.0.1:5000"},
+		{in: "[::1]:5000/acme/api", scheme: "http", registry: "[::1]:5000"},
+		{in: "ghcr.io/acme/api:v1", scheme: "https", registry: "ghcr.io"},
+		{in: "ghcr.io/acme/api:v1", insecure: true, scheme: "http", registry: "ghcr.io"},
+		{in: "registry.example.com:8443/api@sha256:0000000000000000000000000000000000000000000000000000000000000000", scheme: "https", registry: "registry.example.com:8443"},
+	} {
+		t.Run(fmt.Sprintf("%s insecure=%t", tc.in, tc.insecure), func(t *testing.T) {
+			ref, err := ParseReference(tc.in, tc.insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ref.Context().Scheme(); got != tc.scheme {
+				t.Errorf("scheme = %s, want %s", got, tc.scheme)
+			}
+			if got := ref.Context().RegistryStr(); got != tc.registry {
+				t.Errorf("registry = %s, want %s", got, tc.registry)
+			}
+		})
+	}
+	if _, err := ParseReference("Not A Reference", false); err == nil {
+		t.Error("ParseReference accepted an invalid reference")
+	}
+}
+
+func TestIsRetryable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{name: "nil", err: nil, want: false},
+		{name: "connection refused", err: fmt.Errorf("ping: %w", refused), want: false},
+		{name: "unknown host", err: &net.DNSError{Err: "no such host", Name: "nope.invalid", IsNotFound: true}, want: false},
+		{name: "reset", err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, want: true},
+		{name: "unexpected EOF", err: fmt.Errorf("copy: %w", io.ErrUnexpectedEOF), want: true},
+		{name: "503", err: &transport.Error{StatusCode: http.StatusServiceUnavailable}, want: true},
+		{name: "403", err: &transport.Error{StatusCode: http.StatusForbidden}, want: false},
+		{name: "cancelled", err: context.Canceled, want: false},
+		{name: "other", err: errors.New("manifest invalid"), want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isRetryable(tc.err); got != tc.want {
+				t.Errorf("isRetryable(%v) = %t, want %t", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClassifyRegistryError(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{name: "refused", err: fmt.Errorf("Get \"http://r:1/v2/\": %w", refused), want: "registry r:1 is unreachable: dial tcp: connect: connection refused"},
+		{name: "other", err: errors.New("DENIED: no"), want: "DENIED: no"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := classifyRegistryError("r:1", tc.err)
+			if got.Error() != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if !errors.Is(got, tc.err) && !errors.Is(got, refused) {
+				t.Errorf("%v does not wrap the original error", got)
+			}
+		})
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{in: "a", want: "a"},
+		{in: "a\nb\r\n c \n", want: "a; b; c"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := oneLine(tc.in); got != tc.want {
+				t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRemoteOptions(t *testing.T) {
+	// The options must be accepted by ggcr as a whole.
+	host, rl := testRegistry(t, false, nil)
+	ref, err := ParseReference(host+"/acme/api:latest", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewRegistryPublisher(host+"/acme", testRegistryOptions()...)
+	if _, err := p.Publish(context.Background(), testImageResult(t, "api"), []string{"latest"}); err != nil {
+		t.Fatal(err)
+	}
+	rl.reset()
+	if _, err := remote.Get(ref, RemoteOptions(context.Background(), testRegistryOptions()...)...); err != nil {
+		t.Fatal(err)
+	}
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	for _, ua := range rl.uas {
+		if len(ua) < len(UserAgent) || ua[:len(UserAgent)] != UserAgent {
+			t.Errorf("User-Agent %q does not start with %s", ua, UserAgent)
+		}
+	}
+}
