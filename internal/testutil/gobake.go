@@ -1,0 +1,108 @@
+package testutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// gobakeTimeout bounds one run of the gobake binary.
+const gobakeTimeout = 5 * time.Minute
+
+// Gobake is the gobake binary of the repository under test, built at most
+// once per test binary. Declare one in the test package and call Cleanup
+// from TestMain after m.Run:
+//
+//	var gobake testutil.Gobake
+//
+//	func TestMain(m *testing.M) { code := m.Run(); gobake.Cleanup(); os.Exit(code) }
+type Gobake struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// Path builds ./cmd/gobake on first use (go build -o into a temporary
+// directory) and returns the binary's path.
+func (g *Gobake) Path(t testing.TB) string {
+	t.Helper()
+	g.once.Do(func() {
+		root, err := findRepoRoot()
+		if err != nil {
+			g.err = err
+			return
+		}
+		g.dir, g.err = os.MkdirTemp("", "gobake-bin-")
+		if g.err != nil {
+			return
+		}
+		g.path = filepath.Join(g.dir, "gobake")
+		out, err := run(t, root, nil, "go", "build", "-o", g.path, "./cmd/gobake")
+		if err != nil {
+			g.err = fmt.Errorf("go build ./cmd/gobake: %w\n%s", err, out.Stderr)
+		}
+	})
+	if g.err != nil {
+		t.Fatal(g.err)
+	}
+	return g.path
+}
+
+// Cleanup removes the built binary.
+func (g *Gobake) Cleanup() {
+	if g.dir != "" {
+		os.RemoveAll(g.dir)
+	}
+}
+
+// Run runs gobake with args in dir. The process inherits the environment
+// minus GOBAKE_* and SOURCE_DATE_EPOCH, then env (KEY=VALUE, later wins).
+// A non-zero exit is reported in the Output, not as a failure.
+func (g *Gobake) Run(t testing.TB, dir string, env []string, args ...string) Output {
+	t.Helper()
+	bin := g.Path(t)
+	ctx, cancel := context.WithTimeout(context.Background(), gobakeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GOBAKE_") || strings.HasPrefix(kv, "SOURCE_DATE_EPOCH=") {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		out.ExitCode = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run gobake %s: %v", strings.Join(args, " "), err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("gobake %s timed out after %s:\n%s", strings.Join(args, " "), gobakeTimeout, out)
+	}
+	return out
+}
+
+// MustRun is Run that fails t unless gobake exits 0.
+func (g *Gobake) MustRun(t testing.TB, dir string, env []string, args ...string) Output {
+	t.Helper()
+	out := g.Run(t, dir, env, args...)
+	if out.ExitCode != 0 {
+		t.Fatalf("gobake %s: %s", strings.Join(args, " "), out)
+	}
+	return out
+}

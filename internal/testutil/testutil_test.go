@@ -1,0 +1,91 @@
+package testutil_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/internal/testutil/baseimage"
+)
+
+func TestRegistryOutageKeepsStorage(t *testing.T) {
+	reg := testutil.StartRegistry(t)
+	ref := reg.Host + "/bases/static:latest"
+	d, err := baseimage.Push(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		name      string
+		do        func()
+		reachable bool
+	}{
+		{"running", func() {}, true},
+		{"stopped", reg.Stop, false},
+		{"restarted", reg.Start, true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			s.do()
+			out, err := testutil.SkopeoErr(t, "inspect", "--raw", "docker://"+ref)
+			if !s.reachable {
+				if err == nil {
+					t.Fatalf("inspect of a stopped registry succeeded:\n%s", out)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var idx struct {
+				MediaType string `json:"mediaType"`
+				Manifests []struct {
+					Platform struct{ Architecture string } `json:"platform"`
+				} `json:"manifests"`
+			}
+			if err := json.Unmarshal([]byte(out.Stdout), &idx); err != nil {
+				t.Fatalf("parse index: %v\n%s", err, out.Stdout)
+			}
+			if len(idx.Manifests) != len(baseimage.Platforms) {
+				t.Errorf("index of %s has %d manifests, want %d", d, len(idx.Manifests), len(baseimage.Platforms))
+			}
+		})
+	}
+}
+
+func TestCopySample(t *testing.T) {
+	dir := testutil.CopySample(t)
+	for _, f := range []string{
+		"gobake.yaml",
+		"go.mod",
+		"go.sum",
+		"third_party/greeting/go.mod",
+		"services/api/cmd/api/kodata/message.txt",
+		"bases/static/index.json",
+	} {
+		t.Run(f, func(t *testing.T) {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".gobake")); err == nil {
+		t.Error("the copy has the sample's .gobake output")
+	}
+}
+
+func TestGitInit(t *testing.T) {
+	dir := testutil.CopySample(t)
+	testutil.GitInit(t, dir)
+	if st := testutil.Git(t, dir, "status", "--porcelain"); st != "" {
+		t.Errorf("tree is dirty after GitInit:\n%s", st)
+	}
+	if ts := strings.TrimSpace(testutil.Git(t, dir, "log", "-1", "--format=%ct")); ts != "1704164645" {
+		t.Errorf("commit time = %s, want the fixed 1704164645", ts)
+	}
+}
