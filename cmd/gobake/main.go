@@ -17,9 +17,14 @@ import (
 type cli struct {
 	Config string `short:"c" default:"gobake.yaml" type:"path" env:"GOBAKE_CONFIG" help:"Path of gobake.yaml."`
 
-	Build   buildCmd   `cmd:"" help:"Build images and publish them to a registry, an OCI layout or a tarball."`
-	Schema  schemaCmd  `cmd:"" help:"Print the JSON Schema of gobake.yaml."`
-	Version versionCmd `cmd:"" help:"Print gobake's version."`
+	Build    buildCmd    `cmd:"" help:"Build images and publish them to a registry, an OCI layout or a tarball."`
+	Plan     planCmd     `cmd:"" help:"Say which images changed since their last build, and why."`
+	Affected affectedCmd `cmd:"" help:"List the images a file or package feeds."`
+	Schema   schemaCmd   `cmd:"" help:"Print the JSON Schema of gobake.yaml."`
+	Version  versionCmd  `cmd:"" help:"Print gobake's version."`
+	Init     initCmd     `cmd:"" help:"Write a gobake.yaml with one image per main package (translating .ko.yaml when present)."`
+	Resolve  resolveCmd  `cmd:"" help:"Replace ko:// and gobake:// references in YAML with image digests."`
+	Apply    applyCmd    `cmd:"" help:"Resolve YAML like resolve and pipe it to kubectl apply -f -."`
 }
 
 // globals carries what every command needs from the process.

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/gitinfo"
+	"github.com/gobake/gobake/internal/kocompat"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/resolve"
+	"github.com/gobake/gobake/internal/scaffold"
+)
+
+// resolveFlags are shared by resolve and apply.
+type resolveFlags struct {
+	Filenames []string `short:"f" name:"filename" required:"" help:"YAML file, directory or - (standard input); repeatable."`
+	Recursive bool     `short:"R" help:"Read directories given with -f recursively."`
+	Released  bool     `help:"Build nothing: use the digest the registry holds under each image's latest tag (or first tag)."`
+	Naming    string   `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
+	Platform  []string `help:"Platforms to build (os/arch[/variant] or all) instead of the configured ones."`
+}
+
+// resolveCmd prints YAML with image references replaced by digests.
+type resolveCmd struct {
+	resolveFlags `embed:""`
+}
+
+func (c *resolveCmd) Run(g *globals) error {
+	return c.resolve(g, g.stdout)
+}
+
+// resolve writes the resolved YAML to out.
+func (c *resolveFlags) resolve(g *globals, out io.Writer) error {
+	ctx := g.ctx
+	naming, err := kocompat.ParseNaming(c.Naming)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	cfg, err := config.Load(g.config)
+	if err != nil {
+		return err
+	}
+	paths, err := kocompat.ImportPaths(cfg)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	if err := kocompat.ApplyNaming(cfg, naming, paths); err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	if cfg.Registry == "" {
+		return fmt.Errorf("resolve: digests must be pullable: set registry in %s or $%s", cfg.Path, config.RegistryEnv)
+	}
+	inputs, err := resolve.ReadInputs(ctx, c.Filenames, c.Recursive, os.Stdin)
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	index := resolve.Index{Images: paths, Mains: map[string]bool{}}
+	if mains, err := scaffold.FindMains(ctx, cfg.Root); err == nil {
+		for _, m := range mains {
+			index.Mains[m.ImportPath] = true
+		}
+	} else {
+		index.Mains = nil // errors will be less precise, nothing more
+	}
+	builder, err := c.builder(ctx, g, cfg)
+	if err != nil {
+		return err
+	}
+	r := &resolve.Resolver{Index: index, Builder: builder, Warn: g.stderr}
+	return r.Resolve(ctx, inputs, out)
+}
+
+// builder returns what produces the digests: a lookup with --released,
+// else a build pushed to the registry.
+func (c *resolveFlags) builder(ctx context.Context, g *globals, cfg *config.Config) (resolve.Builder, error) {
+	git, err := gitinfo.Read(ctx, cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("resolve: %w", err)
+	}
+	date, err := config.BuildDate(os.Getenv, git, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("resolve: %w", err)
+	}
+	info := config.BuildInfo{Git: git, Date: date, Env: config.EnvMap(os.Environ())}
+	if c.Released {
+		return &resolve.Released{Config: cfg, Info: info}, nil
+	}
+	return &resolve.BuildAndPublish{
+		Config: cfg,
+		Options: []layering.BuilderOption{
+			layering.WithPlatforms(c.Platform...),
+			layering.WithGitInfo(git),
+			layering.WithLogger(g.stderr),
+		},
+		Publisher: layering.NewRegistryPublisher(cfg.Registry),
+		Info:      info,
+	}, nil
+}

@@ -1,0 +1,417 @@
+package graph
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/gobake/gobake/internal/config"
+)
+
+// pkgKind says how a package is identified in the inputs.
+type pkgKind int
+
+const (
+	kindStd    pkgKind = iota // standard library: covered by the toolchain version
+	kindModule                // module cache: covered by module path, version and go.sum hash
+	kindLocal                 // files on disk: main module, workspace, local replace or vendor
+)
+
+// pkgInputs is what one package contributes to the inputs of every image
+// whose closure holds it.
+type pkgInputs struct {
+	kind    pkgKind
+	dir     string            // directory relative to the root (local packages)
+	module  string            // module path (module and local packages)
+	files   []string          // absolute files to hash (local packages)
+	feeds   []string          // root-relative files that feed the package, for affected
+	entries map[string]string // input key → value
+}
+
+// assembler turns loaded packages and file hashes into inputs.
+type assembler struct {
+	root   string
+	cache  *HashCache
+	hashes map[string]string            // absolute path → SHA-256
+	sums   map[string]map[string]string // go.sum path → "path version" → hash
+	data   map[string]map[string]string // data dir → data: entries
+	feeds  map[string][]string          // data dir → root-relative files
+}
+
+func newAssembler(root string, cache *HashCache) *assembler {
+	return &assembler{
+		root:   root,
+		cache:  cache,
+		sums:   make(map[string]map[string]string),
+		data:   make(map[string]map[string]string),
+		feeds:  make(map[string][]string),
+		hashes: make(map[string]string),
+	}
+}
+
+// hashInputs classifies every package of every group and hashes, in
+// parallel, every file that is an input.
+func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []config.Image) error {
+	seen := make(map[string]bool)
+	var paths []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	for _, g := range groups {
+		g.pkgs = make(map[*packages.Package]*pkgInputs)
+		var roots []*packages.Package
+		for _, m := range g.mains {
+			roots = append(roots, g.l.roots[m])
+		}
+		packages.Visit(roots, nil, func(p *packages.Package) {
+			pi := a.classify(g.l.env, p)
+			g.pkgs[p] = pi
+			for _, f := range pi.files {
+				add(f)
+			}
+		})
+		if g.l.env.Work != "" {
+			add(g.l.env.Work)
+		}
+	}
+	modes := make(map[string]fs.FileMode)
+	for _, img := range images {
+		if img.Data == "" || a.data[img.Data] != nil {
+			continue
+		}
+		a.data[img.Data] = map[string]string{}
+		err := filepath.WalkDir(img.Data, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			fi, err := os.Stat(p) // follow symlinks, as the layer does
+			if err != nil {
+				return err
+			}
+			r := rel(img.Data, p)
+			switch {
+			case fi.IsDir():
+				if r != "." {
+					a.data[img.Data]["data:"+r+"/"] = fmt.Sprintf("dir %o", fi.Mode().Perm())
+				}
+			case fi.Mode().IsRegular():
+				modes[p] = fi.Mode()
+				add(p)
+				a.feeds[img.Data] = append(a.feeds[img.Data], rel(a.root, p))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("image %s: reading data dir: %w", img.Name, err)
+		}
+	}
+	hashes, err := a.cache.HashAll(ctx, paths)
+	if err != nil {
+		return err
+	}
+	a.hashes = hashes
+	for _, img := range images {
+		for p, mode := range modes {
+			if under(p, img.Data) {
+				r := rel(img.Data, p)
+				a.data[img.Data]["data:"+r] = fmt.Sprintf("%o %s", mode.Perm(), hashes[p])
+			}
+		}
+	}
+	return nil
+}
+
+// classify says how p is identified and which of its files are inputs.
+func (a *assembler) classify(env goEnv, p *packages.Package) *pkgInputs {
+	switch {
+	case under(p.Dir, filepath.Join(env.Root, "src")) || (p.Module == nil && p.Dir == ""):
+		return &pkgInputs{kind: kindStd}
+	case env.ModCache != "" && under(p.Dir, env.ModCache):
+		return &pkgInputs{kind: kindModule, module: p.Module.Path}
+	}
+	pi := &pkgInputs{kind: kindLocal, dir: rel(a.root, p.Dir)}
+	if p.Module != nil {
+		pi.module = p.Module.Path
+	}
+	seen := make(map[string]bool)
+	for _, list := range [][]string{p.GoFiles, p.OtherFiles, p.EmbedFiles} {
+		for _, f := range list {
+			if !seen[f] {
+				seen[f] = true
+				pi.files = append(pi.files, f)
+			}
+		}
+	}
+	sep := string(filepath.Separator)
+	if i := strings.LastIndex(p.Dir, sep+"vendor"+sep); i >= 0 {
+		pi.files = append(pi.files, filepath.Join(p.Dir[:i], "vendor", "modules.txt"))
+	}
+	return pi
+}
+
+// packageInputs fills in the entries of every package of g.
+func (a *assembler) packageInputs(g *group) error {
+	sums, err := a.groupSums(g)
+	if err != nil {
+		return err
+	}
+	gomods := make(map[string]map[string]string)
+	for p, pi := range g.pkgs {
+		pi.entries = make(map[string]string)
+		switch pi.kind {
+		case kindStd:
+			pi.entries["pkg:"+p.PkgPath] = "std"
+		case kindModule:
+			pi.entries["pkg:"+p.PkgPath] = "mod " + pi.module
+			pi.entries["mod:"+pi.module] = moduleValue(p.Module, sums)
+		case kindLocal:
+			h := sha256.New()
+			files := append([]string(nil), pi.files...)
+			sort.Strings(files)
+			for _, f := range files {
+				r := rel(a.root, f)
+				fmt.Fprintf(h, "%s\x00%s\n", r, a.hashes[f])
+				pi.entries["file:"+r] = a.hashes[f]
+				pi.feeds = append(pi.feeds, r)
+			}
+			pi.entries["pkg:"+p.PkgPath] = "local " + pi.dir + " " + hex.EncodeToString(h.Sum(nil))
+			if err := a.moduleInputs(p.Module, pi, gomods); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// moduleInputs adds the go.mod lines of a local package's module, and the
+// replacement of a locally replaced module.
+func (a *assembler) moduleInputs(m *packages.Module, pi *pkgInputs, gomods map[string]map[string]string) error {
+	if m == nil {
+		return nil
+	}
+	gomod := m.GoMod
+	if m.Replace != nil {
+		pi.entries["mod:"+m.Path] = "=> " + rel(a.root, m.Replace.Dir)
+		if m.Replace.GoMod != "" {
+			gomod = m.Replace.GoMod
+		}
+	}
+	if gomod == "" {
+		return nil
+	}
+	lines, ok := gomods[gomod]
+	if !ok {
+		var err error
+		if lines, err = readGoModLines(a.root, gomod); err != nil {
+			return err
+		}
+		gomods[gomod] = lines
+	}
+	for k, v := range lines {
+		pi.entries[k] = v
+	}
+	r := rel(a.root, gomod)
+	pi.feeds = append(pi.feeds, r, strings.TrimSuffix(r, ".mod")+".sum")
+	return nil
+}
+
+// readGoModLines returns the go, toolchain and godebug lines of a go.mod.
+func readGoModLines(root, path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	f, err := modfile.ParseLax(path, b, nil)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	r := "gomod:" + rel(root, path) + ":"
+	out := map[string]string{}
+	if f.Go != nil {
+		out[r+"go"] = f.Go.Version
+	}
+	if f.Toolchain != nil {
+		out[r+"toolchain"] = f.Toolchain.Name
+	}
+	var debug []string
+	for _, d := range f.Godebug {
+		debug = append(debug, d.Key+"="+d.Value)
+	}
+	if len(debug) > 0 {
+		out[r+"godebug"] = strings.Join(debug, ",")
+	}
+	return out, nil
+}
+
+// moduleValue is "VERSION [=> PATH VERSION] SUM" of a module-cache module.
+func moduleValue(m *packages.Module, sums map[string]string) string {
+	eff := m
+	v := m.Version
+	if m.Replace != nil {
+		eff = m.Replace
+		v += " => " + eff.Path + " " + eff.Version
+	}
+	if s := sums[eff.Path+" "+eff.Version]; s != "" {
+		v += " " + s
+	}
+	return v
+}
+
+// groupSums merges the go.sum files of g's main modules and go.work.sum.
+func (a *assembler) groupSums(g *group) (map[string]string, error) {
+	files := make(map[string]bool)
+	for p := range g.pkgs {
+		if p.Module != nil && p.Module.Main && p.Module.GoMod != "" {
+			files[strings.TrimSuffix(p.Module.GoMod, ".mod")+".sum"] = true
+		}
+	}
+	if g.l.env.Work != "" {
+		files[g.l.env.Work+".sum"] = true
+	}
+	out := make(map[string]string)
+	for _, f := range sortedKeys(files) {
+		s, ok := a.sums[f]
+		if !ok {
+			var err error
+			if s, err = readGoSum(f); err != nil {
+				return nil, err
+			}
+			a.sums[f] = s
+		}
+		for k, v := range s {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// readGoSum reads the module (not go.mod) hashes of a go.sum file. A
+// missing file has no hashes.
+func readGoSum(path string) (map[string]string, error) {
+	out := make(map[string]string)
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 || strings.HasSuffix(fields[1], "/go.mod") {
+			continue
+		}
+		out[fields[0]+" "+fields[1]] = fields[2]
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// targetInputs collects the inputs of one image on one platform.
+func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
+	g := t.group
+	root := g.l.roots[t.img.Main]
+	inputs := map[string]string{}
+	f := newFeed()
+	var closure []*packages.Package
+	packages.Visit([]*packages.Package{root}, nil, func(p *packages.Package) {
+		closure = append(closure, p)
+		pi := g.pkgs[p]
+		for k, v := range pi.entries {
+			inputs[k] = v
+		}
+		f.pkgs[p.PkgPath] = pi.dir
+		for _, r := range pi.feeds {
+			f.files[r] = true
+		}
+	})
+	f.via = via(g, closure)
+	inputs["main"] = root.PkgPath
+	inputs["toolchain"] = g.l.env.Version
+	for k, v := range g.l.env.Codegen {
+		inputs["goenv:"+k] = v
+	}
+	if w := g.l.env.Work; w != "" {
+		r := rel(a.root, w)
+		inputs["file:"+r] = a.hashes[w]
+		f.files[r] = true
+	}
+	img := t.img
+	for k, v := range map[string]any{
+		"env": img.Env, "flags": img.Flags, "ldflags": img.Ldflags,
+		"labels": img.Labels, "annotations": img.Annotations,
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encoding %s: %w", k, err)
+		}
+		s := string(b)
+		if s == "null" || s == "{}" {
+			s = "[]"
+		}
+		inputs["cfg:"+k] = s
+	}
+	inputs["cfg:user"] = img.User
+	inputs["cfg:binary"] = img.Binary
+	if t.base != "" {
+		inputs["base"] = t.base
+	}
+	for k, v := range a.data[img.Data] {
+		inputs[k] = v
+	}
+	for _, r := range a.feeds[img.Data] {
+		f.files[r] = true
+	}
+	return inputs, f, nil
+}
+
+// via returns, for each third-party module of a closure, the directory of
+// the first local package (by directory) that brings it in.
+func via(g *group, closure []*packages.Package) map[string]string {
+	var locals []*packages.Package
+	for _, p := range closure {
+		if g.pkgs[p].kind == kindLocal {
+			locals = append(locals, p)
+		}
+	}
+	sort.Slice(locals, func(i, j int) bool { return g.pkgs[locals[i]].dir < g.pkgs[locals[j]].dir })
+	out := make(map[string]string)
+	seen := make(map[*packages.Package]bool)
+	for _, l := range locals {
+		dir := g.pkgs[l].dir
+		var walk func(p *packages.Package)
+		walk = func(p *packages.Package) {
+			for _, path := range sortedKeys(p.Imports) {
+				q := p.Imports[path]
+				if seen[q] || g.pkgs[q].kind != kindModule {
+					continue
+				}
+				seen[q] = true
+				if _, ok := out[g.pkgs[q].module]; !ok {
+					out[g.pkgs[q].module] = dir
+				}
+				walk(q)
+			}
+		}
+		walk(l)
+	}
+	return out
+}

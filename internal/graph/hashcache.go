@@ -1,0 +1,186 @@
+package graph
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// racyWindow is how recent a file's mtime may be before its hash is not
+// cached: a file written within the same clock tick as it was hashed could
+// change again without changing size or mtime (git's "racy git" problem).
+const racyWindow = 2 * time.Second
+
+// fileKey identifies one version of a file without reading it.
+type fileKey struct {
+	Size  int64
+	MTime int64 // nanoseconds
+	Inode uint64
+	CTime int64 // nanoseconds; changes on every write, even one that restores the mtime
+	Mode  uint32
+}
+
+// cacheEntry is a file's key and the SHA-256 of its content.
+type cacheEntry struct {
+	Key  fileKey
+	Hash string
+}
+
+// HashCache hashes files, remembering hashes by path, size, mtime, inode
+// ctime and mode so that unchanged files are not read again. It is safe for
+// concurrent use. The zero value is not usable; use NewHashCache or
+// OpenHashCache.
+type HashCache struct {
+	path    string // where Save writes; "" when in memory only
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+	dirty   bool
+}
+
+// NewHashCache returns an empty in-memory cache.
+func NewHashCache() *HashCache {
+	return &HashCache{entries: make(map[string]cacheEntry)}
+}
+
+// OpenHashCache reads the cache stored at path. A missing or unreadable
+// cache file yields an empty cache: the cache is only an accelerator.
+func OpenHashCache(path string) *HashCache {
+	c := NewHashCache()
+	c.path = path
+	f, err := os.Open(path)
+	if err != nil {
+		return c
+	}
+	defer f.Close()
+	var entries map[string]cacheEntry
+	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&entries); err == nil {
+		c.entries = entries
+	}
+	return c
+}
+
+// Save writes the cache back to the path it was opened from, atomically.
+// It does nothing for an in-memory cache or when nothing changed.
+func (c *HashCache) Save() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.path == "" || !c.dirty {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".filehash-*")
+	if err != nil {
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	if err := gob.NewEncoder(w).Encode(c.entries); err != nil {
+		tmp.Close()
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), c.path); err != nil {
+		return fmt.Errorf("saving hash cache: %w", err)
+	}
+	c.dirty = false
+	return nil
+}
+
+// Hash returns the hex SHA-256 of the file at path (following symlinks).
+func (c *HashCache) Hash(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("hashing %s: not a regular file", path)
+	}
+	key := keyOf(fi)
+	c.mu.Lock()
+	e, ok := c.entries[path]
+	c.mu.Unlock()
+	if ok && e.Key == key {
+		return e.Hash, nil
+	}
+	h, err := hashFile(path)
+	if err != nil {
+		return "", err
+	}
+	if time.Since(fi.ModTime()) > racyWindow {
+		c.mu.Lock()
+		c.entries[path] = cacheEntry{Key: key, Hash: h}
+		c.dirty = true
+		c.mu.Unlock()
+	}
+	return h, nil
+}
+
+// HashAll hashes paths in parallel and returns their hashes by path.
+func (c *HashCache) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
+	out := make(map[string]string, len(paths))
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	for _, p := range paths {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h, err := c.Hash(p)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[p] = h
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func keyOf(fi fs.FileInfo) fileKey {
+	k := fileKey{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode())}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		k.Inode = uint64(st.Ino)
+		k.CTime = st.Ctim.Nano()
+	}
+	return k
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,347 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gobake/gobake/internal/config"
+)
+
+// mutation is one change to a copy of the sample monorepo.
+type mutation struct {
+	name  string
+	apply func(t *testing.T, root string, cfg *config.Config, bases fakeBases)
+	// want lists the "image platform" targets whose output changes; the
+	// ground truth must agree, so that a broken mutation is noticed.
+	want []string
+	// conservative marks changes to inputs gobake keeps as written (go
+	// line, templates): the plan may flag them though these bytes match.
+	conservative bool
+	reason       string // a reason the plan must give for the first wanted image
+}
+
+var allTargets = []string{"api linux/amd64", "ctl linux/amd64", "ctl linux/arm64", "web linux/amd64", "worker linux/amd64"}
+
+func mutations() []mutation {
+	return []mutation{
+		{
+			name: "shared package",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				edit(t, root, "internal/greet/greet.go", `"name: %s"`, `"name = %s"`)
+			},
+			want:   allTargets,
+			reason: "internal/greet/greet.go changed",
+		},
+		{
+			name: "test file",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				appendTo(t, root, "internal/greet/greet_test.go", "\nfunc TestMore(t *testing.T) {}\n")
+			},
+		},
+		{
+			name: "file for another GOOS",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				edit(t, root, "internal/greet/platform_windows.go", `"windows ("`, `"win ("`)
+			},
+		},
+		{
+			name: "embedded file",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				appendTo(t, root, "services/web/cmd/web/static/style.css", "\nbody { margin: 0 }\n")
+			},
+			want:   []string{"web linux/amd64"},
+			reason: "services/web/cmd/web/static/style.css changed",
+		},
+		{
+			name: "file added matching an embed pattern",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				write(t, root, "services/web/cmd/web/static/new.txt", "new\n")
+			},
+			want:   []string{"web linux/amd64"},
+			reason: "services/web/cmd/web/static/new.txt added",
+		},
+		{
+			name: "module bump",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				run(t, root, "go", "get", "github.com/google/uuid@v1.5.0")
+			},
+			want:   []string{"api linux/amd64", "ctl linux/amd64", "ctl linux/arm64"},
+			reason: "github.com/google/uuid v1.6.0 → v1.5.0 (via internal/auth)",
+		},
+		{
+			name: "local replace target",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				edit(t, root, "third_party/greeting/greeting.go", `"Hello"`, `"Hi"`)
+			},
+			want:   allTargets,
+			reason: "third_party/greeting/greeting.go changed",
+		},
+		{
+			name: "base digest",
+			apply: func(_ *testing.T, _ string, _ *config.Config, b fakeBases) {
+				b["linux/arm64"] = "sha256:" + strings.Repeat("2", 64)
+			},
+			want:   []string{"ctl linux/arm64"},
+			reason: "base digest changed",
+		},
+		{
+			name: "ldflags template",
+			apply: func(_ *testing.T, _ string, cfg *config.Config, _ fakeBases) {
+				cfg.Images[0].Ldflags = []string{"-s -w", "-X main.version=v{{.Version}}"}
+			},
+			want:   []string{"api linux/amd64"},
+			reason: "ldflags changed",
+		},
+		{
+			name: "go line",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				edit(t, root, "go.mod", "go 1.26.0", "go 1.26.1")
+			},
+			want:   allTargets,
+			reason: "go 1.26.0 → 1.26.1",
+		},
+		{
+			name: "readme",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				write(t, root, "README.md", "# mono\n")
+				write(t, root, "internal/greet/README.md", "# greet\n")
+			},
+		},
+		{
+			name: "data dir",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				appendTo(t, root, "services/api/cmd/api/kodata/message.txt", "more\n")
+			},
+			want:   []string{"api linux/amd64"},
+			reason: "data message.txt changed",
+		},
+		{
+			name: "package moved between images",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				// ctl stops using internal/auth, worker starts.
+				edit(t, root, "tools/ctl/cmd/ctl/main.go", `auth.ClientID(svc)`, `svc`)
+				edit(t, root, "tools/ctl/cmd/ctl/main.go", `"example.com/mono/internal/auth"`, ``)
+				edit(t, root, "services/worker/cmd/worker/main.go", `fmt.Printf("job %d: %s\n", i+1, job)`, `fmt.Printf("job %d: %s %s\n", i+1, job, auth.ClientID(job))`)
+				edit(t, root, "services/worker/cmd/worker/main.go", `"fmt"`, `"fmt"; "example.com/mono/internal/auth"`)
+			},
+			want:   []string{"ctl linux/amd64", "ctl linux/arm64", "worker linux/amd64"},
+			reason: "github.com/google/uuid v1.6.0 removed",
+		},
+		{
+			name: "package directory moved",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				if err := os.Rename(filepath.Join(root, "internal/httpx"), filepath.Join(root, "internal/web")); err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range []string{"services/api/cmd/api/main.go", "services/web/cmd/web/main.go"} {
+					edit(t, root, f, `"example.com/mono/internal/httpx"`, `httpx "example.com/mono/internal/web"`)
+				}
+			},
+			want:   []string{"api linux/amd64", "web linux/amd64"},
+			reason: "package example.com/mono/internal/web added to closure",
+		},
+		{
+			name: "unused package added",
+			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
+				write(t, root, "internal/unused/unused.go", "package unused\n\nfunc F() {}\n")
+			},
+		},
+	}
+}
+
+// TestMutations applies each mutation to a copy of the sample and checks
+// the plan against ground truth: binaries built reproducibly from both
+// versions, plus data, config and base inputs.
+func TestMutations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every image twice per mutation")
+	}
+	ctx := context.Background()
+	base := copySample(t)
+	baseTruth := groundTruth(t, base, sampleConfig(base), fakeBases{})
+	for _, m := range mutations() {
+		t.Run(m.name, func(t *testing.T) {
+			root := copySample(t)
+			cfg := sampleConfig(root)
+			bases := fakeBases{}
+			before, err := Compute(ctx, cfg, Options{BaseDigest: bases.digest})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.apply(t, root, cfg, bases)
+			after, err := Compute(ctx, cfg, Options{BaseDigest: bases.digest})
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth := groundTruth(t, root, cfg, bases)
+			var gotTruth, gotPlan []string
+			for _, k := range sortedKeys(truth) {
+				if truth[k] != baseTruth[k] {
+					gotTruth = append(gotTruth, k)
+				}
+				img, plat, _ := strings.Cut(k, " ")
+				if before.Records[img].Platform(plat).Digest != after.Records[img].Platform(plat).Digest {
+					gotPlan = append(gotPlan, k)
+				}
+			}
+			if diff := cmp.Diff(m.want, gotTruth); diff != "" {
+				t.Fatalf("ground truth differs from the mutation's expectation (-want +got):\n%s", diff)
+			}
+			for _, k := range gotTruth {
+				if !contains(gotPlan, k) {
+					t.Errorf("miss: %s changed but the plan says unchanged", k)
+				}
+			}
+			if !m.conservative {
+				for _, k := range gotPlan {
+					if !contains(gotTruth, k) {
+						t.Errorf("false alarm: %s flagged but its output cannot have changed", k)
+					}
+				}
+			}
+			plans := Plan(after, before.Records)
+			if m.reason != "" {
+				img, _, _ := strings.Cut(m.want[0], " ")
+				for _, p := range plans {
+					if p.Image == img && !containsReason(p.Changes, m.reason) {
+						t.Errorf("%s: reasons %q lack %q", img, reasons(p.Changes), m.reason)
+					}
+				}
+			}
+		})
+	}
+}
+
+func containsReason(changes []Change, want string) bool {
+	for _, c := range changes {
+		if c.Reason == want {
+			return true
+		}
+	}
+	return false
+}
+
+func reasons(changes []Change) []string {
+	var out []string
+	for _, c := range changes {
+		out = append(out, c.Reason)
+	}
+	return out
+}
+
+// groundTruth builds every image of cfg for every platform with go build
+// -trimpath and returns, by "image platform", a hash of the binary's bytes
+// and of every other input of the image: data files, config, base digest.
+func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	var mu sync.Mutex
+	var eg errgroup.Group
+	eg.SetLimit(2)
+	tmp := t.TempDir()
+	for _, img := range cfg.Images {
+		for _, plat := range img.Platforms {
+			eg.Go(func() error {
+				p, _ := parsePlatform(plat)
+				bin := filepath.Join(tmp, img.Name+"-"+p.OS+"-"+p.Arch)
+				ld := strings.ReplaceAll(strings.Join(img.Ldflags, " "), "{{.Version}}", config.DevVersion)
+				args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=" + ld, "-o", bin}, img.Flags...)
+				cmd := exec.Command("go", append(args, img.Main)...)
+				cmd.Dir = img.Dir
+				cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, p.env()...)...)
+				if b, err := cmd.CombinedOutput(); err != nil {
+					return fmt.Errorf("building %s %s: %v\n%s", img.Name, plat, err, b)
+				}
+				h := sha256.New()
+				b, err := os.ReadFile(bin)
+				if err != nil {
+					return err
+				}
+				h.Write(b)
+				base, _ := bases.digest(context.Background(), img, plat)
+				labels := sortedKeys(img.Labels)
+				fmt.Fprintf(h, "\nbase=%s user=%s binary=%s labels=%v", base, img.User, img.Binary, labels)
+				for _, k := range labels {
+					fmt.Fprintf(h, " %s=%s", k, img.Labels[k])
+				}
+				if img.Data != "" {
+					err := filepath.WalkDir(img.Data, func(p string, d fs.DirEntry, err error) error {
+						if err != nil || d.IsDir() {
+							return err
+						}
+						b, err := os.ReadFile(p)
+						fmt.Fprintf(h, "\n%s %d %x", rel(img.Data, p), len(b), sha256.Sum256(b))
+						return err
+					})
+					if err != nil {
+						return err
+					}
+				}
+				mu.Lock()
+				out[img.Name+" "+plat] = hex.EncodeToString(h.Sum(nil))
+				mu.Unlock()
+				return nil
+			})
+		}
+	}
+	if err := eg.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func edit(t *testing.T, root, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(root, file)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendTo(t *testing.T, root, file, text string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, file, string(b)+text)
+}
+
+func write(t *testing.T, root, file, text string) {
+	t.Helper()
+	p := filepath.Join(root, file)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run(t *testing.T, dir string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)
+	}
+}

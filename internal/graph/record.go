@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"sort"
+)
+
+// MediaType is the media type of an encoded Record, used as the artifact
+// type of the referrer stored with every pushed image.
+const MediaType = "application/vnd.gobake.inputs.v1+json"
+
+// AnnotationKey is the manifest annotation holding an image's input digest
+// (Record.Digest) on every manifest and index gobake pushes.
+const AnnotationKey = "dev.gobake.inputs.digest"
+
+// PlatformAnnotationKey is the annotation holding a single platform's
+// input digest (PlatformRecord.Digest) on that platform's image manifest.
+const PlatformAnnotationKey = "dev.gobake.inputs.platform-digest"
+
+// RecordSchema is the version of the Record JSON schema this package writes.
+const RecordSchema = 1
+
+// Record is everything that went into one image: the inputs of every
+// platform, keyed as described below, and their digests. It is stored with
+// each pushed image (media type MediaType) so that a later plan can say
+// what changed.
+//
+// Input keys and their values:
+//
+//	toolchain                 Go toolchain version, e.g. "go1.26.4"
+//	goenv:NAME                a go env value that changes code generation (GOEXPERIMENT, GOAMD64…)
+//	gomod:PATH:go             the go line of the go.mod at PATH (relative to the repository root)
+//	gomod:PATH:toolchain      its toolchain line
+//	gomod:PATH:godebug        its godebug lines, joined
+//	file:PATH                 SHA-256 of a source, embedded, go.work, vendor or replace-target file
+//	pkg:IMPORTPATH            "std", "mod MODULEPATH", or "local DIR SHA256" for a package of the closure
+//	mod:PATH                  "VERSION SUM" of a third-party module (replacements after "=>")
+//	cfg:NAME                  the image's env, flags, ldflags (as written), user, labels, annotations, binary, main
+//	base                      digest of the base image for the platform
+//	data:PATH                 mode and SHA-256 of a file of the data directory (PATH relative to it)
+type Record struct {
+	Schema    int              `json:"schema"`
+	Image     string           `json:"image"`
+	Digest    string           `json:"digest"` // over every platform's digest
+	Platforms []PlatformRecord `json:"platforms"`
+}
+
+// PlatformRecord is the inputs of one image for one platform.
+type PlatformRecord struct {
+	Platform string            `json:"platform"`
+	Digest   string            `json:"digest"` // over Inputs, see InputsDigest
+	Inputs   map[string]string `json:"inputs"`
+}
+
+// Platform returns the record of platform p, or nil.
+func (r *Record) Platform(p string) *PlatformRecord {
+	for i := range r.Platforms {
+		if r.Platforms[i].Platform == p {
+			return &r.Platforms[i]
+		}
+	}
+	return nil
+}
+
+// Seal sorts the platforms and sets every digest from the inputs.
+func (r *Record) Seal() {
+	r.Schema = RecordSchema
+	sort.Slice(r.Platforms, func(i, j int) bool { return r.Platforms[i].Platform < r.Platforms[j].Platform })
+	h := sha256.New()
+	writeString(h, "gobake-image-inputs-v1")
+	for i := range r.Platforms {
+		p := &r.Platforms[i]
+		p.Digest = InputsDigest(p.Inputs)
+		writeString(h, p.Platform)
+		writeString(h, p.Digest)
+	}
+	r.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// InputsDigest is the digest of a set of inputs: SHA-256 over the sorted
+// keys and their values, each length-prefixed so that two different sets
+// never encode alike.
+func InputsDigest(inputs map[string]string) string {
+	keys := make([]string, 0, len(inputs))
+	for k := range inputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	writeString(h, "gobake-inputs-v1")
+	for _, k := range keys {
+		writeString(h, k)
+		writeString(h, inputs[k])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func writeString(h hash.Hash, s string) {
+	var n [binary.MaxVarintLen64]byte
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+	h.Write([]byte(s))
+}
+
+// Marshal encodes r as compact JSON (media type MediaType).
+func (r *Record) Marshal() ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encoding inputs record of %s: %w", r.Image, err)
+	}
+	return b, nil
+}
+
+// UnmarshalRecord decodes a Record and checks its schema and digests.
+func UnmarshalRecord(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decoding inputs record: %w", err)
+	}
+	if r.Schema != RecordSchema {
+		return nil, fmt.Errorf("decoding inputs record: schema %d, want %d", r.Schema, RecordSchema)
+	}
+	want := r.Digest
+	r.Seal()
+	if r.Digest != want {
+		return nil, fmt.Errorf("decoding inputs record of %s: digest %s does not match its inputs (%s)", r.Image, want, r.Digest)
+	}
+	return &r, nil
+}

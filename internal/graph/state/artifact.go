@@ -1,0 +1,73 @@
+// Package state stores and reads back the input records of pushed images:
+// each image gobake pushes carries the annotation graph.AnnotationKey and a
+// referrer artifact (artifact type graph.MediaType) holding its
+// graph.Record, so that a later plan can say what changed.
+package state
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gobake/gobake/internal/graph"
+)
+
+// FallbackTag is the tag the record of subject is written under for
+// registries without the referrers API: "sha256-<hex>.inputs".
+func FallbackTag(subject v1.Hash) string {
+	return subject.Algorithm + "-" + subject.Hex + ".inputs"
+}
+
+// Annotations returns the manifest annotations that record r's digest.
+func Annotations(r *graph.Record) map[string]string {
+	return map[string]string{graph.AnnotationKey: r.Digest}
+}
+
+// Artifact returns the OCI 1.1 artifact holding r, whose subject is the
+// manifest described by subject: an empty config, artifact type
+// graph.MediaType and one layer, the record's JSON.
+func Artifact(r *graph.Record, subject v1.Descriptor) (v1.Image, error) {
+	b, err := r.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, "application/vnd.oci.empty.v1+json")
+	img, err = mutate.Append(img, mutate.Addendum{Layer: static.NewLayer(b, types.MediaType(graph.MediaType))})
+	if err != nil {
+		return nil, fmt.Errorf("inputs artifact of %s: %w", r.Image, err)
+	}
+	img = mutate.Annotations(img, map[string]string{graph.AnnotationKey: r.Digest}).(v1.Image)
+	return mutate.Subject(img, subject).(v1.Image), nil
+}
+
+// ReadArtifact decodes the record held by an artifact made by Artifact.
+func ReadArtifact(img v1.Image) (*graph.Record, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading inputs artifact: %w", err)
+	}
+	if len(layers) != 1 {
+		return nil, fmt.Errorf("reading inputs artifact: %d layers, want 1", len(layers))
+	}
+	mt, err := layers[0].MediaType()
+	if err != nil || !strings.EqualFold(string(mt), graph.MediaType) {
+		return nil, fmt.Errorf("reading inputs artifact: layer media type %q, want %s", mt, graph.MediaType)
+	}
+	rc, err := layers[0].Uncompressed()
+	if err != nil {
+		return nil, fmt.Errorf("reading inputs artifact: %w", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("reading inputs artifact: %w", err)
+	}
+	return graph.UnmarshalRecord(b)
+}

@@ -1,0 +1,84 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/gobake/gobake/internal/graph"
+)
+
+// refNameKey is the OCI annotation naming an entry of a layout's index.json.
+const refNameKey = "org.opencontainers.image.ref.name"
+
+// FromLayout reads the records of images from the OCI layout at dir, where
+// gobake stores each image as "<repository>:<tag>" and its record artifact
+// as "<repository>:<FallbackTag>". repos maps image names to repositories.
+// A missing layout holds no records.
+func FromLayout(dir, tag string, repos map[string]string) (map[string]*graph.Record, error) {
+	out := make(map[string]*graph.Record)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading layout %s: %w", dir, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading layout %s: %w", dir, err)
+	}
+	byName := make(map[string]v1.Descriptor)
+	for _, d := range im.Manifests {
+		byName[d.Annotations[refNameKey]] = d
+	}
+	for image, repo := range repos {
+		d, ok := byName[repo+":"+tag]
+		if !ok {
+			continue
+		}
+		want, err := layoutAnnotation(idx, d)
+		if err != nil {
+			return nil, fmt.Errorf("previous build of %s: %w", image, err)
+		}
+		r := &graph.Record{Image: image, Digest: want}
+		if a, ok := byName[repo+":"+FallbackTag(d.Digest)]; ok && want != "" {
+			if img, err := idx.Image(a.Digest); err == nil {
+				if rec, err := ReadArtifact(img); err == nil && rec.Digest == want {
+					r = rec
+					r.Image = image
+				}
+			}
+		}
+		out[image] = r
+	}
+	return out, nil
+}
+
+// layoutAnnotation returns the input digest annotation of entry d.
+func layoutAnnotation(idx v1.ImageIndex, d v1.Descriptor) (string, error) {
+	if d.MediaType.IsIndex() {
+		child, err := idx.ImageIndex(d.Digest)
+		if err != nil {
+			return "", err
+		}
+		m, err := child.IndexManifest()
+		if err != nil {
+			return "", err
+		}
+		return m.Annotations[graph.AnnotationKey], nil
+	}
+	img, err := idx.Image(d.Digest)
+	if err != nil {
+		return "", err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return "", err
+	}
+	return m.Annotations[graph.AnnotationKey], nil
+}

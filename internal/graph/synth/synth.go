@@ -1,0 +1,127 @@
+// Package synth writes a synthetic Go monorepo of many mains and packages,
+// shaped like a real one (a shared core, one domain of packages per
+// service), for benchmarking gobake plan.
+package synth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gobake/gobake/internal/config"
+)
+
+// Spec sizes a synthetic monorepo.
+type Spec struct {
+	Mains     int // services, one image each
+	Core      int // shared core packages
+	PerDomain int // packages of each service's domain
+	Seed      uint64
+}
+
+// Default is 300 mains and about 10,000 packages.
+func Default() Spec {
+	return Spec{Mains: 300, Core: 300, PerDomain: 32, Seed: 1}
+}
+
+// Generate writes the monorepo into dir and returns its configuration, as
+// config.Load would return it for an equivalent gobake.yaml.
+func Generate(dir string, s Spec) (*config.Config, error) {
+	rng := rand.New(rand.NewPCG(s.Seed, 0))
+	if err := write(dir, "go.mod", "module example.com/synth\n\ngo 1.26.0\n"); err != nil {
+		return nil, err
+	}
+	for i := range s.Core {
+		var imports []string
+		for _, j := range pick(rng, max(0, i-40), i, 3) {
+			imports = append(imports, fmt.Sprintf("example.com/synth/core/c%04d", j))
+		}
+		if err := writePkg(dir, fmt.Sprintf("core/c%04d", i), fmt.Sprintf("c%04d", i), imports); err != nil {
+			return nil, err
+		}
+	}
+	cfg := &config.Config{Path: filepath.Join(dir, config.FileName), Root: dir, Tags: []string{"latest"}}
+	for m := range s.Mains {
+		for i := range s.PerDomain {
+			var imports []string
+			for _, j := range pick(rng, max(0, i-8), i, 2) {
+				imports = append(imports, fmt.Sprintf("example.com/synth/svc/s%03d/p%02d", m, j))
+			}
+			if s.Core > 0 {
+				imports = append(imports, fmt.Sprintf("example.com/synth/core/c%04d", rng.IntN(s.Core)))
+			}
+			if err := writePkg(dir, fmt.Sprintf("svc/s%03d/p%02d", m, i), fmt.Sprintf("p%02d", i), imports); err != nil {
+				return nil, err
+			}
+		}
+		var imports []string
+		for _, j := range pick(rng, max(0, s.PerDomain-4), s.PerDomain, 4) {
+			imports = append(imports, fmt.Sprintf("example.com/synth/svc/s%03d/p%02d", m, j))
+		}
+		if err := writePkg(dir, fmt.Sprintf("svc/s%03d/cmd", m), "main", imports); err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("s%03d", m)
+		cfg.Images = append(cfg.Images, config.Image{
+			Name: name, Main: "./svc/" + name + "/cmd", Dir: dir, Binary: name, Repository: name,
+			BaseRef: config.Scratch,
+			Settings: config.Settings{
+				Base: config.Scratch, Platforms: []string{"linux/amd64"},
+				Ldflags: []string{"-s -w", "-X main.version={{.Version}}"},
+			},
+		})
+	}
+	return cfg, nil
+}
+
+// pick returns up to n distinct numbers in [lo, hi).
+func pick(rng *rand.Rand, lo, hi, n int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for range n {
+		if hi <= lo {
+			break
+		}
+		j := lo + rng.IntN(hi-lo)
+		if !seen[j] {
+			seen[j] = true
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// writePkg writes one package: a function that calls its imports, a test
+// file, and for main a main function.
+func writePkg(dir, rel, name string, imports []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "package %s\n\nimport (\n\t\"strings\"\n", name)
+	for i, imp := range imports {
+		fmt.Fprintf(&b, "\ti%d %q\n", i, imp)
+	}
+	b.WriteString(")\n\n// Value returns a string made from the package's imports.\nfunc Value() string {\n\tparts := []string{\"" + rel + "\"}\n")
+	for i := range imports {
+		fmt.Fprintf(&b, "\tparts = append(parts, i%d.Value())\n", i)
+	}
+	b.WriteString("\treturn strings.Join(parts, \",\")\n}\n")
+	if name == "main" {
+		b.WriteString("\nfunc main() { println(len(Value())) }\n")
+	}
+	if err := write(dir, rel+"/"+filepath.Base(rel)+".go", b.String()); err != nil {
+		return err
+	}
+	return write(dir, rel+"/"+filepath.Base(rel)+"_test.go", "package "+name+"\n")
+}
+
+func write(dir, rel, text string) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	return nil
+}

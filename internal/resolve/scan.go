@@ -1,0 +1,143 @@
+// Package resolve rewrites image references in Kubernetes-style YAML:
+// every string value "ko://IMPORT/PATH" or "gobake://IMAGE" becomes the
+// REGISTRY/REPO@sha256:… digest of the image, and every other byte of the
+// input stays as it was.
+package resolve
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The reference schemes resolve rewrites.
+const (
+	KoScheme     = "ko://"     // ko://IMPORT/PATH, as ko writes it
+	GobakeScheme = "gobake://" // gobake://IMAGE, an image name of gobake.yaml
+)
+
+// Input is one YAML stream (a file or standard input).
+type Input struct {
+	Name string // shown in messages: the path as given, or "-"
+	Data []byte
+}
+
+// Ref is an image reference found in an Input.
+type Ref struct {
+	Scheme string // KoScheme or GobakeScheme
+	Target string // import path or image name, without the scheme
+	File   string
+	Line   int // 1-based
+	Column int // 1-based, in characters
+	start  int // byte offset of the reference in the input
+	end    int
+}
+
+// String returns the reference as written.
+func (r Ref) String() string { return r.Scheme + r.Target }
+
+// Pos returns "file:line:col".
+func (r Ref) Pos() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Column) }
+
+// Scan finds the references of in: string values whose text, trimmed of
+// white space, starts with one of the schemes (ko's rule). Mentions inside
+// longer strings are not references; they are returned as warnings.
+func Scan(in Input) (refs []Ref, warnings []string, err error) {
+	lines := lineStarts(in.Data)
+	dec := yaml.NewDecoder(bytes.NewReader(in.Data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", in.Name, err)
+		}
+		var walkErr error
+		walk(&doc, func(n *yaml.Node) {
+			if walkErr != nil || n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+				return
+			}
+			v := strings.TrimSpace(n.Value)
+			scheme := ""
+			for _, s := range []string{KoScheme, GobakeScheme} {
+				if strings.HasPrefix(v, s) {
+					scheme = s
+				}
+			}
+			if scheme == "" {
+				if strings.Contains(v, KoScheme) || strings.Contains(v, GobakeScheme) {
+					warnings = append(warnings, fmt.Sprintf("%s:%d:%d: reference inside a longer string left as is (ko does the same)", in.Name, n.Line, n.Column))
+				}
+				return
+			}
+			start, ok := locate(in.Data, lines, n.Line, n.Column, v)
+			if !ok {
+				walkErr = fmt.Errorf("%s:%d:%d: %s: cannot rewrite this reference in place (escaped or folded); write it as a plain string", in.Name, n.Line, n.Column, v)
+				return
+			}
+			refs = append(refs, Ref{
+				Scheme: scheme, Target: strings.TrimPrefix(v, scheme),
+				File: in.Name, Line: n.Line, Column: n.Column,
+				start: start, end: start + len(v),
+			})
+		})
+		if walkErr != nil {
+			return nil, nil, walkErr
+		}
+	}
+	return refs, warnings, nil
+}
+
+// walk calls f on n and every node below it. Aliases are not followed: the
+// node they name is visited where it is anchored.
+func walk(n *yaml.Node, f func(*yaml.Node)) {
+	f(n)
+	for _, c := range n.Content {
+		walk(c, f)
+	}
+}
+
+// lineStarts returns the byte offset of the start of every line.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// locate returns the byte offset of text in data at or just after the
+// node position line:col (1-based, col counted in characters): at it for a
+// plain scalar, after the quote for a quoted one, on the next line for a
+// block scalar.
+func locate(data []byte, lines []int, line, col int, text string) (int, bool) {
+	if line < 1 || line > len(lines) {
+		return 0, false
+	}
+	off := lines[line-1]
+	for c := 1; c < col && off < len(data); c++ {
+		_, size := utf8.DecodeRune(data[off:])
+		off += size
+	}
+	// A node's text begins within its own line, or the line after for a
+	// block scalar; look no further than that.
+	limit := len(data)
+	if line+1 < len(lines) {
+		limit = lines[line+1]
+	}
+	limit = min(limit+len(text), len(data))
+	i := bytes.Index(data[off:limit], []byte(text))
+	if i < 0 {
+		return 0, false
+	}
+	return off + i, true
+}

@@ -1,0 +1,94 @@
+package scaffold
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/gobake/gobake/internal/kocompat"
+)
+
+// InitOptions are the inputs of gobake init.
+type InitOptions struct {
+	// FromKo translates root/.ko.yaml; it is implied when that file exists.
+	FromKo bool
+	// KoDockerRepo is $KO_DOCKER_REPO, which becomes the registry.
+	KoDockerRepo string
+	// Registry, when set, wins over KoDockerRepo.
+	Registry string
+	// Naming writes each image's repository with one of ko's rules.
+	Naming kocompat.Naming
+}
+
+// Generate returns a gobake.yaml for the repository at root, and the notes
+// on what of .ko.yaml it could not translate.
+func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, []kocompat.Note, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("init: %w", err)
+	}
+	mains, err := FindMains(ctx, root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("init: %w", err)
+	}
+	if len(mains) == 0 {
+		return nil, nil, fmt.Errorf("init: no main package under %s", root)
+	}
+	ro := Options{Registry: opts.Registry, Naming: opts.Naming}
+	koPath := filepath.Join(root, kocompat.KoFileName)
+	_, statErr := os.Stat(koPath)
+	haveKo := statErr == nil
+	if opts.FromKo && !haveKo {
+		return nil, nil, fmt.Errorf("init --from-ko: %w", statErr)
+	}
+	if haveKo {
+		data, err := os.ReadFile(koPath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("init: %w", err)
+		}
+		// Messages name the file relative to the repository.
+		f, err := kocompat.ParseKoFile(kocompat.KoFileName, data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("init: %w", err)
+		}
+		ro.Ko = kocompat.Translate(f, root)
+		ro.KoFile = kocompat.KoFileName
+		if ro.Registry == "" {
+			reg, notes := kocompat.Registry(opts.KoDockerRepo)
+			ro.Registry = reg
+			ro.Notes = append(ro.Notes, notes...)
+		}
+	}
+	p, err := NewPlan(root, mains, ro)
+	if err != nil {
+		return nil, nil, fmt.Errorf("init: %w", err)
+	}
+	return Render(p, ro), p.Notes, nil
+}
+
+// WriteFile writes data to path, refusing to replace an existing file
+// unless force is set.
+func WriteFile(path string, data []byte, force bool) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; pass --force to overwrite it", path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

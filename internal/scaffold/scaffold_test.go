@@ -1,0 +1,234 @@
+package scaffold
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/kocompat"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const fixture = "../../testdata/kouser"
+
+// writeRepo writes files (path → content) under a new temporary directory.
+func writeRepo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// copyDir copies the tree at src to a new temporary directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if fi.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestGenerateFromKo(t *testing.T) {
+	ctx := context.Background()
+	got, notes, err := Generate(ctx, fixture, InitOptions{KoDockerRepo: "registry.example.com/kouser"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	golden(t, "kouser.gobake.yaml", got)
+
+	t.Run("every untranslatable setting is listed", func(t *testing.T) {
+		var gotNotes []string
+		for _, n := range notes {
+			gotNotes = append(gotNotes, n.String())
+		}
+		want := []string{
+			`.ko.yaml:20: builds[0] (api).ldflags: left out "-X example.com/kouser/internal/version.Built={{.Timestamp}}": .Timestamp: gobake has no build date in Unix seconds (.Date has it as RFC 3339)`,
+			`.ko.yaml:30: builds[1] (worker).linux_capabilities: left out cap_net_bind_service: gobake does not set file capabilities on the binary`,
+		}
+		if diff := cmp.Diff(want, gotNotes); diff != "" {
+			t.Errorf("notes (-want +got):\n%s", diff)
+		}
+		for _, n := range want {
+			if !strings.Contains(string(got), "#   "+n+"\n") {
+				t.Errorf("gobake.yaml lacks the comment %q", n)
+			}
+		}
+	})
+
+	t.Run("loads with config.Load", func(t *testing.T) {
+		repo := copyDir(t, fixture)
+		path := filepath.Join(repo, config.FileName)
+		if err := WriteFile(path, got, false); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(path, config.WithGetenv(func(string) string { return "" }))
+		if err != nil {
+			t.Fatalf("config.Load: %v", err)
+		}
+		type image struct{ Name, Main, Binary, Repository, Base, Data string }
+		var gotImages []image
+		for _, img := range cfg.Images {
+			data := ""
+			if img.Data != "" {
+				data, _ = filepath.Rel(repo, img.Data)
+			}
+			gotImages = append(gotImages, image{img.Name, img.Main, img.Binary, img.Repository, img.Base, data})
+		}
+		want := []image{
+			{"api", "./cmd/api", "api", "api", "cgr.dev/chainguard/static:latest", "cmd/api/kodata"},
+			{"migrate", "./cmd/migrate", "migrate", "migrate", "cgr.dev/chainguard/glibc-dynamic:latest", ""},
+			{"worker", "./cmd/worker", "worker", "worker", "gcr.io/distroless/static-debian12:nonroot", ""},
+		}
+		if diff := cmp.Diff(want, gotImages); diff != "" {
+			t.Errorf("images (-want +got):\n%s", diff)
+		}
+		if cfg.Registry != "registry.example.com/kouser" {
+			t.Errorf("registry = %q", cfg.Registry)
+		}
+	})
+}
+
+func TestGeneratePlain(t *testing.T) {
+	root := writeRepo(t, map[string]string{
+		"go.work":                        "go 1.22\n\nuse (\n\t./services\n\t./tools\n)\n",
+		"services/go.mod":                "module example.com/shop/services\n",
+		"services/api/cmd/api/main.go":   "package main\nfunc main() {}\n",
+		"services/admin/cmd/api/main.go": "package main\nfunc main() {}\n",
+		"services/lib/lib.go":            "package lib\n",
+		"services/testdata/x/main.go":    "package main\nfunc main() {}\n",
+		"services/winonly/main.go":       "//go:build windows\n\npackage main\nfunc main() {}\n",
+		"tools/go.mod":                   "module example.com/shop/tools\n",
+		"tools/main.go":                  "package main\nfunc main() {}\n",
+		"unused/go.mod":                  "module example.com/unused\n",
+		"unused/main.go":                 "package main\nfunc main() {}\n",
+	})
+	got, notes, err := Generate(context.Background(), root, InitOptions{})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes = %v, want none", notes)
+	}
+	golden(t, "workspace.gobake.yaml", got)
+	if err := os.WriteFile(filepath.Join(root, config.FileName), got, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(filepath.Join(root, config.FileName), config.WithGetenv(func(string) string { return "" })); err != nil {
+		t.Fatalf("config.Load: %v", err)
+	}
+}
+
+func TestGenerateNamingKo(t *testing.T) {
+	got, _, err := Generate(context.Background(), fixture, InitOptions{Naming: kocompat.NamingKo, Registry: "localhost:5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"    repository: api-fac7fef128c54dfb9c7086621f09d1e1\n",
+		"    repository: worker-ded9f616e425f45608110c350ec6ca67\n",
+		"registry: localhost:5000\n",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if _, _, err := Generate(context.Background(), fixture, InitOptions{Naming: kocompat.NamingBare}); err == nil {
+		t.Error("Generate with naming bare succeeded")
+	}
+}
+
+func TestImageNames(t *testing.T) {
+	tests := []struct {
+		name string
+		dirs []string
+		want []string
+	}{
+		{"plain", []string{"cmd/api", "cmd/worker"}, []string{"api", "worker"}},
+		{"clash takes the parent", []string{"services/a/cmd/api", "services/b/cmd/api", "cmd/tool"}, []string{"a-api", "b-api", "tool"}},
+		{"repeated element", []string{"api/cmd/api"}, []string{"api"}},
+		{"root main uses the import path", []string{"."}, []string{"shop"}},
+		{"sanitized", []string{"cmd/My_Tool.v2"}, []string{"my-tool-v2"}},
+		{"numbers as a last resort", []string{"x/api", "x/cmd/api"}, []string{"x-api", "x-api-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := "/repo"
+			var mains []Main
+			for _, d := range tt.dirs {
+				ip := "example.com/shop"
+				if d != "." {
+					ip += "/" + d
+				}
+				mains = append(mains, Main{ImportPath: ip, ModuleDir: root, Dir: filepath.Join(root, d)})
+			}
+			if diff := cmp.Diff(tt.want, ImageNames(root, mains)); diff != "" {
+				t.Errorf("ImageNames (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWriteFileRefusesToOverwrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), config.FileName)
+	if err := WriteFile(path, []byte("a: 1\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(path, []byte("b: 2\n"), false)
+	if err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("second WriteFile = %v, want an error mentioning --force", err)
+	}
+	if err := WriteFile(path, []byte("b: 2\n"), true); err != nil {
+		t.Fatalf("WriteFile with force: %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "b: 2\n" {
+		t.Errorf("file = %q", got)
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/kouser
+
+go 1.22
