@@ -152,6 +152,8 @@ type rawConfig struct {
 	bases    map[string]string
 	baseKeys []strVal
 	images   []*rawImage
+	release  *rawRelease
+	gitops   *rawGitOps
 }
 
 // decoder decodes the value of one key into a T.
@@ -182,6 +184,12 @@ var topFields = map[string]decoder[rawConfig]{
 	},
 	"images": func(w *walker, path string, n *yaml.Node, c *rawConfig) {
 		w.images(path, n, c)
+	},
+	"gitops": func(w *walker, path string, n *yaml.Node, c *rawConfig) {
+		c.gitops = w.gitOps(path, n)
+	},
+	"release": func(w *walker, path string, n *yaml.Node, c *rawConfig) {
+		w.release(path, n, c)
 	},
 }
 

@@ -35,6 +35,7 @@ func TestLoadValid(t *testing.T) {
 				Path: filepath.Join(root, "minimal.yaml"), Root: root,
 				Defaults: defaults,
 				Tags:     []string{"latest"},
+				Release:  DefaultRelease(),
 				Images: []Image{{
 					Name: "api", Main: "./services/api/cmd/api", Dir: root,
 					Data:   filepath.Join(root, "services/api/cmd/api/kodata"),
@@ -48,6 +49,7 @@ func TestLoadValid(t *testing.T) {
 				Path: filepath.Join(root, "anchors.yaml"), Root: root,
 				Defaults: defaults,
 				Tags:     []string{"latest"},
+				Release:  DefaultRelease(),
 				Images: []Image{{
 					Name: "api", Main: "./services/api/cmd/api", Dir: root,
 					Data:   filepath.Join(root, "services/api/cmd/api/kodata"),
@@ -69,6 +71,7 @@ func TestLoadValid(t *testing.T) {
 				},
 				Defaults: fullDefaults,
 				Tags:     tags,
+				Release:  Release{TagTemplate: "release-{{.Image}}-{{.Version}}", InitialVersion: "1.0.0", Tags: []string{"stable", "{{.Git.ShortCommit}}"}},
 				Images: []Image{
 					{
 						Name: "all", Main: "./services/worker", Dir: root, Binary: "all", Repository: "all",

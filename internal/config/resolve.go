@@ -15,6 +15,7 @@ func (w *walker) resolve(raw *rawConfig, getenv func(string) string) *Config {
 		Bases: raw.bases,
 		Tags:  []string{DefaultTag},
 	}
+	cfg.Release = resolveRelease(raw.release)
 	if len(cfg.Bases) == 0 {
 		cfg.Bases = nil
 	}
@@ -68,6 +69,7 @@ func (w *walker) resolve(raw *rawConfig, getenv func(string) string) *Config {
 		cfg.Images = append(cfg.Images, img)
 	}
 	slices.SortFunc(cfg.Images, func(a, b Image) int { return cmp.Compare(a.Name, b.Name) })
+	cfg.GitOps = w.resolveGitOps(raw.gitops, cfg.Images)
 	return cfg
 }
 

@@ -43,6 +43,7 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		{"top level", s.Properties, slices.Sorted(maps.Keys(topFields))},
 		{"defaults", s.Properties["defaults"].Properties, slices.Sorted(maps.Keys(settingsFields))},
 		{"images.*", s.Defs["image"].Properties, slices.Sorted(maps.Keys(imageFields))},
+		{"release", s.Properties["release"].Properties, slices.Sorted(maps.Keys(releaseFields))},
 	} {
 		t.Run(tc.level, func(t *testing.T) {
 			if diff := cmp.Diff(tc.loader, slices.Sorted(maps.Keys(tc.schema))); diff != "" {
@@ -90,6 +91,13 @@ func TestSchemaExamplesLoad(t *testing.T) {
 			c := base()
 			c["defaults"] = map[string]any{k: e}
 			examples = append(examples, example{"defaults." + k, c})
+		}
+	}
+	for k, p := range s.Properties["release"].Properties {
+		for _, e := range p.Examples {
+			c := base()
+			c["release"] = map[string]any{k: e}
+			examples = append(examples, example{"release." + k, c})
 		}
 	}
 	for k, p := range s.Defs["image"].Properties {

@@ -25,6 +25,8 @@ type Config struct {
 	Defaults Settings          // the defaults stanza, with gobake's built-in defaults filled in
 	Tags     []string          // tags moved on every push to a registry (templates); default ["latest"]
 	Images   []Image           // every image, sorted by name, defaults merged in
+	GitOps   *GitOps           // the gitops stanza; nil when absent
+	Release  Release           // the release stanza, defaults applied (see release.go)
 }
 
 // Load reads, defaults and validates the gobake.yaml at path. It is

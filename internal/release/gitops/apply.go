@@ -1,0 +1,229 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gobake/gobake/internal/config"
+)
+
+// DefaultAttempts bounds the pushes Apply tries when others push first.
+const DefaultAttempts = 5
+
+// Options say what Apply and Plan write where.
+type Options struct {
+	Repo       string                // URL or local path of the deployment repository
+	Branch     string                // branch to start from; default config.DefaultGitOpsBranch
+	PushBranch string                // branch to push to (--gitops-branch); "" pushes to Branch
+	Message    string                // commit message template; default config.DefaultGitOpsMessage
+	Pin        config.Pin            // how references are written; default config.DefaultGitOpsPin
+	Targets    []config.GitOpsTarget // files to edit
+	Updates    []Update              // the released images
+	Attempts   int                   // pushes to try; default DefaultAttempts
+	Backoff    time.Duration         // mean wait before a retry, jittered; default 500ms
+}
+
+// OptionsFor returns the options of the gitops stanza g for updates.
+func OptionsFor(g *config.GitOps, updates []Update) Options {
+	return Options{
+		Repo: g.Repo, Branch: g.Branch, Message: g.Message, Pin: g.Pin,
+		Targets: slices.Clone(g.Targets), Updates: slices.Clone(updates),
+	}
+}
+
+// Result is what Apply or Plan did.
+type Result struct {
+	Commit   string   // the commit pushed; with no change or in Plan, the head the edits were made on
+	Branch   string   // the branch pushed to (or that would be)
+	Pushed   bool     // whether a commit was pushed
+	Attempts int      // fetch-edit-push rounds made
+	Changes  []Change // every value matched, changed or not
+	Message  string   // the commit message ("" when nothing changed)
+	Diff     string   // unified diff of every changed file (Plan only)
+}
+
+// withDefaults fills in the defaults of o and checks it.
+func (o Options) withDefaults() (Options, error) {
+	o.Branch = cmpOr(o.Branch, config.DefaultGitOpsBranch)
+	o.PushBranch = cmpOr(o.PushBranch, o.Branch)
+	o.Message = cmpOr(o.Message, config.DefaultGitOpsMessage)
+	o.Pin = cmpOr(o.Pin, config.DefaultGitOpsPin)
+	if o.Attempts <= 0 {
+		o.Attempts = DefaultAttempts
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	switch {
+	case o.Repo == "":
+		return o, errors.New("gitops: no repository")
+	case len(o.Targets) == 0:
+		return o, errors.New("gitops: no targets")
+	case len(o.Updates) == 0:
+		return o, errors.New("gitops: no images to write")
+	case !config.ValidBranch(o.Branch) || !config.ValidBranch(o.PushBranch):
+		return o, fmt.Errorf("gitops: invalid branch %q or %q", o.Branch, o.PushBranch)
+	}
+	return o, checkUpdates(o.Updates, o.Pin)
+}
+
+// Apply writes the updates into the targets of the deployment repository
+// and pushes one commit to PushBranch. It works in a fresh shallow clone in
+// a temporary directory. The push is a compare-and-swap on the branch:
+// when another push lands first, Apply fetches the new head, edits the new
+// files again and retries, up to Attempts times with jittered backoff. A
+// target where none of the images appears, or a file that is not YAML,
+// fails before anything is pushed. With nothing to change, Apply pushes
+// nothing.
+func Apply(ctx context.Context, o Options) (Result, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	dir, cleanup, err := workTree(ctx, o.Repo)
+	if err != nil {
+		return Result{}, err
+	}
+	defer cleanup()
+	res := Result{Branch: o.PushBranch}
+	for res.Attempts < o.Attempts {
+		res.Attempts++
+		head, expected, err := checkout(ctx, dir, o)
+		if err != nil {
+			return res, err
+		}
+		res.Commit = head
+		edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin)
+		if err != nil {
+			return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
+		}
+		res.Changes = changes
+		files, err := writeEdits(dir, edits)
+		if err != nil {
+			return res, err
+		}
+		if len(files) == 0 {
+			return res, nil // already up to date
+		}
+		if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
+			return res, err
+		}
+		if res.Commit, err = commit(ctx, dir, files, res.Message); err != nil {
+			return res, err
+		}
+		lease := "--force-with-lease=refs/heads/" + o.PushBranch + ":" + expected
+		_, pushErr := git(ctx, dir, nil, "push", "--quiet", "--no-verify", lease, "origin", "HEAD:refs/heads/"+o.PushBranch)
+		if pushErr == nil {
+			res.Pushed = true
+			return res, nil
+		}
+		heads, err := remoteHeads(ctx, dir, o.PushBranch)
+		if err != nil {
+			return res, fmt.Errorf("%w (and then: %w)", pushErr, err)
+		}
+		if heads[o.PushBranch] == expected {
+			return res, fmt.Errorf("gitops %s: push: %w", o.Repo, pushErr)
+		}
+		if err := sleep(ctx, o.Backoff); err != nil {
+			return res, err
+		}
+	}
+	return res, fmt.Errorf("gitops %s: branch %s kept moving: gave up after %d attempts", o.Repo, o.PushBranch, o.Attempts)
+}
+
+// workTree makes an empty repository with the deployment repository as
+// origin, in a new temporary directory.
+func workTree(ctx context.Context, repo string) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "gobake-gitops-")
+	if err != nil {
+		return "", nil, fmt.Errorf("gitops: %w", err)
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	if _, err := git(ctx, dir, nil, "-c", "init.defaultBranch=gobake", "init", "--quiet"); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	if _, err := git(ctx, dir, nil, "remote", "add", "origin", repo); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return dir, cleanup, nil
+}
+
+// checkout fetches the head to edit, shallowly, and checks it out: the
+// push branch when it exists, else the base branch. It returns the head
+// and the commit the push branch must still be at for the push to land
+// ("" when it must not exist).
+func checkout(ctx context.Context, dir string, o Options) (head, expected string, err error) {
+	heads, err := remoteHeads(ctx, dir, o.Branch, o.PushBranch)
+	if err != nil {
+		return "", "", fmt.Errorf("gitops %s: %w", o.Repo, err)
+	}
+	from := o.PushBranch
+	if heads[from] == "" {
+		from = o.Branch
+	}
+	if heads[from] == "" {
+		return "", "", fmt.Errorf("gitops %s: no branch %s", o.Repo, o.Branch)
+	}
+	if _, err := git(ctx, dir, nil, "fetch", "--quiet", "--depth=1", "--no-tags", "origin", "refs/heads/"+from); err != nil {
+		return "", "", fmt.Errorf("gitops %s: %w", o.Repo, err)
+	}
+	if _, err := git(ctx, dir, nil, "checkout", "--quiet", "--force", "-B", "gobake-gitops", "FETCH_HEAD"); err != nil {
+		return "", "", err
+	}
+	if _, err := git(ctx, dir, nil, "clean", "-fdxq"); err != nil {
+		return "", "", err
+	}
+	if head, err = git(ctx, dir, nil, "rev-parse", "HEAD"); err != nil {
+		return "", "", err
+	}
+	if from == o.PushBranch {
+		expected = head
+	}
+	return head, expected, nil
+}
+
+// commit commits files with message and returns the new commit. Without an
+// identity in git's configuration or environment, it commits as gobake.
+func commit(ctx context.Context, dir string, files []string, message string) (string, error) {
+	if _, err := git(ctx, dir, nil, append([]string{"add", "--"}, files...)...); err != nil {
+		return "", err
+	}
+	args := []string{"commit", "--quiet", "--no-verify", "--file=-"}
+	if _, err := git(ctx, dir, nil, "var", "GIT_COMMITTER_IDENT"); err != nil {
+		args = append([]string{"-c", "user.name=gobake", "-c", "user.email=gobake@localhost"}, args...)
+	}
+	if _, err := git(ctx, dir, strings.NewReader(message), args...); err != nil {
+		return "", err
+	}
+	return git(ctx, dir, nil, "rev-parse", "HEAD")
+}
+
+// sleep waits about d (between d/2 and 3d/2), or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	d = d/2 + rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// cmpOr returns v, or def when v is the zero value.
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,44 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+)
+
+// Plan shows what Apply would do, without committing or pushing: it edits
+// a fresh shallow clone and returns the unified diff of every changed file
+// (git diff) and the commit message. Its errors are those of Apply before
+// the push.
+func Plan(ctx context.Context, o Options) (Result, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	dir, cleanup, err := workTree(ctx, o.Repo)
+	if err != nil {
+		return Result{}, err
+	}
+	defer cleanup()
+	res := Result{Branch: o.PushBranch, Attempts: 1}
+	if res.Commit, _, err = checkout(ctx, dir, o); err != nil {
+		return res, err
+	}
+	edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin)
+	if err != nil {
+		return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
+	}
+	res.Changes = changes
+	files, err := writeEdits(dir, edits)
+	if err != nil || len(files) == 0 {
+		return res, err
+	}
+	if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
+		return res, err
+	}
+	diff, err := git(ctx, dir, nil, append([]string{"diff", "--no-color", "--no-ext-diff", "--"}, files...)...)
+	if err != nil {
+		return res, err
+	}
+	res.Diff = diff + "\n"
+	return res, nil
+}
