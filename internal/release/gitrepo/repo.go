@@ -1,0 +1,83 @@
+// Package gitrepo runs the git CLI for gobake's release: the log with the
+// files each commit changed, tags, creating and pushing tags, and reads of
+// files at a revision that need no work tree.
+package gitrepo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Repo is a directory inside a git work tree: gobake's repository root,
+// which may be below the top of the work tree. Paths given to and returned
+// by its methods are slash-separated and relative to Dir.
+type Repo struct {
+	Dir string // absolute directory git runs in
+	Top string // absolute top of the work tree
+}
+
+// Open returns the Repo of dir, failing when dir is not inside a git work
+// tree.
+func Open(ctx context.Context, dir string) (*Repo, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
+	}
+	r := &Repo{Dir: abs}
+	top, err := r.git(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
+	}
+	r.Top = strings.TrimSpace(top)
+	return r, nil
+}
+
+// git runs git in r.Dir and returns its standard output.
+func (r *Repo) git(ctx context.Context, args ...string) (string, error) {
+	return r.gitIn(ctx, nil, args...)
+}
+
+// gitIn runs git in r.Dir with stdin and returns its standard output; the
+// error holds git's standard error.
+func (r *Repo) gitIn(ctx context.Context, stdin []byte, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = r.Dir
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.String(), nil
+}
+
+// RevParse resolves rev to the full hash of the commit it names.
+func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
+	out, err := r.git(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", rev, err)
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// IsAncestor reports whether commit a is an ancestor of (or equal to) b.
+func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
+	cmd := exec.CommandContext(ctx, "git", "merge-base", "--is-ancestor", a, b)
+	cmd.Dir = r.Dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if err == nil {
+		return true, nil
+	}
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
+		return false, nil
+	}
+	return false, fmt.Errorf("is %s an ancestor of %s: %w: %s", a, b, err, bytes.TrimSpace(stderr.Bytes()))
+}

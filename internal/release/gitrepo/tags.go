@@ -1,0 +1,88 @@
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Tag is a git tag and the commit it points at (peeled for annotated tags).
+type Tag struct {
+	Name   string // without refs/tags/
+	Commit string // full hash of the commit
+}
+
+// Tags returns every tag, sorted by name. When merged is not "", only the
+// tags whose commit is reachable from the revision merged are returned.
+// Tags of objects other than commits are left out.
+func (r *Repo) Tags(ctx context.Context, merged string) ([]Tag, error) {
+	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "--sort=refname"}
+	if merged != "" {
+		args = append(args, "--merged="+merged)
+	}
+	out, err := r.git(ctx, append(args, "refs/tags/")...)
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	var tags []Tag
+	for _, line := range strings.Split(out, "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\x00")
+		if len(f) != 5 {
+			return nil, fmt.Errorf("list tags: malformed line %q", line)
+		}
+		switch {
+		case f[1] == "commit":
+			tags = append(tags, Tag{Name: f[0], Commit: f[2]})
+		case f[1] == "tag" && f[3] == "commit":
+			tags = append(tags, Tag{Name: f[0], Commit: f[4]})
+		}
+	}
+	return tags, nil
+}
+
+// CreateTag tags commit as name: an annotated tag with message, or a
+// lightweight one when message is "". It fails when the tag exists.
+func (r *Repo) CreateTag(ctx context.Context, name, commit, message string) error {
+	if err := r.CheckTagName(ctx, name); err != nil {
+		return err
+	}
+	args := []string{"tag"}
+	if message != "" {
+		args = append(args, "--annotate", "--file=-")
+	}
+	args = append(args, "--end-of-options", name, commit+"^{commit}")
+	var stdin []byte
+	if message != "" {
+		stdin = []byte(message)
+	}
+	if _, err := r.gitIn(ctx, stdin, args...); err != nil {
+		return fmt.Errorf("create tag %s: %w", name, err)
+	}
+	return nil
+}
+
+// CheckTagName fails when name is not a valid tag name for git.
+func (r *Repo) CheckTagName(ctx context.Context, name string) error {
+	if _, err := r.git(ctx, "check-ref-format", "refs/tags/"+name); err != nil {
+		return fmt.Errorf("%q is not a valid git tag name", name)
+	}
+	return nil
+}
+
+// PushTags pushes the tags names to remote atomically: all or none.
+func (r *Repo) PushTags(ctx context.Context, remote string, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	args := []string{"push", "--atomic", "--porcelain", remote}
+	for _, n := range names {
+		args = append(args, "refs/tags/"+n+":refs/tags/"+n)
+	}
+	if _, err := r.git(ctx, args...); err != nil {
+		return fmt.Errorf("push tags %s to %s: %w", strings.Join(names, ", "), remote, err)
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package version
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// DefaultInitial is the version of an image's first release when
+// release.initialVersion is not set.
+const DefaultInitial = "0.1.0"
+
+// Input is what Next decides the version of one image from.
+type Input struct {
+	Last     *Tagged                // the last final release (see Last); nil before the first
+	Commits  []Commit               // the commits since Last (the whole history before the first), newest first
+	Relevant func(file string) bool // whether a file, relative to the repository root, is an input of the image; nil: every file is
+	Changed  string                 // why the inputs changed besides the commits' files ("base image changed"); "" when they did not
+	Existing []*semver.Version      // every version tagged for the image anywhere (see Tags with at ""), to number pre-releases and refuse duplicates
+}
+
+// Options are the choices of the person releasing.
+type Options struct {
+	Initial  *semver.Version // version of the first release; nil means DefaultInitial
+	Pre      string          // pre-release identifier ("rc"): X.Y.Z-rc.N; "" for a final release
+	Metadata string          // build metadata appended after "+" ("build.7"); "" for none
+	Override *semver.Version // the version to release as given (--version image=V); nil to compute it
+}
+
+// Cause is a commit that changes an image, and the bump it asks for.
+type Cause struct {
+	Commit Commit       // the commit
+	Header Conventional // its parsed message
+	Bump   Bump         // what it asks for (before the 0.x rule)
+	Files  []string     // its changed files that are inputs of the image
+}
+
+// Decision is the next version of an image and why.
+type Decision struct {
+	Version *semver.Version // the version to release; nil when there is nothing to release
+	Bump    Bump            // the bump applied to Last (after the 0.x rule); BumpNone for a first release or an override
+	Reason  string          // one line for the release summary
+	Causes  []Cause         // the commits that change the image, newest first
+}
+
+// Next decides the next version of an image: see the package
+// documentation for the rules.
+func Next(in Input, opts Options) (Decision, error) {
+	var d Decision
+	want, top := BumpNone, -1
+	for _, c := range in.Commits {
+		if IsRelease(c) {
+			continue
+		}
+		var files []string
+		for _, f := range c.Files {
+			if in.Relevant == nil || in.Relevant(f) {
+				files = append(files, f)
+			}
+		}
+		if len(files) == 0 {
+			continue
+		}
+		h := ParseConventional(c.Message())
+		d.Causes = append(d.Causes, Cause{Commit: c, Header: h, Bump: h.Bump(), Files: files})
+		if b := h.Bump(); b > want {
+			want, top = b, len(d.Causes)-1
+		}
+	}
+
+	switch {
+	case opts.Override != nil:
+		if in.Last != nil && !opts.Override.GreaterThan(in.Last.Version) {
+			return Decision{}, fmt.Errorf("version %s is not above the last release %s (%s)", opts.Override, in.Last.Version, in.Last.Tag)
+		}
+		d.Version = opts.Override
+		d.Reason = "version " + opts.Override.String() + " given"
+		return d, checkUnused(d.Version, in.Existing)
+	case in.Last == nil:
+		initial := opts.Initial
+		if initial == nil {
+			initial = semver.MustParse(DefaultInitial)
+		}
+		d.Version = initial
+		d.Reason = "first release"
+	case want == BumpNone && in.Changed != "":
+		d.Bump = BumpPatch
+		d.Version = bump(in.Last.Version, BumpPatch)
+		d.Reason = "patch: " + in.Changed
+	case want == BumpNone:
+		d.Reason = "no change since " + in.Last.Tag
+		return d, nil
+	default:
+		d.Bump = want
+		why := ""
+		if want == BumpMajor && in.Last.Version.Major() == 0 {
+			d.Bump = BumpMinor
+			why = " (breaking change before 1.0.0)"
+		}
+		d.Version = bump(in.Last.Version, d.Bump)
+		d.Reason = fmt.Sprintf("%s%s: %s (%s)", d.Bump, why, d.Causes[top].Commit.Subject, d.Causes[top].Commit.Short())
+		if n := len(d.Causes) - 1; n > 0 {
+			d.Reason += fmt.Sprintf(" and %d more %s", n, plural(n, "commit", "commits"))
+		}
+	}
+
+	v, err := decorate(d.Version, opts, in.Existing)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Version = v
+	return d, checkUnused(v, in.Existing)
+}
+
+// bump applies b to v, which is a final version.
+func bump(v *semver.Version, b Bump) *semver.Version {
+	var n semver.Version
+	switch b {
+	case BumpMajor:
+		n = v.IncMajor()
+	case BumpMinor:
+		n = v.IncMinor()
+	default:
+		n = v.IncPatch()
+	}
+	return &n
+}
+
+// decorate adds the pre-release and the build metadata of opts to v: the
+// pre-release number is one more than the highest of existing for the same
+// X.Y.Z and identifier.
+func decorate(v *semver.Version, opts Options, existing []*semver.Version) (*semver.Version, error) {
+	out := *v
+	if opts.Pre != "" {
+		if strings.Contains(opts.Pre, ".") {
+			return nil, fmt.Errorf("pre-release identifier %q: must be one word, e.g. rc", opts.Pre)
+		}
+		n := 0
+		for _, e := range existing {
+			if e.Major() != v.Major() || e.Minor() != v.Minor() || e.Patch() != v.Patch() {
+				continue
+			}
+			id, num, ok := strings.Cut(e.Prerelease(), ".")
+			if k, err := strconv.Atoi(num); ok && id == opts.Pre && err == nil && k > n {
+				n = k
+			}
+		}
+		var err error
+		if out, err = out.SetPrerelease(opts.Pre + "." + strconv.Itoa(n+1)); err != nil {
+			return nil, fmt.Errorf("pre-release identifier %q: %w", opts.Pre, err)
+		}
+	}
+	if opts.Metadata != "" {
+		var err error
+		if out, err = out.SetMetadata(opts.Metadata); err != nil {
+			return nil, fmt.Errorf("build metadata %q: %w", opts.Metadata, err)
+		}
+	}
+	return &out, nil
+}
+
+// checkUnused fails when v is already tagged (build metadata aside).
+func checkUnused(v *semver.Version, existing []*semver.Version) error {
+	for _, e := range existing {
+		if e.Equal(v) {
+			return fmt.Errorf("version %s is already tagged (as %s)", v, e)
+		}
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
