@@ -302,9 +302,6 @@ func TestSkaffoldCustomBuilder(t *testing.T) {
 	dir := kouserRepo(t, reg)
 	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kouser", "VERSION=1.2.3"}
 	gobake.MustRun(t, dir, env, "init", "--from-ko")
-	if help := gobake.Run(t, dir, nil, "build", "--help"); !strings.Contains(help.Stdout+help.Stderr, "--image") {
-		t.Skip("gobake build has no --image flag yet: cmd/gobake/build.go must call kocompat.SkaffoldImage (see docs/skaffold.md)")
-	}
 
 	t.Run("push", func(t *testing.T) {
 		image := reg.Host + "/dev/api:v1-abc"

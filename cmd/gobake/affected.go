@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
 )
 
 type affectedCmd struct {
@@ -21,7 +23,7 @@ func (c *affectedCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	s, err := compute(g.ctx, cfg, nil, c.Insecure)
+	s, err := planner.Current(g.ctx, cfg, planner.Options{}, layering.NewBaseLookup(g.ctx, cfg.Root, layering.WithRegistryInsecure(c.Insecure)))
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,14 @@ func TestBuildValidate(t *testing.T) {
 		{name: "negative jobs", cmd: buildCmd{Jobs: -1}, wantErr: "--jobs"},
 		{name: "all and more", cmd: buildCmd{Platform: []string{"all", "linux/amd64"}}, wantErr: "--platform all"},
 		{name: "empty tag", cmd: buildCmd{Tag: []string{" "}}, wantErr: "--tag"},
+		{name: "skaffold image", cmd: buildCmd{Image: "r.example/api:v1", Platform: []string{"linux/arm64"}}},
+		{name: "image and names", cmd: buildCmd{Image: "r.example/api:v1", Images: []string{"api"}}, wantErr: "--image"},
+		{name: "image and registry", cmd: buildCmd{Image: "r.example/api:v1", Registry: "r"}, wantErr: "--image"},
+		{name: "image and tag", cmd: buildCmd{Image: "r.example/api:v1", Tag: []string{"v2"}}, wantErr: "--image"},
+		{name: "image and changed", cmd: buildCmd{Image: "r.example/api:v1", Changed: true}, wantErr: "--image"},
+		{name: "changed", cmd: buildCmd{Changed: true, changeFlags: changeFlags{Since: "HEAD~1", Baseline: "latest"}}},
+		{name: "changed to a tarball", cmd: buildCmd{Changed: true, Tarball: "x.tar"}, wantErr: "not a tarball"},
+		{name: "since without changed", cmd: buildCmd{changeFlags: changeFlags{Since: "HEAD~1"}}, wantErr: "--since needs --changed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

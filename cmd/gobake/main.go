@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ type cli struct {
 
 	Build    buildCmd    `cmd:"" help:"Build images and publish them to a registry, an OCI layout or a tarball."`
 	Plan     planCmd     `cmd:"" help:"Say which images changed since their last build, and why."`
+	Release  releaseCmd  `cmd:"" help:"Release the changed images: next versions, push by digest, move tags, GitOps commit and git tags, all or nothing."`
 	Affected affectedCmd `cmd:"" help:"List the images a file or package feeds."`
 	Schema   schemaCmd   `cmd:"" help:"Print the JSON Schema of gobake.yaml."`
 	Version  versionCmd  `cmd:"" help:"Print gobake's version."`
@@ -67,6 +69,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	g := &globals{ctx: ctx, stdout: stdout, stderr: stderr, config: c.Config}
 	if err := kctx.Run(g); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.msg != "" {
+				fmt.Fprintf(stderr, "gobake: %s\n", ee.msg)
+			}
+			return ee.code
+		}
 		fmt.Fprintf(stderr, "gobake: %v\n", err)
 		return 1
 	}

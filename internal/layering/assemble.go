@@ -38,7 +38,9 @@ type assembly struct {
 
 // assemble layers the binary (and static files) onto the base image and
 // sets the runtime configuration ko users expect: entrypoint
-// /ko-app/<binary>, /ko-app on PATH, KO_DATA_PATH when there is data.
+// /ko-app/<binary>, /ko-app on PATH and, like ko, KO_DATA_PATH=/var/run/ko
+// whether or not there is data (code written for ko may read it
+// unconditionally).
 func assemble(a assembly) (v1.Image, error) {
 	mt, err := a.base.image.MediaType()
 	if err != nil {
@@ -89,9 +91,7 @@ func assemble(a assembly) (v1.Image, error) {
 	cf.Config.Entrypoint = []string{appPath}
 	cf.Config.Cmd = nil
 	cf.Config.Env = setPath(cf.Config.Env, AppDir)
-	if a.dataDir != "" {
-		cf.Config.Env = setEnv(cf.Config.Env, DataPathEnv, DataDir)
-	}
+	cf.Config.Env = setEnv(cf.Config.Env, DataPathEnv, DataDir)
 	if a.user != "" {
 		cf.Config.User = a.user
 	}

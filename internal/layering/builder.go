@@ -36,12 +36,13 @@ func NewBuilder(cfg *config.Config, opts ...BuilderOption) *Builder {
 		o.environ = os.Environ()
 	}
 	if o.compiler == nil {
-		o.compiler = NewGoCompiler(WithBuildEnviron(o.environ))
+		o.compiler = NewGoCompiler(WithBuildEnviron(o.environ), WithCompileJobs(o.jobs),
+			WithOutputCache(outputCacheDir(o.environ)))
 	}
 	o.log = &lockedWriter{w: o.log}
 	return &Builder{
-		cfg:   cfg,
-		o:     o,
+		cfg: cfg,
+		o:   o,
 		bases: &bases{
 			root:     cfg.Root,
 			insecure: o.insecure || makeRegistryOptions(o.registry...).insecure,
@@ -78,27 +79,11 @@ func (b *Builder) Build(ctx context.Context, names []string) ([]Result, error) {
 	var errs errorList
 	jobs := b.planAll(ctx, images, info, &errs)
 
-	sem := make(chan struct{}, b.o.jobs)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		for i := range j.platforms {
-			wg.Go(func() {
-				select {
-				case sem <- struct{}{}:
-					defer func() { <-sem }()
-				case <-ctx.Done():
-				}
-				if err := ctx.Err(); err != nil {
-					errs.add(fmt.Errorf("build %s for %s: %w", j.image.Name, platformString(j.platforms[i]), err))
-					return
-				}
-				if err := b.buildPlatform(ctx, j, i, info, created); err != nil {
-					errs.add(err)
-				}
-			})
-		}
+	if bc, ok := b.o.compiler.(BatchCompiler); ok {
+		b.buildBatched(ctx, bc, jobs, info, created, &errs)
+	} else {
+		b.buildEach(ctx, jobs, info, created, &errs)
 	}
-	wg.Wait()
 
 	var results []Result
 	for _, j := range jobs {
@@ -245,60 +230,86 @@ func (b *Builder) plan(ctx context.Context, img config.Image, info config.BuildI
 
 // buildPlatform compiles, assembles and describes platform i of j.
 func (b *Builder) buildPlatform(ctx context.Context, j *imageJob, i int, info config.BuildInfo, created time.Time) error {
-	img, want := j.image, j.platforms[i]
-	fail := func(err error) error {
-		return fmt.Errorf("build %s for %s: %w", img.Name, platformString(want), err)
-	}
-	bi, err := j.base.forPlatform(want)
+	t, err := b.prepare(j, i, info)
 	if err != nil {
-		return fail(err)
+		return err
+	}
+	defer os.RemoveAll(t.dir)
+	if err := b.o.compiler.Compile(ctx, t.req); err != nil {
+		return err // the compiler names image and platform
+	}
+	return b.finish(ctx, t, created)
+}
+
+// platformTask is platform i of job between compile request and image.
+type platformTask struct {
+	job      *imageJob
+	i        int
+	base     baseImage
+	settings config.Settings // rendered for the platform
+	req      CompileRequest
+	dir      string // temporary directory holding the binary
+	start    time.Time
+}
+
+// fail names the image and platform of t in err.
+func (t *platformTask) fail(err error) error {
+	return fmt.Errorf("build %s for %s: %w", t.job.image.Name, platformString(t.job.platforms[t.i]), err)
+}
+
+// prepare resolves the base and settings of platform i of j and makes the
+// directory its binary goes to; the caller removes t.dir.
+func (b *Builder) prepare(j *imageJob, i int, info config.BuildInfo) (*platformTask, error) {
+	img := j.image
+	t := &platformTask{job: j, i: i}
+	bi, err := j.base.forPlatform(j.platforms[i])
+	if err != nil {
+		return nil, t.fail(err)
 	}
 	p := bi.platform
 	settings, err := img.Settings.Expand(info.TemplateData(img.Name, platformString(p)))
 	if err != nil {
-		return fail(err)
+		return nil, t.fail(err)
 	}
 	fmt.Fprintf(b.o.log, "building %s for %s\n", img.Name, platformString(p))
-	start := time.Now()
-
-	dir, err := os.MkdirTemp("", "gobake-")
-	if err != nil {
-		return fail(err)
+	t.base, t.settings, t.start = bi, settings, time.Now()
+	if t.dir, err = os.MkdirTemp("", "gobake-"); err != nil {
+		return nil, t.fail(err)
 	}
-	defer os.RemoveAll(dir)
-	binaryPath := filepath.Join(dir, img.Binary)
-	req := CompileRequest{
+	t.req = CompileRequest{
 		Image: img.Name, Dir: img.Dir, Main: img.Main, Platform: p,
 		Env: settings.Env, Flags: settings.Flags, Ldflags: settings.Ldflags,
-		Output: binaryPath,
+		Output: filepath.Join(t.dir, img.Binary),
 	}
-	if err := b.o.compiler.Compile(ctx, req); err != nil {
-		return err // the compiler names image and platform
-	}
+	return t, nil
+}
 
+// finish layers the compiled binary of t onto its base and describes it.
+func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time) error {
+	j, img, p, settings := t.job, t.job.image, t.base.platform, t.settings
 	anns := maps.Clone(settings.Annotations)
 	if anns == nil {
 		anns = map[string]string{}
 	}
 	maps.Copy(anns, j.extra)
 	out, err := assemble(assembly{
-		image: img.Name, base: bi, platform: p,
-		binaryPath: binaryPath, binary: img.Binary, dataDir: img.Data,
+		image: img.Name, base: t.base, platform: p,
+		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
 		user: settings.User, labels: settings.Labels, annotations: anns,
 		created: created,
 	})
 	if err != nil {
-		return fail(err)
+		return t.fail(err)
 	}
 	var refs []Referrer
 	if len(b.o.sbomFormats) > 0 {
-		if refs, err = SBOMs(ctx, out, binaryPath, b.o.sbomFormats, created); err != nil {
-			return fail(err)
+		if refs, err = SBOMs(ctx, out, t.req.Output, b.o.sbomFormats, created); err != nil {
+			return t.fail(err)
 		}
 	}
-	j.built[i] = platformImage{image: out, platform: p}
-	j.referrers[i] = refs
-	fmt.Fprintf(b.o.log, "built %s for %s in %s\n", img.Name, platformString(p), time.Since(start).Round(time.Millisecond))
+	j.built[t.i] = platformImage{image: out, platform: p}
+	j.referrers[t.i] = refs
+	fmt.Fprintf(b.o.log, "built %s for %s in %s\n", img.Name, platformString(p), time.Since(t.start).Round(time.Millisecond))
 	return nil
 }
 

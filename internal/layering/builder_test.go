@@ -133,10 +133,8 @@ func checkPlatformImage(t *testing.T, img v1.Image, p v1.Platform, name, binary 
 	if got := *cf.Platform(); !got.Equals(p) {
 		t.Errorf("config platform = %v, want %v", got, p)
 	}
-	wantEnv := []string{"PATH=/usr/bin:/bin:/ko-app", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
-	if withData {
-		wantEnv = append(wantEnv, "KO_DATA_PATH=/var/run/ko")
-	}
+	// KO_DATA_PATH is set with or without data, as ko does.
+	wantEnv := []string{"PATH=/usr/bin:/bin:/ko-app", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt", "KO_DATA_PATH=/var/run/ko"}
 	want := v1.Config{
 		Entrypoint: []string{"/ko-app/" + binary},
 		Env:        wantEnv,
@@ -208,7 +206,7 @@ func TestBuildScratchOnePlatform(t *testing.T) {
 		Created    time.Time
 		Entrypoint []string
 		Env        []string
-	}{v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, wantCreated, []string{"/ko-app/api"}, []string{"PATH=" + defaultPath + ":/ko-app"}}
+	}{v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, wantCreated, []string{"/ko-app/api"}, []string{"PATH=" + defaultPath + ":/ko-app", "KO_DATA_PATH=/var/run/ko"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}

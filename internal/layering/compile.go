@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -38,9 +39,11 @@ func (f CompilerFunc) Compile(ctx context.Context, req CompileRequest) error { r
 
 // GoCompiler runs the go command. Create it with NewGoCompiler.
 type GoCompiler struct {
-	goBin   string
-	environ []string
-	tail    int
+	goBin    string
+	environ  []string
+	tail     int
+	jobs     int    // go commands run at once by CompileAll
+	cacheDir string // where linked binaries are kept between runs, "" for nowhere
 }
 
 // GoCompilerOption configures a GoCompiler.
@@ -57,11 +60,28 @@ func WithBuildEnviron(environ []string) GoCompilerOption {
 	return func(c *GoCompiler) { c.environ = environ }
 }
 
+// WithCompileJobs bounds how many go commands CompileAll runs at once
+// (default GOMAXPROCS). Values below 1 mean the default.
+func WithCompileJobs(n int) GoCompilerOption {
+	return func(c *GoCompiler) {
+		if n >= 1 {
+			c.jobs = n
+		}
+	}
+}
+
+// WithOutputCache keeps the binaries go links under dir, so that a later
+// build whose inputs did not change finds them up to date and skips the
+// link, as go install does. An empty dir turns the cache off (the default).
+func WithOutputCache(dir string) GoCompilerOption {
+	return func(c *GoCompiler) { c.cacheDir = dir }
+}
+
 // NewGoCompiler returns a Compiler that runs go build with CGO_ENABLED=0,
 // -trimpath and -buildvcs=false unless the request overrides them, so that
 // the same source gives the same binary on any machine.
 func NewGoCompiler(opts ...GoCompilerOption) *GoCompiler {
-	c := &GoCompiler{goBin: "go", tail: 20}
+	c := &GoCompiler{goBin: "go", tail: 20, jobs: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
 		o(c)
 	}
@@ -74,28 +94,36 @@ func NewGoCompiler(opts ...GoCompilerOption) *GoCompiler {
 // Compile runs go build for req. A failure carries the last lines of the
 // go command's output.
 func (c *GoCompiler) Compile(ctx context.Context, req CompileRequest) error {
-	cmd, err := c.command(ctx, req)
-	if err != nil {
-		return fmt.Errorf("go build %s for %s: %w", req.Image, platformString(req.Platform), err)
-	}
+	return c.compileOne(ctx, req)
+}
+
+// run runs cmd; a failure carries the last lines of its output.
+func (c *GoCompiler) run(ctx context.Context, cmd *exec.Cmd) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			err = ctx.Err()
+			return ctx.Err()
 		}
-		return fmt.Errorf("go build %s for %s: %w%s", req.Image, platformString(req.Platform), err, lastLines(out.String(), c.tail))
+		return fmt.Errorf("%w%s", err, lastLines(out.String(), c.tail))
 	}
 	return nil
 }
 
 // command builds the exec.Cmd for req without running it.
 func (c *GoCompiler) command(ctx context.Context, req CompileRequest) (*exec.Cmd, error) {
+	return c.commandFor(ctx, req, req.Output, []string{req.Main})
+}
+
+// commandFor builds the go build of mains with the settings of req, writing
+// to output: a file, or a directory (ending in a separator) for several
+// mains.
+func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output string, mains []string) (*exec.Cmd, error) {
 	platformEnv, err := goPlatformEnv(req.Platform)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"build", "-o", req.Output}
+	args := []string{"build", "-o", output}
 	if !hasFlag(req.Flags, "-trimpath") {
 		args = append(args, "-trimpath")
 	}
@@ -106,7 +134,7 @@ func (c *GoCompiler) command(ctx context.Context, req CompileRequest) (*exec.Cmd
 	if len(req.Ldflags) > 0 {
 		args = append(args, "-ldflags", strings.Join(req.Ldflags, " "))
 	}
-	args = append(args, req.Main)
+	args = append(args, mains...)
 
 	cmd := exec.CommandContext(ctx, c.goBin, args...)
 	cmd.Dir = req.Dir

@@ -122,6 +122,7 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 		return nil, fmt.Errorf("binary layer: %w", err)
 	}
 	t := newTarBuilder(mtime)
+	t.buf.Grow(int(fi.Size()) + 4<<10) // the file plus headers, padding and trailer: no regrowth
 	if err := t.file(strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555, f, fi.Size()); err != nil {
 		return nil, fmt.Errorf("binary layer: %w", err)
 	}

@@ -86,8 +86,25 @@ func Skopeo(t testing.TB, args ...string) string {
 	return out.Stdout
 }
 
-// Podman runs podman as root with its own storage under a temporary
-// directory and the shared containers.conf (runc, lowered ulimits) found at
+// PodmanStorage returns a new, short directory for Podman's storage
+// (podman refuses a runroot longer than 50 characters, which t.TempDir
+// paths often are), removed when the test ends.
+func PodmanStorage(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pm")
+	if err != nil {
+		t.Fatalf("podman storage: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("remove podman storage: %v", err)
+		}
+	})
+	return dir
+}
+
+// Podman runs podman as root with its storage under storage (see
+// PodmanStorage) and the shared containers.conf (runc, lowered ulimits) found at
 // ../shared/podman/containers.conf beside the repository. It fails t when
 // podman, runc or that file is missing; it returns the output and any error.
 func Podman(t testing.TB, storage string, args ...string) (Output, error) {

@@ -10,10 +10,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/gobake/gobake/internal/graph"
 )
@@ -30,21 +26,20 @@ func Annotations(r *graph.Record) map[string]string {
 }
 
 // Artifact returns the OCI 1.1 artifact holding r, whose subject is the
-// manifest described by subject: an empty config, artifact type
-// graph.MediaType and one layer, the record's JSON.
+// manifest described by subject: artifact type graph.MediaType, the empty
+// config "{}", one layer (the record's JSON) and the annotation
+// graph.AnnotationKey, so that a referrers listing shows both the type and
+// the digest without fetching the artifact.
 func Artifact(r *graph.Record, subject v1.Descriptor) (v1.Image, error) {
 	b, err := r.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, "application/vnd.oci.empty.v1+json")
-	img, err = mutate.Append(img, mutate.Addendum{Layer: static.NewLayer(b, types.MediaType(graph.MediaType))})
+	img, err := newArtifact(b, subject, map[string]string{graph.AnnotationKey: r.Digest})
 	if err != nil {
 		return nil, fmt.Errorf("inputs artifact of %s: %w", r.Image, err)
 	}
-	img = mutate.Annotations(img, map[string]string{graph.AnnotationKey: r.Digest}).(v1.Image)
-	return mutate.Subject(img, subject).(v1.Image), nil
+	return img, nil
 }
 
 // ReadArtifact decodes the record held by an artifact made by Artifact.

@@ -20,7 +20,17 @@ const refNameKey = "org.opencontainers.image.ref.name"
 // as "<repository>:<FallbackTag>". repos maps image names to repositories.
 // A missing layout holds no records.
 func FromLayout(dir, tag string, repos map[string]string) (map[string]*graph.Record, error) {
-	out := make(map[string]*graph.Record)
+	prev, err := PreviousFromLayout(dir, tag, repos)
+	if err != nil {
+		return nil, err
+	}
+	return Records(prev), nil
+}
+
+// PreviousFromLayout is FromLayout that also returns the digest of each
+// image's "<repository>:<tag>" entry.
+func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Previous, error) {
+	out := make(map[string]Previous)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return out, nil
 	}
@@ -54,7 +64,7 @@ func FromLayout(dir, tag string, repos map[string]string) (map[string]*graph.Rec
 				}
 			}
 		}
-		out[image] = r
+		out[image] = Previous{Digest: d.Digest, Record: r}
 	}
 	return out, nil
 }

@@ -17,25 +17,51 @@ import (
 	"github.com/gobake/gobake/internal/graph"
 )
 
+// Previous is the previous build of an image: the digest of the manifest
+// or index its baseline reference names, and the record read back for it.
+type Previous struct {
+	Digest v1.Hash
+	Record *graph.Record
+}
+
+// Records returns the records of prev, by image name.
+func Records(prev map[string]Previous) map[string]*graph.Record {
+	out := make(map[string]*graph.Record, len(prev))
+	for image, p := range prev {
+		out[image] = p.Record
+	}
+	return out
+}
+
 // FromRegistry reads, in parallel, the records of the images at refs (by
 // image name, e.g. the baseline tag). An image that does not exist has no
 // record; one pushed without a record gets a Record with no platforms,
 // which plans as "inputs of the previous build unknown".
 func FromRegistry(ctx context.Context, refs map[string]name.Reference, opts ...remote.Option) (map[string]*graph.Record, error) {
-	out := make(map[string]*graph.Record)
+	prev, err := PreviousFromRegistry(ctx, refs, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return Records(prev), nil
+}
+
+// PreviousFromRegistry is FromRegistry that also returns the digest each
+// reference resolved to.
+func PreviousFromRegistry(ctx context.Context, refs map[string]name.Reference, opts ...remote.Option) (map[string]Previous, error) {
+	out := make(map[string]Previous)
 	var mu sync.Mutex
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(8)
 	for image, ref := range refs {
 		eg.Go(func() error {
-			r, err := readRegistry(ctx, ref, opts)
+			p, err := readRegistry(ctx, ref, opts)
 			if err != nil {
 				return fmt.Errorf("previous build of %s (%s): %w", image, ref, err)
 			}
-			if r != nil {
-				r.Image = image
+			if p != nil {
+				p.Record.Image = image
 				mu.Lock()
-				out[image] = r
+				out[image] = *p
 				mu.Unlock()
 			}
 			return nil
@@ -47,7 +73,8 @@ func FromRegistry(ctx context.Context, refs map[string]name.Reference, opts ...r
 	return out, nil
 }
 
-func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option) (*graph.Record, error) {
+// readRegistry reads the build ref names; nil when there is none.
+func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option) (*Previous, error) {
 	opts = append(opts, remote.WithContext(ctx))
 	desc, err := remote.Get(ref, opts...)
 	var terr *transport.Error
@@ -57,21 +84,29 @@ func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option)
 	if err != nil {
 		return nil, err
 	}
+	p := &Previous{Digest: desc.Digest}
 	want, err := annotation(desc)
-	if err != nil || want == "" {
-		return &graph.Record{}, err
+	if err != nil {
+		return nil, err
+	}
+	if want == "" {
+		p.Record = &graph.Record{}
+		return p, nil
 	}
 	subject := ref.Context().Digest(desc.Digest.String())
 	if r := fromReferrers(subject, want, opts); r != nil {
-		return r, nil
+		p.Record = r
+		return p, nil
 	}
 	tag := ref.Context().Tag(FallbackTag(desc.Digest))
 	if img, err := remote.Image(tag, opts...); err == nil {
 		if r, err := ReadArtifact(img); err == nil && r.Digest == want {
-			return r, nil
+			p.Record = r
+			return p, nil
 		}
 	}
-	return &graph.Record{Digest: want}, nil
+	p.Record = &graph.Record{Digest: want}
+	return p, nil
 }
 
 // fromReferrers finds the record among the referrers of subject.
@@ -85,7 +120,10 @@ func fromReferrers(subject name.Digest, want string, opts []remote.Option) *grap
 		return nil
 	}
 	for _, d := range m.Manifests {
-		if d.ArtifactType != graph.MediaType || d.Annotations[graph.AnnotationKey] != want && d.Annotations[graph.AnnotationKey] != "" {
+		// Some registries (ggcr's) list the config media type instead of
+		// the manifest's artifactType: the annotation identifies ours then.
+		ann := d.Annotations[graph.AnnotationKey]
+		if (d.ArtifactType != graph.MediaType && ann != want) || (ann != "" && ann != want) {
 			continue
 		}
 		img, err := remote.Image(subject.Context().Digest(d.Digest.String()), opts...)

@@ -27,6 +27,7 @@ type Options struct {
 	Updates    []Update              // the released images
 	Attempts   int                   // pushes to try; default DefaultAttempts
 	Backoff    time.Duration         // mean wait before a retry, jittered; default 500ms
+	Partial    bool                  // the updates are some of the images only: a target may hold none of them, as long as one target holds one
 }
 
 // OptionsFor returns the options of the gitops stanza g for updates.
@@ -99,7 +100,7 @@ func Apply(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 		res.Commit = head
-		edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin)
+		edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin, o.Partial)
 		if err != nil {
 			return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
 		}

@@ -23,7 +23,7 @@ func Plan(ctx context.Context, o Options) (Result, error) {
 	if res.Commit, _, err = checkout(ctx, dir, o); err != nil {
 		return res, err
 	}
-	edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin)
+	edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin, o.Partial)
 	if err != nil {
 		return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
 	}

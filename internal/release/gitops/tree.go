@@ -18,8 +18,9 @@ type fileEdit struct {
 
 // editTree edits the targets in the work tree dir, in memory: it reads
 // every file, checks that each target holds at least one of the images,
-// and returns the edits and every matched value. Nothing is written.
-func editTree(dir string, targets []config.GitOpsTarget, updates []Update, pin config.Pin) ([]fileEdit, []Change, error) {
+// and returns the edits and every matched value. Nothing is written. With
+// partial, a target may hold none of the images, but one target must.
+func editTree(dir string, targets []config.GitOpsTarget, updates []Update, pin config.Pin, partial bool) ([]fileEdit, []Change, error) {
 	var edits []fileEdit
 	var all []Change
 	seen := map[string]bool{}
@@ -55,10 +56,13 @@ func editTree(dir string, targets []config.GitOpsTarget, updates []Update, pin c
 			changed := slices.ContainsFunc(changes, Change.Changed)
 			edits = append(edits, fileEdit{path: rel, out: out, changed: changed})
 		}
-		if len(found) == 0 {
+		if len(found) == 0 && !partial {
 			return nil, nil, fmt.Errorf("target %s: none of the images (%s) appears in %d file(s)", t.File, imageNames(updates), len(matches))
 		}
 		all = append(all, found...)
+	}
+	if len(all) == 0 {
+		return nil, nil, fmt.Errorf("none of the images (%s) appears in the targets", imageNames(updates))
 	}
 	return edits, all, nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
+)
+
+// publish stores every result, several at once. It stops at the first
+// failure and returns only it, so that one unreachable target gives one
+// line.
+func (c *buildCmd) publish(g *globals, t buildTarget, results []layering.Result) ([]string, error) {
+	refs := make([]string, len(results))
+	eg, ctx := errgroup.WithContext(g.ctx)
+	jobs := c.Jobs
+	if jobs == 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	eg.SetLimit(jobs)
+	for i, r := range results {
+		eg.Go(func() error {
+			d, err := t.publisher.Publish(ctx, r, r.Tags)
+			if err != nil {
+				return err
+			}
+			refs[i] = d.String()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	if err := t.close(g); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), t.describe)
+	return refs, nil
+}
+
+// buildOutput is one element of --json output.
+type buildOutput struct {
+	Image     string   `json:"image"`
+	Reference string   `json:"reference"`
+	Digest    string   `json:"digest"`
+	Platforms []string `json:"platforms"`
+	Tags      []string `json:"tags"`
+	SBOM      []string `json:"sbom"`             // references of the SBOM artifacts
+	Inputs    string   `json:"inputs,omitempty"` // input digest (see gobake plan)
+	Unchanged bool     `json:"unchanged,omitempty"`
+}
+
+// print writes one reference per image, built or kept by --changed, in
+// the order of gobake.yaml; or the JSON array with --json.
+func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []string, kept []keptImage) error {
+	byName := map[string]buildOutput{}
+	for i, r := range results {
+		o, err := describeResult(r, refs[i])
+		if err != nil {
+			return err
+		}
+		if rec := snap.Records[r.Name]; rec != nil {
+			o.Inputs = rec.Digest
+		}
+		byName[r.Name] = o
+	}
+	for _, k := range kept {
+		_, digest, _ := strings.Cut(k.ref, "@")
+		o := buildOutput{Image: k.image, Reference: k.ref, Digest: digest, Platforms: []string{}, Tags: []string{}, SBOM: []string{}, Unchanged: true}
+		if rec := snap.Records[k.image]; rec != nil {
+			o.Inputs = rec.Digest
+			for _, p := range rec.Platforms {
+				o.Platforms = append(o.Platforms, p.Platform)
+			}
+		}
+		byName[k.image] = o
+	}
+	out := make([]buildOutput, 0, len(byName))
+	for _, img := range cfg.Images {
+		if o, ok := byName[img.Name]; ok {
+			out = append(out, o)
+		}
+	}
+	if c.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, o := range out {
+		if _, err := fmt.Fprintln(g.stdout, o.Reference); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describeResult is the --json element of a result published at ref.
+func describeResult(r layering.Result, ref string) (buildOutput, error) {
+	repo, digest, _ := strings.Cut(ref, "@")
+	o := buildOutput{Image: r.Name, Reference: ref, Digest: digest, Platforms: []string{}, Tags: []string{}, SBOM: []string{}}
+	ps, err := r.Platforms()
+	if err != nil {
+		return o, err
+	}
+	for _, p := range ps {
+		o.Platforms = append(o.Platforms, p.String())
+	}
+	o.Tags = append(o.Tags, r.Tags...)
+	for _, rf := range r.Referrers {
+		d, err := rf.Artifact.Digest()
+		if err != nil {
+			return o, fmt.Errorf("referrer of %s: %w", r.Name, err)
+		}
+		if planner.IsInputs(rf) {
+			continue
+		}
+		o.SBOM = append(o.SBOM, repo+"@"+d.String())
+	}
+	return o, nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
+)
+
+// buildTarget is where results go.
+type buildTarget struct {
+	publisher layering.Publisher
+	registry  string               // set when pushing to a registry
+	layout    string               // set when writing an OCI layout
+	close     func(*globals) error // finishes the output (the tarball)
+	describe  string               // for progress messages
+}
+
+// target picks the output: --tarball, else --oci-layout, else a registry
+// (flag, then $GOBAKE_REGISTRY or gobake.yaml, already in cfg), else the
+// OCI layout .gobake/oci next to gobake.yaml. push is Skaffold's
+// $PUSH_IMAGE: with --image, the registry is used only when it is true.
+func (c *buildCmd) target(cfg *config.Config, push bool) buildTarget {
+	noClose := func(*globals) error { return nil }
+	registry := cfg.Registry
+	if c.Image != "" && !push {
+		registry = ""
+	}
+	switch {
+	case c.Tarball != "":
+		p := layering.NewTarballPublisher(c.Tarball)
+		return buildTarget{publisher: p, describe: "tarball " + c.Tarball,
+			close: func(g *globals) error { return p.Close(g.ctx) }}
+	case c.OCILayout != "":
+		return buildTarget{publisher: layering.NewLayoutPublisher(c.OCILayout), layout: c.OCILayout, describe: "OCI layout " + c.OCILayout, close: noClose}
+	case registry != "":
+		return buildTarget{
+			publisher: layering.NewRegistryPublisher(registry, layering.WithRegistryInsecure(c.Insecure)),
+			registry:  registry, describe: "registry " + registry, close: noClose,
+		}
+	}
+	dir := filepath.Join(cfg.Root, filepath.FromSlash(config.DefaultLayoutDir))
+	return buildTarget{publisher: layering.NewLayoutPublisher(dir), layout: dir, describe: "OCI layout " + dir, close: noClose}
+}
+
+// baseline is where --changed finds the previous build: the target itself.
+func (c *buildCmd) baseline(cfg *config.Config, t buildTarget) planner.Baseline {
+	return c.changeFlags.baseline(cfg, t.registry, t.layout, c.Insecure)
+}

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/planner"
+)
+
+// changeFlags choose what images are compared with, for plan and
+// build --changed.
+type changeFlags struct {
+	Since    string `placeholder:"REF" help:"Compare with the inputs at this git ref, computed in a temporary worktree, instead of the last published build."`
+	Baseline string `default:"latest" placeholder:"TAG" help:"Tag of the previous build in the registry or OCI layout (default: ${default})."`
+}
+
+// baseline is the previous build at registry (host[:port][/prefix]) or,
+// when it is empty, in the OCI layout dir (default: .gobake/oci beside
+// gobake.yaml).
+func (f changeFlags) baseline(cfg *config.Config, registry, dir string, insecure bool) planner.Baseline {
+	if registry == "" && dir == "" {
+		dir = filepath.Join(cfg.Root, filepath.FromSlash(config.DefaultLayoutDir))
+	}
+	return planner.Baseline{Registry: registry, Layout: dir, Tag: f.Baseline, Insecure: insecure}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/release"
+	relversion "github.com/gobake/gobake/internal/release/version"
+)
+
+// releaseCmd releases the changed images: versions, push, tags, GitOps
+// commit and git tags, all or nothing.
+type releaseCmd struct {
+	Images       []string `arg:"" optional:"" help:"Images to release when changed (default: all)."`
+	Registry     string   `placeholder:"REGISTRY" help:"Registry to push to, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
+	Pre          string   `placeholder:"ID" help:"Make a pre-release X.Y.Z-ID.N, e.g. --pre rc."`
+	Version      []string `placeholder:"IMAGE=VERSION" help:"Release IMAGE as VERSION instead of the computed version; repeatable."`
+	GitOpsBranch string   `name:"gitops-branch" placeholder:"NAME" help:"Push the GitOps commit to branch NAME (created from gitops.branch) instead of gitops.branch."`
+	DryRun       bool     `name:"dry-run" help:"Show the plan, the versions and the GitOps diff; push nothing anywhere."`
+	Output       string   `type:"path" placeholder:"FILE" help:"Write a JSON report of the release to FILE."`
+	Jobs         int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
+	Insecure     bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
+	SBOM         string   `name:"sbom" default:"spdx" enum:"spdx,cyclonedx,none" help:"SBOM attached to each image: ${enum}."`
+
+	versions map[string]*semver.Version
+}
+
+// Validate parses --version and checks the other flags; kong calls it
+// after parsing.
+func (c *releaseCmd) Validate() error {
+	c.versions = map[string]*semver.Version{}
+	for _, s := range c.Version {
+		img, v, err := relversion.ParseOverride(s)
+		if err != nil {
+			return err
+		}
+		if _, dup := c.versions[img]; dup {
+			return fmt.Errorf("--version %s given twice", img)
+		}
+		c.versions[img] = v
+	}
+	if c.Jobs < 0 {
+		return fmt.Errorf("--jobs must be positive, not %d", c.Jobs)
+	}
+	if c.GitOpsBranch != "" && !config.ValidBranch(c.GitOpsBranch) {
+		return fmt.Errorf("--gitops-branch %q is not a valid branch name", c.GitOpsBranch)
+	}
+	return nil
+}
+
+func (c *releaseCmd) Run(g *globals) error {
+	cfg, err := config.Load(g.config)
+	if err != nil {
+		return err
+	}
+	opts := release.Options{
+		Images: c.Images, Registry: c.Registry, Insecure: c.Insecure, Pre: c.Pre,
+		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
+		Jobs: c.Jobs, Log: g.stderr,
+	}
+	if c.SBOM == "none" {
+		opts.SBOMFormats = []layering.SBOMFormat{}
+	} else if f, err := layering.ParseSBOMFormat(c.SBOM); err == nil {
+		opts.SBOMFormats = []layering.SBOMFormat{f}
+	} else {
+		return err
+	}
+	rep, runErr := release.Run(g.ctx, cfg, opts)
+	rep.WriteSummary(g.stderr)
+	errs := []error{runErr}
+	if c.Output != "" {
+		errs = append(errs, rep.WriteJSON(c.Output))
+	}
+	if p := os.Getenv("GITHUB_OUTPUT"); p != "" {
+		errs = append(errs, rep.AppendGitHubOutput(p))
+	}
+	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+		errs = append(errs, rep.AppendStepSummary(p))
+	}
+	errs = append(errs, rep.WriteReferences(g.stdout))
+	if runErr != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("release failed (%d failure(s), see above)", len(rep.Errors))}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,247 @@
+package state_test
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/layering"
+)
+
+// record returns a sealed record of image with one input.
+func record(image, file string) *graph.Record {
+	r := &graph.Record{Image: image, Platforms: []graph.PlatformRecord{
+		{Platform: "linux/amd64", Inputs: map[string]string{"file:main.go": file, "base": "scratch"}},
+	}}
+	r.Seal()
+	return r
+}
+
+// stored is how one test image is published, and what reading it back gives.
+type stored struct {
+	repo       string
+	annotate   *graph.Record // record whose digest is annotated; nil for none
+	artifact   *graph.Record // record stored as the inputs artifact; nil for none
+	index      bool          // a two-platform index instead of an image
+	unpushed   bool          // not published at all
+	want       *graph.Record // read back; nil means no record
+	wantInputs bool          // the whole record (platforms and inputs) is read back
+}
+
+func cases() []stored {
+	r := record("api", "sha256:1")
+	other := record("api", "sha256:2")
+	return []stored{
+		{repo: "record", annotate: r, artifact: r, want: r, wantInputs: true},
+		{repo: "index", annotate: r, artifact: r, index: true, want: r, wantInputs: true},
+		{repo: "annotation-only", annotate: r, want: &graph.Record{Digest: r.Digest}},
+		{repo: "stale-artifact", annotate: r, artifact: other, want: &graph.Record{Digest: r.Digest}},
+		{repo: "no-annotation", want: &graph.Record{}},
+		{repo: "missing", unpushed: true},
+	}
+}
+
+// result builds the layering.Result of s, with its inputs referrer.
+func result(t *testing.T, s stored) layering.Result {
+	t.Helper()
+	res := layering.Result{Name: s.repo, Repository: s.repo}
+	var top partial.Describable
+	if s.index {
+		idx, err := random.Index(256, 1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.annotate != nil {
+			idx = mutate.Annotations(idx, state.Annotations(s.annotate)).(v1.ImageIndex)
+		}
+		res.Index, top = idx, idx
+	} else {
+		img, err := random.Image(256, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.annotate != nil {
+			img = mutate.Annotations(img, state.Annotations(s.annotate)).(v1.Image)
+		}
+		res.Image, top = img, img
+	}
+	if s.artifact != nil {
+		d, err := partial.Descriptor(top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		art, err := state.Artifact(s.artifact, v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Referrers = []layering.Referrer{{Subject: d.Digest, Artifact: art, FallbackTag: state.FallbackTag(d.Digest)}}
+	}
+	return res
+}
+
+// check compares what was read back with what each case wants.
+func check(t *testing.T, got map[string]state.Previous, pushed map[string]v1.Hash) {
+	t.Helper()
+	for _, s := range cases() {
+		p, ok := got[s.repo]
+		if s.want == nil {
+			if ok {
+				t.Errorf("%s: read %+v, want no previous build", s.repo, p)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%s: no previous build read", s.repo)
+			continue
+		}
+		if p.Digest != pushed[s.repo] {
+			t.Errorf("%s: digest %s, want the published %s", s.repo, p.Digest, pushed[s.repo])
+		}
+		want := *s.want
+		want.Image = s.repo
+		if !s.wantInputs {
+			want.Schema, want.Platforms = p.Record.Schema, nil
+		}
+		if diff := cmp.Diff(&want, p.Record); diff != "" {
+			t.Errorf("%s: record (-want +got):\n%s", s.repo, diff)
+		}
+	}
+}
+
+func TestFromRegistry(t *testing.T) {
+	for _, referrers := range []bool{true, false} {
+		name := "fallback tags"
+		if referrers {
+			name = "referrers API"
+		}
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(referrers)))
+			t.Cleanup(srv.Close)
+			host := strings.TrimPrefix(srv.URL, "http://")
+			ctx := context.Background()
+			opts := []layering.RegistryOption{layering.WithRegistryKeychain(authn.NewMultiKeychain())}
+			pub := layering.NewRegistryPublisher(host, opts...)
+			pushed, refs := pushAll(t, pub, func(repo string) string { return host + "/" + repo + ":latest" })
+			got, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, got, pushed)
+			recs, err := state.FromRegistry(ctx, refs, layering.RemoteOptions(ctx, opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(state.Records(got), recs); diff != "" {
+				t.Errorf("FromRegistry differs from PreviousFromRegistry (-previous +records):\n%s", diff)
+			}
+		})
+	}
+}
+
+// pushAll publishes every case with pub under "latest" and returns the
+// digests and the references to read them back by.
+func pushAll(t *testing.T, pub layering.Publisher, ref func(repo string) string) (map[string]v1.Hash, map[string]name.Reference) {
+	t.Helper()
+	pushed := map[string]v1.Hash{}
+	refs := map[string]name.Reference{}
+	for _, s := range cases() {
+		r, err := layering.ParseReference(ref(s.repo), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[s.repo] = r
+		if s.unpushed {
+			continue
+		}
+		d, err := pub.Publish(context.Background(), result(t, s), []string{"latest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pushed[s.repo], err = v1.NewHash(d.DigestStr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pushed, refs
+}
+
+func TestFromRegistryListsInputsReferrer(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	s := cases()[0]
+	d, err := layering.NewRegistryPublisher(host).Publish(context.Background(), result(t, s), []string{"latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := remote.Referrers(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Manifests) != 1 || im.Manifests[0].Annotations[graph.AnnotationKey] != s.artifact.Digest {
+		t.Fatalf("referrers of %s = %+v, want one artifact annotated %s", d, im.Manifests, s.artifact.Digest)
+	}
+	// ggcr's registry lists the config media type; the manifest says more.
+	art, err := remote.Image(d.Context().Digest(im.Manifests[0].Digest.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := art.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ArtifactType != graph.MediaType || m.Config.MediaType != types.OCIEmptyJSON || m.Subject == nil || m.Subject.Digest.String() != d.DigestStr() {
+		t.Errorf("inputs artifact manifest = %+v, want artifact type %s, the empty config and subject %s", m, graph.MediaType, d.DigestStr())
+	}
+}
+
+func TestFromLayout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "oci")
+	t.Run("missing layout", func(t *testing.T) {
+		got, err := state.FromLayout(dir, "latest", map[string]string{"api": "api"})
+		if err != nil || len(got) != 0 {
+			t.Errorf("FromLayout(missing) = %v, %v; want no records", got, err)
+		}
+	})
+	pub := layering.NewLayoutPublisher(dir)
+	pushed, _ := pushAll(t, pub, func(repo string) string { return "example.com/" + repo + ":latest" })
+	repos := map[string]string{}
+	for _, s := range cases() {
+		repos[s.repo] = s.repo
+	}
+	got, err := state.PreviousFromLayout(dir, "latest", repos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, got, pushed)
+	recs, err := state.FromLayout(dir, "latest", repos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(state.Records(got), recs); diff != "" {
+		t.Errorf("FromLayout differs from PreviousFromLayout (-previous +records):\n%s", diff)
+	}
+	if other, err := state.FromLayout(dir, "v9", repos); err != nil || len(other) != 0 {
+		t.Errorf("FromLayout(tag v9) = %v, %v; want no records", other, err)
+	}
+}

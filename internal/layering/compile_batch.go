@@ -1,0 +1,154 @@
+package layering
+
+import (
+	"context"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// BatchCompiler is a Compiler that can also build many requests together,
+// so that requests sharing a build configuration share one go command: one
+// load of the module graph, and the standard library and shared packages
+// compiled once instead of by racing processes.
+type BatchCompiler interface {
+	Compiler
+	// CompileAll builds every request and returns one error (nil on
+	// success) per request, in order. Each error names its image and
+	// platform, as Compile's do.
+	CompileAll(ctx context.Context, reqs []CompileRequest) []error
+}
+
+var _ BatchCompiler = (*GoCompiler)(nil)
+
+// compileUnit is requests one go command builds. names are the files go
+// writes in its output directory, one per request.
+type compileUnit struct {
+	reqs  []int // indexes into the requests
+	names []string
+}
+
+// CompileAll builds reqs with as few go commands as it can: requests with
+// the same directory, platform, environment and flags (ldflags rendered)
+// are built by one go build -o DIR/ main1 main2 …, except that mains whose
+// binaries would have the same name go to separate commands. Commands of
+// different configurations run concurrently, at most WithCompileJobs at a
+// time; commands of one configuration run in turn, so that they do not
+// compile the same packages twice. When a shared command fails, each of its
+// requests is built alone, so that every error belongs to one image.
+func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []error {
+	errs := make([]error, len(reqs))
+	sem := make(chan struct{}, max(c.jobs, 1))
+	var wg sync.WaitGroup
+	for _, units := range planUnits(reqs) {
+		wg.Go(func() {
+			for _, u := range units {
+				select {
+				case sem <- struct{}{}:
+					c.compileUnit(ctx, reqs, u, errs)
+					<-sem
+				case <-ctx.Done():
+					for _, i := range u.reqs {
+						errs[i] = compileError(reqs[i], ctx.Err())
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// compileUnit builds u, falling back to one command per request when a
+// shared command fails; errors go to errs.
+func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, errs []error) {
+	if len(u.reqs) == 1 {
+		errs[u.reqs[0]] = c.compileOne(ctx, reqs[u.reqs[0]])
+		return
+	}
+	batch := make([]CompileRequest, len(u.reqs))
+	for k, i := range u.reqs {
+		batch[k] = reqs[i]
+	}
+	err := c.build(ctx, batch, u.names)
+	if err == nil {
+		return
+	}
+	for _, i := range u.reqs {
+		if ctx.Err() != nil {
+			errs[i] = compileError(reqs[i], ctx.Err())
+			continue
+		}
+		errs[i] = c.compileOne(ctx, reqs[i])
+	}
+}
+
+// planUnits groups reqs by build configuration, in order of first
+// appearance, and splits each group into units whose binary names differ.
+// A request whose binary name go would not derive from its main package
+// path alone gets a unit of its own.
+func planUnits(reqs []CompileRequest) [][]compileUnit {
+	var groups [][]compileUnit
+	index := map[string]int{}
+	for i, req := range reqs {
+		name, ok := batchName(req)
+		if !ok {
+			groups = append(groups, []compileUnit{{reqs: []int{i}, names: []string{filepath.Base(req.Output)}}})
+			continue
+		}
+		key := batchKey(req)
+		g, seen := index[key]
+		if !seen {
+			g = len(groups)
+			index[key] = g
+			groups = append(groups, nil)
+		}
+		placed := false
+		for k := range groups[g] {
+			u := &groups[g][k]
+			if !slices.Contains(u.names, name) {
+				u.reqs, u.names = append(u.reqs, i), append(u.names, name)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			groups[g] = append(groups[g], compileUnit{reqs: []int{i}, names: []string{name}})
+		}
+	}
+	return groups
+}
+
+// batchKey is what requests built by one go command must share.
+func batchKey(req CompileRequest) string {
+	fields := []string{req.Dir, platformString(req.Platform), req.Platform.OSVersion}
+	fields = append(fields, strings.Join(req.Env, "\x01"), strings.Join(req.Flags, "\x01"), strings.Join(req.Ldflags, "\x01"))
+	return strings.Join(fields, "\x00")
+}
+
+// versionElem matches a major version path element, which go skips when
+// naming a binary.
+var versionElem = regexp.MustCompile(`^v[0-9]+$`)
+
+// batchName is the file name go build -o DIR/ gives the binary of req's
+// main package, and whether it can be told from the main path alone: not
+// for ".", files, patterns, major version suffixes or a user's own -o.
+func batchName(req CompileRequest) (string, bool) {
+	if hasFlag(req.Flags, "-o") {
+		return "", false
+	}
+	m := path.Clean(filepath.ToSlash(req.Main))
+	base := path.Base(m)
+	switch {
+	case m == "." || m == ".." || strings.HasSuffix(m, "/.."), strings.HasSuffix(m, ".go"),
+		strings.Contains(m, "..."), strings.ContainsAny(m, "*?[\\"), versionElem.MatchString(base):
+		return "", false
+	}
+	if req.Platform.OS == "windows" {
+		base += ".exe"
+	}
+	return base, true
+}

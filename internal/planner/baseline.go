@@ -1,0 +1,55 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/layering"
+)
+
+// Baseline is where the previous build of every image is: its tag in a
+// registry, or in an OCI layout.
+type Baseline struct {
+	Registry string // host[:port][/prefix]; "" means Layout
+	Layout   string // OCI layout directory, used when Registry is ""
+	Tag      string // tag of the previous build, e.g. "latest"
+	Insecure bool   // reach the registry over plain HTTP (loopback ones always are)
+}
+
+// String names the baseline as `gobake plan --json` reports it:
+// "registry:TAG" or "oci:DIR".
+func (b Baseline) String() string {
+	if b.Registry == "" {
+		return "oci:" + b.Layout
+	}
+	return "registry:" + b.Tag
+}
+
+// Read returns the previous build of each selected image of cfg (every
+// image when images is empty) that exists at the baseline.
+func (b Baseline) Read(ctx context.Context, cfg *config.Config, images []string) (map[string]state.Previous, error) {
+	if b.Tag == "" {
+		return nil, errors.New("baseline: no tag")
+	}
+	repos := Repositories(cfg, images)
+	if b.Registry == "" {
+		if b.Layout == "" {
+			return nil, errors.New("baseline: neither a registry nor an OCI layout")
+		}
+		return state.PreviousFromLayout(b.Layout, b.Tag, repos)
+	}
+	refs := make(map[string]name.Reference, len(repos))
+	for img, repo := range repos {
+		ref, err := layering.ParseReference(b.Registry+"/"+repo+":"+b.Tag, b.Insecure)
+		if err != nil {
+			return nil, fmt.Errorf("baseline of %s: %w", img, err)
+		}
+		refs[img] = ref
+	}
+	return state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(b.Insecure))...)
+}

@@ -1,0 +1,125 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
+)
+
+// reuse marks the images whose version tag already names a build of the
+// same inputs (a release that failed after moving tags): they are neither
+// built nor pushed again.
+func (r *run) reuse(ctx context.Context) error {
+	refs := map[string]name.Reference{}
+	for _, img := range r.report.Images {
+		ref, err := layering.ParseReference(img.Repository+":"+img.ociTag, r.opts.Insecure)
+		if err != nil {
+			return fmt.Errorf("release of %s: %w", img.Image, err)
+		}
+		refs[img.Image] = ref
+	}
+	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, r.registryOptions()...)...)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
+		p, ok := prev[img.Image]
+		if !ok || p.Record == nil || p.Record.Digest == "" || p.Record.Digest != img.Inputs {
+			continue
+		}
+		img.Reused = true
+		img.Digest = p.Digest.String()
+		img.Reference = img.Repository + "@" + img.Digest
+		if rec := r.snap.Records[img.Image]; rec != nil {
+			for _, pr := range rec.Platforms {
+				img.Platforms = append(img.Platforms, pr.Platform)
+			}
+		}
+		r.logf("%s %s: already in the registry as %s: not rebuilding\n", img.Image, img.Version, img.Reference)
+	}
+	return nil
+}
+
+// build builds every image not reused, one Builder per version since the
+// version is a template value, verifies that each was built from the
+// recorded inputs and attaches those inputs as a referrer. Every failure
+// is returned.
+func (r *run) build(ctx context.Context) error {
+	groups := map[string][]string{}
+	var versions []string
+	for _, img := range r.report.Images {
+		if img.Reused {
+			continue
+		}
+		if _, ok := groups[img.Version]; !ok {
+			versions = append(versions, img.Version)
+		}
+		groups[img.Version] = append(groups[img.Version], img.Image)
+	}
+	var errs *multierror.Error
+	for _, v := range versions {
+		b := layering.NewBuilder(r.cfg, append(r.builderOptions(), layering.WithVersion(v))...)
+		results, err := b.Build(ctx, groups[v])
+		if err != nil {
+			errs = multierror.Append(errs, err)
+		}
+		if err := planner.Verify(results, r.snap); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("release: %w", err))
+			continue
+		}
+		if err := planner.AttachInputs(results, r.snap); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("release: %w", err))
+			continue
+		}
+		for _, res := range results {
+			if err := r.describe(res); err != nil {
+				errs = multierror.Append(errs, err)
+				continue
+			}
+			r.results[res.Name] = res
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// describe fills in the digest, platforms and SBOM references of the
+// image built as res.
+func (r *run) describe(res layering.Result) error {
+	i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == res.Name })
+	if i < 0 {
+		return fmt.Errorf("release: built %s, which is not being released", res.Name)
+	}
+	img := &r.report.Images[i]
+	d, err := res.Digest()
+	if err != nil {
+		return fmt.Errorf("release of %s: %w", res.Name, err)
+	}
+	img.Digest = d.String()
+	img.Reference = img.Repository + "@" + img.Digest
+	ps, err := res.Platforms()
+	if err != nil {
+		return fmt.Errorf("release of %s: %w", res.Name, err)
+	}
+	for _, p := range ps {
+		img.Platforms = append(img.Platforms, p.String())
+	}
+	for _, rf := range res.Referrers {
+		if planner.IsInputs(rf) {
+			continue
+		}
+		ad, err := rf.Artifact.Digest()
+		if err != nil {
+			return fmt.Errorf("release of %s: SBOM: %w", res.Name, err)
+		}
+		img.SBOM = append(img.SBOM, img.Repository+"@"+ad.String())
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package release
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// WriteJSON writes the report as indented JSON to the file path.
+func (rep *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("release report: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("release report: %w", err)
+	}
+	return nil
+}
+
+// WriteReferences writes one REF@sha256:… line per released image; nothing
+// when nothing was released.
+func (rep *Report) WriteReferences(w io.Writer) error {
+	if !rep.Released {
+		return nil
+	}
+	for _, img := range rep.Images {
+		if _, err := fmt.Fprintln(w, img.Reference); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteSummary writes what the release did, for people, to w.
+func (rep *Report) WriteSummary(w io.Writer) {
+	switch {
+	case len(rep.Images) == 0 && len(rep.Errors) == 0:
+		fmt.Fprintln(w, "release: nothing to release")
+		return
+	case rep.DryRun:
+		fmt.Fprintf(w, "release (dry run) of %s: nothing pushed\n", short(rep.Commit))
+	case rep.Released:
+		fmt.Fprintf(w, "released %d image(s) of %s\n", len(rep.Images), short(rep.Commit))
+	default:
+		fmt.Fprintf(w, "release of %s FAILED: no GitOps commit, no git tag\n", short(rep.Commit))
+	}
+	for _, img := range rep.Images {
+		fmt.Fprintf(w, "  %-10s %s → %s  %s  tags %s\n", img.Image, orNone(img.Previous), img.Version, orNone(img.Reference), strings.Join(img.Tags, ","))
+		fmt.Fprintf(w, "  %-10s %s\n", "", img.Reason)
+	}
+	if g := rep.GitOps; g != nil {
+		switch {
+		case rep.DryRun && g.Diff != "":
+			fmt.Fprintf(w, "GitOps %s (%s) would change %s:\n%s", g.Repo, g.Branch, strings.Join(g.Files, ", "), g.Diff)
+		case g.Pushed:
+			fmt.Fprintf(w, "GitOps %s: pushed %s to %s (%s)\n", g.Repo, short(g.Commit), g.Branch, strings.Join(g.Files, ", "))
+		case rep.Released || rep.DryRun:
+			fmt.Fprintf(w, "GitOps %s: already up to date\n", g.Repo)
+		}
+	}
+	if len(rep.GitTags) > 0 {
+		to := ""
+		if rep.Remote != "" {
+			to = ", pushed to " + rep.Remote
+		}
+		fmt.Fprintf(w, "git tags: %s%s\n", strings.Join(rep.GitTags, " "), to)
+	}
+	if len(rep.Errors) > 0 {
+		fmt.Fprintf(w, "%d failure(s):\n", len(rep.Errors))
+		for _, e := range rep.Errors {
+			fmt.Fprintf(w, "  - %s\n", strings.ReplaceAll(e, "\n", "\n    "))
+		}
+	}
+}
+
+// githubImage is one image of the images output of a GitHub Actions step.
+type githubImage struct {
+	Image     string   `json:"image"`
+	Version   string   `json:"version"`
+	Digest    string   `json:"digest"`
+	Reference string   `json:"reference"`
+	Tags      []string `json:"tags"`
+}
+
+// AppendGitHubOutput appends the step outputs images=<JSON array> and
+// released=true|false to the file path ($GITHUB_OUTPUT).
+func (rep *Report) AppendGitHubOutput(path string) error {
+	imgs := []githubImage{}
+	if rep.Released {
+		for _, img := range rep.Images {
+			imgs = append(imgs, githubImage{img.Image, img.Version, img.Digest, img.Reference, img.Tags})
+		}
+	}
+	b, err := json.Marshal(imgs)
+	if err != nil {
+		return fmt.Errorf("GitHub outputs: %w", err)
+	}
+	return appendFile(path, fmt.Sprintf("images=%s\nreleased=%t\n", b, rep.Released))
+}
+
+// AppendStepSummary appends a markdown table of the release to the file
+// path ($GITHUB_STEP_SUMMARY).
+func (rep *Report) AppendStepSummary(path string) error {
+	var b strings.Builder
+	title := "Release"
+	switch {
+	case rep.DryRun:
+		title += " (dry run)"
+	case !rep.Released && len(rep.Errors) > 0:
+		title += " failed"
+	}
+	fmt.Fprintf(&b, "### gobake %s of `%s`\n\n", strings.ToLower(title[:1])+title[1:], short(rep.Commit))
+	if len(rep.Images) == 0 {
+		b.WriteString("Nothing to release.\n")
+	} else {
+		b.WriteString("| Image | Version | Previous | Why | Digest |\n|---|---|---|---|---|\n")
+		for _, img := range rep.Images {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", img.Image, img.Version, orNone(img.Previous),
+				strings.ReplaceAll(img.Reason, "|", `\|`), orNone(img.Digest))
+		}
+	}
+	if g := rep.GitOps; g != nil && g.Pushed {
+		fmt.Fprintf(&b, "\nGitOps: `%s` on `%s` in %s\n", short(g.Commit), g.Branch, g.Repo)
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(&b, "\n- :x: %s", strings.ReplaceAll(e, "\n", " "))
+	}
+	b.WriteString("\n")
+	return appendFile(path, b.String())
+}
+
+// appendFile appends s to the file path, creating it.
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	return nil
+}
+
+// short abbreviates a commit hash.
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}

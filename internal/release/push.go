@@ -1,0 +1,109 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/gobake/gobake/internal/layering"
+)
+
+// push pushes every built image by digest, with its referrers and no tag,
+// several at once, and returns every failure.
+func (r *run) push(ctx context.Context) error {
+	p := layering.NewRegistryPublisher(r.opts.Registry, r.registryOptions()...)
+	return r.each(func(img *Image) error {
+		if img.Reused {
+			img.Pushed = true
+			return nil
+		}
+		res, ok := r.results[img.Image]
+		if !ok {
+			return fmt.Errorf("push %s: not built", img.Image)
+		}
+		if _, err := p.Publish(ctx, res, nil); err != nil {
+			return err
+		}
+		img.Pushed = true
+		r.logf("pushed %s\n", img.Reference)
+		return nil
+	})
+}
+
+// checkPushed checks that the registry serves every image of the release
+// by digest: the GitOps commit names only digests that exist.
+func (r *run) checkPushed(ctx context.Context) error {
+	return r.each(func(img *Image) error {
+		ref, err := r.digestRef(img)
+		if err != nil {
+			return err
+		}
+		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		switch {
+		case err != nil:
+			return fmt.Errorf("release of %s: %w", img.Image, err)
+		case !ok:
+			return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
+		}
+		return nil
+	})
+}
+
+// moveTags points the tags of every image at its digest.
+func (r *run) moveTags(ctx context.Context) error {
+	return r.each(func(img *Image) error {
+		ref, err := r.digestRef(img)
+		if err != nil {
+			return err
+		}
+		if err := layering.Tag(ctx, ref, img.Tags, r.registryOptions()...); err != nil {
+			return fmt.Errorf("release of %s: %w", img.Image, err)
+		}
+		img.Tagged = true
+		return nil
+	})
+}
+
+// digestRef is the reference of img by digest.
+func (r *run) digestRef(img *Image) (name.Digest, error) {
+	ref, err := layering.ParseReference(img.Reference, r.opts.Insecure)
+	if err != nil {
+		return name.Digest{}, fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	d, ok := ref.(name.Digest)
+	if !ok {
+		return name.Digest{}, fmt.Errorf("release of %s: %s is not a digest reference", img.Image, img.Reference)
+	}
+	return d, nil
+}
+
+// each runs fn on every image of the release, a few at once, and returns
+// every failure.
+func (r *run) each(fn func(img *Image) error) error {
+	jobs := r.opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	sem := make(chan struct{}, jobs)
+	var mu sync.Mutex
+	var errs *multierror.Error
+	var wg sync.WaitGroup
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := fn(img); err != nil {
+				mu.Lock()
+				errs = multierror.Append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return sortErrors(errs)
+}

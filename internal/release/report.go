@@ -1,0 +1,60 @@
+package release
+
+// ReportSchema is the version of the JSON Report (--output); fields are
+// only ever added.
+const ReportSchema = 1
+
+// Report is what a release did, or would do with DryRun. It is written as
+// JSON by --output.
+type Report struct {
+	Schema   int           `json:"schema"`
+	Commit   string        `json:"commit"`   // the source commit released
+	DryRun   bool          `json:"dryRun"`   // nothing was pushed
+	Released bool          `json:"released"` // every step succeeded and at least one image was released (false in a dry run)
+	Images   []Image       `json:"images"`   // the images released (or to be), in configuration order
+	Skipped  []Skipped     `json:"skipped"`  // the selected images with nothing to release
+	GitOps   *GitOpsReport `json:"gitops,omitempty"`
+	GitTags  []string      `json:"gitTags"`          // git tags created
+	Remote   string        `json:"remote,omitempty"` // remote the git tags were pushed to; "" when none
+	Errors   []string      `json:"errors,omitempty"` // every failure
+}
+
+// Image is one released image.
+type Image struct {
+	Image      string   `json:"image"`              // name in gobake.yaml
+	Repository string   `json:"repository"`         // registry/repository
+	Version    string   `json:"version"`            // the new version
+	Previous   string   `json:"previous,omitempty"` // the last release's version; "" for a first release
+	Bump       string   `json:"bump"`               // none (first release or given), patch, minor or major
+	Reason     string   `json:"reason"`             // why, in one line
+	GitTag     string   `json:"gitTag"`             // e.g. api/v1.4.2
+	Tags       []string `json:"tags"`               // image tags moved: the version's, then release.tags
+	Digest     string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
+	Reference  string   `json:"reference,omitempty"`
+	Platforms  []string `json:"platforms"`
+	SBOM       []string `json:"sbom"`   // references of the SBOM artifacts pushed
+	Inputs     string   `json:"inputs"` // input digest (see gobake plan)
+	Reused     bool     `json:"reused"` // already in the registry under its version tag: not rebuilt
+	Pushed     bool     `json:"pushed"` // pushed (or found) by digest
+	Tagged     bool     `json:"tagged"` // its tags were moved
+	commit     string   // source commit, for the git tag
+	repository string   // repository under the registry
+	ociTag     string   // the version's image tag
+}
+
+// Skipped is a selected image with nothing to release.
+type Skipped struct {
+	Image  string `json:"image"`
+	Reason string `json:"reason"`
+}
+
+// GitOpsReport is the GitOps commit of a release.
+type GitOpsReport struct {
+	Repo    string   `json:"repo"`
+	Branch  string   `json:"branch"`
+	Commit  string   `json:"commit,omitempty"` // commit pushed, or the head it would apply to
+	Pushed  bool     `json:"pushed"`
+	Files   []string `json:"files"` // files changed
+	Message string   `json:"message,omitempty"`
+	Diff    string   `json:"diff,omitempty"` // unified diff (dry run only)
+}

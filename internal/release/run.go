@@ -1,0 +1,248 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/gitinfo"
+	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/release/gitrepo"
+	"github.com/gobake/gobake/internal/release/version"
+)
+
+// run is one release in progress.
+type run struct {
+	cfg     *config.Config
+	opts    Options
+	info    gitinfo.Info
+	repo    *gitrepo.Repo
+	snap    *graph.Snapshot
+	report  *Report
+	results map[string]layering.Result // built images, by name
+}
+
+// Run releases the changed images of cfg: see the package documentation.
+// The report says what was done, also on failure; the error then holds
+// every failure.
+func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error) {
+	if opts.Registry == "" {
+		opts.Registry = cfg.Registry
+	}
+	opts.Registry = strings.TrimSuffix(opts.Registry, "/")
+	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}}
+	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}}
+	err := r.release(ctx)
+	if err != nil {
+		for _, e := range flatten(err) {
+			rep.Errors = append(rep.Errors, e.Error())
+		}
+	}
+	return rep, err
+}
+
+// release runs the steps in order, stopping at the first that fails.
+func (r *run) release(ctx context.Context) error {
+	if err := r.opts.check(r.cfg); err != nil {
+		return err
+	}
+	if err := r.open(ctx); err != nil {
+		return err
+	}
+	names := r.opts.selected(r.cfg)
+	lookup := layering.NewBuilder(r.cfg, r.builderOptions()...).BaseLookup(ctx)
+	snap, err := planner.Current(ctx, r.cfg, planner.Options{Images: names}, lookup)
+	if err != nil {
+		return fmt.Errorf("release: inputs: %w", err)
+	}
+	r.snap = snap
+	rels, skipped, err := decider{cfg: r.cfg, repo: r.repo, snap: snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	r.report.Skipped = skipped
+	if err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		r.logf("%s: nothing to release (%s)\n", s.Image, s.Reason)
+	}
+	if len(rels) == 0 {
+		return nil
+	}
+	if err := r.plan(rels); err != nil {
+		return err
+	}
+	if err := r.reuse(ctx); err != nil {
+		return err
+	}
+	if err := r.build(ctx); err != nil {
+		return err
+	}
+	if r.opts.DryRun {
+		return r.writeGitOps(ctx)
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"push", r.push},
+		{"check", r.checkPushed},
+		{"tag images", r.moveTags},
+		{"gitops", r.writeGitOps},
+		{"git tags", r.createTags},
+	}
+	for _, s := range steps {
+		if err := s.fn(ctx); err != nil {
+			return err
+		}
+	}
+	r.report.Released = true
+	return nil
+}
+
+// open reads the source commit and refuses a dirty work tree: a release
+// must be made from a commit.
+func (r *run) open(ctx context.Context) error {
+	info, err := gitinfo.Read(ctx, r.cfg.Root)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	if info.Commit == "" {
+		return fmt.Errorf("release: %s is not in a git repository with a commit", r.cfg.Root)
+	}
+	if info.TreeState != "clean" {
+		return fmt.Errorf("release: the work tree of %s has uncommitted changes: commit or stash them first", r.cfg.Root)
+	}
+	r.info = info
+	r.report.Commit = info.Commit
+	if r.repo, err = gitrepo.Open(ctx, r.cfg.Root); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	return nil
+}
+
+// plan fills in the report's image of every release: its repository,
+// input digest and the image tags it will move.
+func (r *run) plan(rels []version.Release) error {
+	var errs *multierror.Error
+	for _, img := range r.cfg.Images { // configuration order
+		i := slices.IndexFunc(rels, func(rel version.Release) bool { return rel.Image == img.Name })
+		if i < 0 {
+			continue
+		}
+		rel := rels[i]
+		out := Image{
+			Image: img.Name, Repository: r.opts.Registry + "/" + img.Repository,
+			Version: rel.Version.String(), Bump: rel.Bump.String(), Reason: rel.Reason,
+			GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
+			commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,
+		}
+		if rel.Last != nil {
+			out.Previous = rel.Last.Version.String()
+		}
+		if rec := r.snap.Records[img.Name]; rec != nil {
+			out.Inputs = rec.Digest
+		}
+		tags, err := r.imageTags(img.Name, rel)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Name, err))
+		}
+		out.Tags = tags
+		r.report.Images = append(r.report.Images, out)
+		r.logf("%s: %s → %s (%s)\n", img.Name, orNone(out.Previous), out.Version, out.Reason)
+	}
+	return errs.ErrorOrNil()
+}
+
+// imageTags returns the image tags of rel: the version's own, then for a
+// final release those of release.tags (templates seeing the version).
+func (r *run) imageTags(image string, rel version.Release) ([]string, error) {
+	tags := []string{rel.OCITag}
+	if rel.Version.Prerelease() != "" {
+		return tags, nil
+	}
+	info := config.BuildInfo{Version: rel.Version.String(), Git: r.info, Env: config.EnvMap(r.environ())}
+	more, err := config.ExpandTags(r.cfg.Release.Tags, info.TemplateData(image, ""))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range more {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags, nil
+}
+
+// builderOptions are the options of every Builder of the release, but the
+// version.
+func (r *run) builderOptions() []layering.BuilderOption {
+	opts := []layering.BuilderOption{
+		layering.WithGitInfo(r.info),
+		layering.WithInsecure(r.opts.Insecure),
+		layering.WithLogger(r.opts.Log),
+		layering.WithJobs(r.opts.Jobs),
+		layering.WithEnviron(r.environ()),
+		layering.WithAnnotations(func(image string) map[string]string { return planner.Annotations(r.snap)(image) }),
+	}
+	if r.opts.SBOMFormats != nil {
+		opts = append(opts, layering.WithSBOMFormats(r.opts.SBOMFormats...))
+	}
+	return opts
+}
+
+// registryOptions are how the release reaches the registry.
+func (r *run) registryOptions() []layering.RegistryOption {
+	return []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+}
+
+// environ is the process environment of the release.
+func (r *run) environ() []string {
+	if r.opts.Environ == nil {
+		return os.Environ()
+	}
+	return r.opts.Environ
+}
+
+// logf writes a progress line.
+func (r *run) logf(format string, args ...any) {
+	if r.opts.Log != nil {
+		fmt.Fprintf(r.opts.Log, format, args...)
+	}
+}
+
+// sortErrors returns the errors of m sorted by message, or nil.
+func sortErrors(m *multierror.Error) error {
+	if m == nil || len(m.Errors) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(m.Errors, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return m
+}
+
+// flatten returns the errors err holds: those of a multierror (nested
+// ones too), else err itself.
+func flatten(err error) []error {
+	var m *multierror.Error
+	if !errors.As(err, &m) {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range m.Errors {
+		out = append(out, flatten(e)...)
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
