@@ -5,13 +5,20 @@
 # into the same local registry (Debian's docker-registry on 127.0.0.1), with
 # the same go build settings (-trimpath, -s -w, -X main.version) and an SPDX
 # SBOM each. Each scenario is timed with hyperfine and reported as the ratio
-# gobake/ko of the mean wall times.
+# gobake/ko of the median wall times.
 #
-#   warm  GOCACHE and the registry already hold everything (the CI case of
-#         "rebuild the whole repo after a small change elsewhere").
-#   cold  an empty GOCACHE before every run (compiles the standard library).
+#   warm     GOCACHE, gobake's cache and the registry already hold everything
+#            (the CI case of "rebuild the whole repo after a small change
+#            elsewhere").
+#   warm 2p  the same for linux/amd64 and linux/arm64 (an index per image).
+#   cold     an empty GOCACHE and gobake cache ($GOBAKE_CACHE) before every
+#            run (compiles the standard library).
+#
+# A "go build" row times the compile alone (the four mains, one command, into
+# an empty directory, so it always links) as a floor for comparison.
 #
 # Usage: bash bench/run.sh [RUNS]      (RUNS defaults to 5 warm, 2 cold)
+#        GOBAKE=/path/to/gobake bash bench/run.sh   to time a prebuilt binary
 # Needs: go, docker-registry, skopeo, hyperfine, jq (apt), ko (go install).
 set -euo pipefail
 
@@ -83,27 +90,48 @@ for m in services/api/cmd/api services/web/cmd/web services/worker/cmd/worker to
   mains+=("$mod/$m")
 done
 
-(cd "$root" && go build -trimpath -o "$work/gobake" ./cmd/gobake)
-export GOCACHE=$work/gocache GOFLAGS=-buildvcs=false
+if [ -n "${GOBAKE:-}" ]; then
+  cp "$GOBAKE" "$work/gobake"
+else
+  (cd "$root" && go build -trimpath -o "$work/gobake" ./cmd/gobake)
+fi
+# gobake keeps linked binaries in $GOBAKE_CACHE; cold runs empty it with
+# GOCACHE, so both tools start from nothing.
+export GOCACHE=$work/gocache GOBAKE_CACHE=$work/gobake-cache GOFLAGS=-buildvcs=false
+two=linux/amd64,linux/arm64
 gobake_cmd="cd $work/mono && $work/gobake build --jobs 2 >/dev/null"
 ko_cmd="cd $work/mono && KO_DOCKER_REPO=$reg/ko $ko build --base-import-paths ${mains[*]} >/dev/null 2>&1"
+gobake2_cmd="cd $work/mono && $work/gobake build --jobs 2 --platform $two >/dev/null"
+ko2_cmd="cd $work/mono && KO_DOCKER_REPO=$reg/ko $ko build --base-import-paths --platform $two ${mains[*]} >/dev/null 2>&1"
+gobuild() { # GOARCH…: the compile alone, into an empty directory
+  local c="cd $work/mono && rm -rf $work/out"
+  for a in "$@"; do
+    c+=" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath -ldflags '-s -w -X main.version=0.0.0-dev' -o $work/out/$a/ ${mains[*]}"
+  done
+  echo "$c"
+}
 
-# Sanity: both tools succeed before anything is timed.
-bash -c "$gobake_cmd" && bash -c "$ko_cmd"
+# Sanity: both tools succeed before anything is timed (this also fills the
+# caches and the registry for the warm scenarios).
+bash -c "$gobake_cmd" && bash -c "$ko_cmd" && bash -c "$gobake2_cmd" && bash -c "$ko2_cmd"
 
-bench() { # name runs prepare
-  hyperfine --style basic --runs "$2" ${3:+--prepare "$3"} --export-json "$work/$1.json" \
-    -n gobake "$gobake_cmd" -n ko "$ko_cmd" >&2
+bench() { # name runs prepare gobake-command ko-command go-build-command
+  local json=$work/$(tr -c 'a-z0-9\n' _ <<<"$1").json
+  hyperfine --style basic --runs "$2" ${3:+--prepare "$3"} --export-json "$json" \
+    -n gobake "$4" -n ko "$5" -n "go build" "$6" >&2
   jq -r --arg n "$1" '
-    (.results | map({(.command): .mean}) | add) as $m |
-    "| \($n) | \($m.gobake*1000|floor) ms | \($m.ko*1000|floor) ms | \(($m.gobake/$m.ko*100|round)/100) |"' "$work/$1.json"
+    (.results | map({(.command): .median}) | add) as $m |
+    "| \($n) | \($m.gobake*1000|floor) ms | \($m.ko*1000|floor) ms | \(($m.gobake/$m.ko*100|round)/100) | \($m["go build"]*1000|floor) ms |"' "$json"
 }
 
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), ko $("$ko" version), $(date -u +%F)"
   echo
-  echo "| scenario (4 images, linux/amd64) | gobake | ko v0.19.1 | gobake/ko |"
-  echo "|---|---|---|---|"
-  bench warm "$runs" ""
-  bench cold "$cold_runs" "rm -rf $work/gocache"
+  echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg). Median wall times."
+  echo
+  echo "| scenario (4 images) | gobake | ko v0.19.1 | gobake/ko | plain go build, no image |"
+  echo "|---|---|---|---|---|"
+  bench "warm, linux/amd64" "$runs" "" "$gobake_cmd" "$ko_cmd" "$(gobuild amd64)"
+  bench "warm, amd64+arm64" "$runs" "" "$gobake2_cmd" "$ko2_cmd" "$(gobuild amd64 arm64)"
+  bench "cold, linux/amd64" "$cold_runs" "rm -rf $work/gocache $work/gobake-cache" "$gobake_cmd" "$ko_cmd" "$(gobuild amd64)"
 } | tee "$work/table.md"
