@@ -94,6 +94,13 @@ func TestBuildToRegistry(t *testing.T) {
 		}
 	})
 
+	t.Run("ctl index copies whole with skopeo", func(t *testing.T) {
+		// skopeo 1.9 refuses --all --preserve-digests when index entries
+		// carry an artifactType, which container images must not.
+		dir := filepath.Join(t.TempDir(), "ctl")
+		testutil.Skopeo(t, "copy", "--all", "--preserve-digests", "docker://"+s.refs["ctl"].Ref, "oci:"+dir+":ctl")
+	})
+
 	t.Run("single-platform images are images", func(t *testing.T) {
 		for _, name := range []string{"api", "web", "worker"} {
 			raw := testutil.Skopeo(t, "inspect", "--raw", "docker://"+s.refs[name].Ref)

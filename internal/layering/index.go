@@ -26,7 +26,7 @@ func assembleIndex(images []platformImage, annotations map[string]string) (v1.Im
 		}
 		p := pi.platform
 		adds = append(adds, mutate.IndexAddendum{
-			Add:        pi.image,
+			Add:        containerImage{pi.image},
 			Descriptor: v1.Descriptor{MediaType: mt, Platform: &p},
 		})
 	}
@@ -36,3 +36,12 @@ func assembleIndex(images []platformImage, annotations map[string]string) (v1.Im
 	}
 	return idx, nil
 }
+
+// containerImage keeps an image's index descriptor free of artifactType:
+// go-containerregistry would fill it with the config media type, which
+// container images do not carry and skopeo 1.9 cannot copy with
+// --preserve-digests.
+type containerImage struct{ v1.Image }
+
+// ArtifactType returns "": a container image is not an artifact.
+func (containerImage) ArtifactType() (string, error) { return "", nil }

@@ -69,7 +69,8 @@ http:
 }
 
 // Start (re)starts a stopped registry on the same port and storage and
-// waits until /v2/ answers.
+// waits until /v2/ answers. A failure fails the test that started the
+// registry, so call it from that test's goroutine or its subtests.
 func (r *Registry) Start() {
 	r.t.Helper()
 	r.mu.Lock()
