@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
-	"golang.org/x/tools/go/packages"
 
 	"github.com/gobake/gobake/internal/config"
 )
@@ -72,12 +71,12 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 		}
 	}
 	for _, g := range groups {
-		g.pkgs = make(map[*packages.Package]*pkgInputs)
-		var roots []*packages.Package
+		g.pkgs = make(map[*pkg]*pkgInputs)
+		var roots []*pkg
 		for _, m := range g.mains {
 			roots = append(roots, g.l.roots[m])
 		}
-		packages.Visit(roots, nil, func(p *packages.Package) {
+		visit(roots, func(p *pkg) {
 			pi := a.classify(g.l.env, p)
 			g.pkgs[p] = pi
 			for _, f := range pi.files {
@@ -136,7 +135,7 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 }
 
 // classify says how p is identified and which of its files are inputs.
-func (a *assembler) classify(env goEnv, p *packages.Package) *pkgInputs {
+func (a *assembler) classify(env goEnv, p *pkg) *pkgInputs {
 	switch {
 	case under(p.Dir, filepath.Join(env.Root, "src")) || (p.Module == nil && p.Dir == ""):
 		return &pkgInputs{kind: kindStd}
@@ -199,7 +198,7 @@ func (a *assembler) packageInputs(g *group) error {
 
 // moduleInputs adds the go.mod lines of a local package's module, and the
 // replacement of a locally replaced module.
-func (a *assembler) moduleInputs(m *packages.Module, pi *pkgInputs, gomods map[string]map[string]string) error {
+func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, gomods map[string]map[string]string) error {
 	if m == nil {
 		return nil
 	}
@@ -258,7 +257,7 @@ func readGoModLines(root, path string) (map[string]string, error) {
 }
 
 // moduleValue is "VERSION [=> PATH VERSION] SUM" of a module-cache module.
-func moduleValue(m *packages.Module, sums map[string]string) string {
+func moduleValue(m *listModule, sums map[string]string) string {
 	eff := m
 	v := m.Version
 	if m.Replace != nil {
@@ -325,34 +324,32 @@ func readGoSum(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// targetInputs collects the inputs of one image on one platform.
+// targetInputs collects the inputs of one image on one platform. The
+// feed, which only affected and explanations need, is built on first use.
 func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 	g := t.group
 	root := g.l.roots[t.img.Main]
-	inputs := map[string]string{}
-	f := newFeed()
-	var closure []*packages.Package
-	packages.Visit([]*packages.Package{root}, nil, func(p *packages.Package) {
+	var closure []*pkg
+	n := 0
+	visit([]*pkg{root}, func(p *pkg) {
 		closure = append(closure, p)
-		pi := g.pkgs[p]
-		for k, v := range pi.entries {
+		n += len(g.pkgs[p].entries)
+	})
+	inputs := make(map[string]string, n+16)
+	for _, p := range closure {
+		for k, v := range g.pkgs[p].entries {
 			inputs[k] = v
 		}
-		f.pkgs[p.PkgPath] = pi.dir
-		for _, r := range pi.feeds {
-			f.files[r] = true
-		}
-	})
-	f.via = via(g, closure)
+	}
 	inputs["main"] = root.PkgPath
 	inputs["toolchain"] = g.l.env.Version
 	for k, v := range g.l.env.Codegen {
 		inputs["goenv:"+k] = v
 	}
+	work := ""
 	if w := g.l.env.Work; w != "" {
-		r := rel(a.root, w)
-		inputs["file:"+r] = a.hashes[w]
-		f.files[r] = true
+		work = rel(a.root, w)
+		inputs["file:"+work] = a.hashes[w]
 	}
 	img := t.img
 	for k, v := range map[string]any{
@@ -377,16 +374,32 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 	for k, v := range a.data[img.Data] {
 		inputs[k] = v
 	}
-	for _, r := range a.feeds[img.Data] {
-		f.files[r] = true
-	}
+	data := a.feeds[img.Data]
+	f := &feed{build: func(f *feed) {
+		f.files = map[string]bool{}
+		f.pkgs = make(map[string]string, len(closure))
+		for _, p := range closure {
+			pi := g.pkgs[p]
+			f.pkgs[p.PkgPath] = pi.dir
+			for _, r := range pi.feeds {
+				f.files[r] = true
+			}
+		}
+		f.via = via(g, closure)
+		if work != "" {
+			f.files[work] = true
+		}
+		for _, r := range data {
+			f.files[r] = true
+		}
+	}}
 	return inputs, f, nil
 }
 
 // via returns, for each third-party module of a closure, the directory of
 // the first local package (by directory) that brings it in.
-func via(g *group, closure []*packages.Package) map[string]string {
-	var locals []*packages.Package
+func via(g *group, closure []*pkg) map[string]string {
+	var locals []*pkg
 	for _, p := range closure {
 		if g.pkgs[p].kind == kindLocal {
 			locals = append(locals, p)
@@ -394,11 +407,11 @@ func via(g *group, closure []*packages.Package) map[string]string {
 	}
 	sort.Slice(locals, func(i, j int) bool { return g.pkgs[locals[i]].dir < g.pkgs[locals[j]].dir })
 	out := make(map[string]string)
-	seen := make(map[*packages.Package]bool)
+	seen := make(map[*pkg]bool)
 	for _, l := range locals {
 		dir := g.pkgs[l].dir
-		var walk func(p *packages.Package)
-		walk = func(p *packages.Package) {
+		var walk func(p *pkg)
+		walk = func(p *pkg) {
 			for _, path := range sortedKeys(p.Imports) {
 				q := p.Imports[path]
 				if seen[q] || g.pkgs[q].kind != kindModule {

@@ -8,7 +8,7 @@ import (
 )
 
 // buildConfig is everything that makes go list see a different package
-// graph. Images whose buildConfig is equal share one packages.Load.
+// graph. Images whose buildConfig is equal share one go list run.
 type buildConfig struct {
 	Dir   string   // module or workspace directory go runs in
 	Env   []string // GOOS, GOARCH, variant, CGO_ENABLED and the image's literal env, sorted

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/tools/go/packages"
 
 	"github.com/gobake/gobake/internal/config"
 )
@@ -42,7 +41,7 @@ type group struct {
 	cfg   buildConfig
 	mains []string
 	l     *loaded
-	pkgs  map[*packages.Package]*pkgInputs
+	pkgs  map[*pkg]*pkgInputs
 }
 
 // Compute loads the packages of the images of cfg, once per distinct build
@@ -86,7 +85,7 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			if err != nil {
 				return fmt.Errorf("inputs of %s (%s): %w", t.img.Name, t.plat, err)
 			}
-			results[i] = PlatformRecord{Platform: t.plat, Inputs: inputs}
+			results[i] = PlatformRecord{Platform: t.plat, Inputs: inputs, Digest: InputsDigest(inputs)}
 			feeds[i] = f
 			return nil
 		})
@@ -105,7 +104,7 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 		s.feeds[t.img.Name][t.plat] = feeds[i]
 	}
 	for _, r := range s.Records {
-		r.Seal()
+		r.seal(false)
 	}
 	return s, nil
 }
@@ -178,7 +177,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// loadGroups runs one packages.Load per group, two at a time.
+// loadGroups loads every group, two at a time.
 func loadGroups(ctx context.Context, groups []*group) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(2)

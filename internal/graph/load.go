@@ -8,28 +8,92 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/tools/go/packages"
 )
 
-// loadMode is what the digests need from go list: files, imports, modules
-// and resolved embeds, and nothing that requires type checking.
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
-	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles
+// pkg is one package of a loaded graph: what the digests need of it and
+// nothing that requires parsing or type checking.
+type pkg struct {
+	PkgPath    string
+	Dir        string
+	Module     *listModule
+	GoFiles    []string        // absolute .go files compiled in (cgo ones included)
+	OtherFiles []string        // absolute C, assembly, syso… files compiled in
+	EmbedFiles []string        // absolute files embedded with //go:embed
+	Imports    map[string]*pkg // by import path as written
+	Errors     []string
+}
 
 // loaded is the package graph of one build configuration.
 type loaded struct {
 	cfg   buildConfig
 	env   goEnv
-	roots map[string]*packages.Package // by main as written
+	roots map[string]*pkg // by main as written
 }
 
-// load runs one packages.Load for every main of a build configuration.
-// Test files and test-only dependencies are not loaded.
+// load lists the packages of every main of a build configuration with
+// one go list run, while go env runs beside it. Test files and test-only
+// dependencies are not loaded.
 func load(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
-	env, err := readGoEnv(ctx, b)
-	if err != nil {
-		return nil, err
+	l := &loaded{cfg: b, roots: make(map[string]*pkg)}
+	var pkgs map[string]*pkg
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		env, err := readGoEnv(ctx, b)
+		l.env = env
+		return err
+	})
+	eg.Go(func() error {
+		var err error
+		pkgs, err = listGraph(ctx, b, mains)
+		return err
+	})
+	if err := eg.Wait(); err != nil {
+		return nil, fmt.Errorf("loading packages in %s (%s): %w", b.Dir, strings.Join(b.Env, " "), err)
 	}
+	byDir := make(map[string]*pkg)
+	for _, p := range pkgs {
+		if p.Dir != "" {
+			byDir[filepath.Clean(p.Dir)] = p
+		}
+	}
+	var roots []*pkg
+	for _, m := range mains {
+		p := pkgs[m]
+		if isRelPattern(m) {
+			p = byDir[filepath.Join(b.Dir, m)]
+		}
+		if p == nil {
+			return nil, fmt.Errorf("loading %s in %s: package not found", m, b.Dir)
+		}
+		l.roots[m] = p
+		roots = append(roots, p)
+	}
+	if err := closureErrors(roots); err != nil {
+		return nil, fmt.Errorf("loading packages in %s (%s): %w", b.Dir, strings.Join(b.Env, " "), err)
+	}
+	return l, nil
+}
+
+// loadMode is what the digests need from go list: files, imports, modules
+// and resolved embeds, and nothing that requires parsing or type checking.
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
+	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles
+
+// listModule is the part of a module that digests need.
+type listModule struct {
+	Path    string
+	Version string
+	Replace *listModule
+	Main    bool
+	Dir     string
+	GoMod   string
+}
+
+// listGraph loads mains and their dependencies with one packages.Load in
+// b's configuration and converts the graph, returning it by import path.
+func listGraph(ctx context.Context, b buildConfig, mains []string) (map[string]*pkg, error) {
 	pc := &packages.Config{
 		Context:    ctx,
 		Mode:       loadMode,
@@ -38,46 +102,102 @@ func load(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
 		BuildFlags: b.Flags,
 		Tests:      false,
 	}
-	pkgs, err := packages.Load(pc, mains...)
+	roots, err := packages.Load(pc, mains...)
 	if err != nil {
-		return nil, fmt.Errorf("loading packages in %s (%s): %w", b.Dir, strings.Join(b.Env, " "), err)
+		return nil, err
 	}
-	l := &loaded{cfg: b, env: env, roots: make(map[string]*packages.Package)}
-	byDir := make(map[string]*packages.Package)
-	byPath := make(map[string]*packages.Package)
-	for _, p := range pkgs {
-		if p.Dir != "" {
-			byDir[filepath.Clean(p.Dir)] = p
+	pkgs := make(map[string]*pkg)
+	var convert func(lp *packages.Package) *pkg
+	convert = func(lp *packages.Package) *pkg {
+		if p, ok := pkgs[lp.PkgPath]; ok {
+			return p
 		}
-		byPath[p.PkgPath] = p
-	}
-	for _, m := range mains {
-		p := byPath[m]
-		if isRelPattern(m) {
-			p = byDir[filepath.Join(b.Dir, m)]
+		p := &pkg{
+			PkgPath:    lp.PkgPath,
+			Dir:        lp.Dir,
+			Module:     convertModule(lp.Module),
+			GoFiles:    absJoin(lp.Dir, lp.GoFiles),
+			OtherFiles: absJoin(lp.Dir, lp.OtherFiles),
+			EmbedFiles: absJoin(lp.Dir, lp.EmbedFiles),
+			Imports:    make(map[string]*pkg, len(lp.Imports)),
 		}
-		if p == nil {
-			return nil, fmt.Errorf("loading %s in %s: package not found", m, b.Dir)
+		for _, e := range lp.Errors {
+			p.Errors = append(p.Errors, e.Error())
 		}
-		l.roots[m] = p
+		pkgs[lp.PkgPath] = p
+		for path, q := range lp.Imports {
+			if path == "C" {
+				continue
+			}
+			p.Imports[path] = convert(q)
+		}
+		return p
 	}
-	if err := closureErrors(pkgs); err != nil {
-		return nil, fmt.Errorf("loading packages in %s (%s): %w", b.Dir, strings.Join(b.Env, " "), err)
+	for _, r := range roots {
+		convert(r)
 	}
-	return l, nil
+	return pkgs, nil
+}
+
+// convertModule copies what digests need of a go/packages module.
+func convertModule(m *packages.Module) *listModule {
+	if m == nil {
+		return nil
+	}
+	return &listModule{
+		Path:    m.Path,
+		Version: m.Version,
+		Replace: convertModule(m.Replace),
+		Main:    m.Main,
+		Dir:     m.Dir,
+		GoMod:   m.GoMod,
+	}
+}
+
+// absJoin joins every file of lists to dir.
+func absJoin(dir string, lists ...[]string) []string {
+	var out []string
+	for _, list := range lists {
+		for _, f := range list {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(dir, f)
+			}
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func isRelPattern(m string) bool {
 	return m == "." || m == ".." || strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../") || filepath.IsAbs(m)
 }
 
-// closureErrors reports the errors of every package reachable from pkgs.
-func closureErrors(pkgs []*packages.Package) error {
-	var msgs []string
-	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		for _, e := range p.Errors {
-			msgs = append(msgs, e.Error())
+// visit calls f once for every package reachable from roots, in no
+// particular order.
+func visit(roots []*pkg, f func(*pkg)) {
+	seen := make(map[*pkg]bool)
+	stack := append([]*pkg(nil), roots...)
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[p] {
+			continue
 		}
+		seen[p] = true
+		f(p)
+		for _, q := range p.Imports {
+			if !seen[q] {
+				stack = append(stack, q)
+			}
+		}
+	}
+}
+
+// closureErrors reports the errors of every package reachable from roots.
+func closureErrors(roots []*pkg) error {
+	var msgs []string
+	visit(roots, func(p *pkg) {
+		msgs = append(msgs, p.Errors...)
 	})
 	if len(msgs) == 0 {
 		return nil

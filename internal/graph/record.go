@@ -69,13 +69,21 @@ func (r *Record) Platform(p string) *PlatformRecord {
 
 // Seal sorts the platforms and sets every digest from the inputs.
 func (r *Record) Seal() {
+	r.seal(true)
+}
+
+// seal is Seal; without recompute, it keeps the platform digests already
+// set (Compute sets them in parallel).
+func (r *Record) seal(recompute bool) {
 	r.Schema = RecordSchema
 	sort.Slice(r.Platforms, func(i, j int) bool { return r.Platforms[i].Platform < r.Platforms[j].Platform })
 	h := sha256.New()
 	writeString(h, "gobake-image-inputs-v1")
 	for i := range r.Platforms {
 		p := &r.Platforms[i]
-		p.Digest = InputsDigest(p.Inputs)
+		if recompute || p.Digest == "" {
+			p.Digest = InputsDigest(p.Inputs)
+		}
 		writeString(h, p.Platform)
 		writeString(h, p.Digest)
 	}

@@ -4,6 +4,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Snapshot is the inputs of a set of images at one state of the work tree.
@@ -14,22 +15,31 @@ type Snapshot struct {
 }
 
 // feed is what one image on one platform is made from, for affected and
-// for explaining module changes.
+// for explaining module changes. Its maps are built by build on first use
+// (see load), as most plans never look at them.
 type feed struct {
+	build func(*feed)
+	once  sync.Once
 	files map[string]bool   // root-relative files
 	pkgs  map[string]string // import path → root-relative dir ("" when not local)
 	via   map[string]string // third-party module → dir of the local package importing it
 }
 
-func newFeed() *feed {
-	return &feed{files: map[string]bool{}, pkgs: map[string]string{}}
+// load builds f's maps, once.
+func (f *feed) load() *feed {
+	f.once.Do(func() {
+		if f.build != nil {
+			f.build(f)
+		}
+	})
+	return f
 }
 
 // Via returns the directory of the local package through which image on
 // platform uses module, or "" when unknown.
 func (s *Snapshot) Via(image, platform, module string) string {
 	if f := s.feeds[image][platform]; f != nil {
-		return f.via[module]
+		return f.load().via[module]
 	}
 	return ""
 }
@@ -67,6 +77,7 @@ func (s *Snapshot) Affected(targets []string) []Hit {
 
 // feeds reports whether target is an input of f.
 func (f *feed) feeds(target string) bool {
+	f.load()
 	t := strings.TrimSuffix(path.Clean(target), "/")
 	if base, ok := strings.CutSuffix(target, "/..."); ok {
 		for p, dir := range f.pkgs {

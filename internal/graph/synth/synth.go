@@ -42,6 +42,8 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 			return nil, err
 		}
 	}
+	var yaml strings.Builder
+	yaml.WriteString(configHeader)
 	cfg := &config.Config{Path: filepath.Join(dir, config.FileName), Root: dir, Tags: []string{"latest"}}
 	for m := range s.Mains {
 		for i := range s.PerDomain {
@@ -64,6 +66,7 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 			return nil, err
 		}
 		name := fmt.Sprintf("s%03d", m)
+		fmt.Fprintf(&yaml, "  %s:\n    main: ./svc/%s/cmd\n", name, name)
 		cfg.Images = append(cfg.Images, config.Image{
 			Name: name, Main: "./svc/" + name + "/cmd", Dir: dir, Binary: name, Repository: name,
 			BaseRef: config.Scratch,
@@ -73,8 +76,26 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 			},
 		})
 	}
+	if err := write(dir, config.FileName, yaml.String()); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
+
+// configHeader starts the gobake.yaml Generate writes; the images follow.
+// It matches the configuration Generate returns.
+const configHeader = `# A synthetic monorepo written by internal/graph/synth.
+version: 1
+
+defaults:
+  base: scratch
+  platforms: [linux/amd64]
+  ldflags:
+    - -s -w
+    - -X main.version={{.Version}}
+
+images:
+`
 
 // pick returns up to n distinct numbers in [lo, hi).
 func pick(rng *rand.Rand, lo, hi, n int) []int {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/plan.sh — how fast `gobake plan` is, against `go list` on the same tree.
+#
+# Scenarios, each timed with hyperfine (median wall time) and run once more
+# under /usr/bin/time -v for its peak RSS:
+#
+#   synth: go list      `go list -deps -json=<the fields plan needs> ./...` on the
+#                       synthetic monorepo (internal/graph/synth: 300 mains,
+#                       ~10,000 packages): what any tool that reads the import
+#                       graph must at least do. (Asking for the fields keeps go
+#                       list from computing staleness, which would make it 5x slower.)
+#   synth: plan cold    `gobake plan` with its file hash cache removed before each run.
+#   synth: plan warm    `gobake plan` again, nothing changed.
+#   sample: go list     the same go list on testdata/monorepo (a copy).
+#   sample: plan no-op  `gobake plan` on the copy after one build and one plan:
+#                       every image unchanged, hash cache warm.
+#
+# The ratio column divides each median by the go list median of the same tree.
+# Targets (issue 3): synth warm ≤ 5 s and ≤ 1 GiB on 2 cores; sample no-op ≤ 0.5 s.
+#
+# Usage: bash bench/plan.sh [RUNS]     (RUNS defaults to 5; cold and go list use min(RUNS, 3))
+#        GOBAKE=/path/to/gobake bash bench/plan.sh   to time a prebuilt binary
+# Needs: go, hyperfine, jq (apt).
+set -euo pipefail
+
+runs=${1:-5}
+few=$(( runs > 3 ? 3 : runs ))
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/gobake-planbench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
+need go "install Go 1.26"
+need hyperfine "apt-get install hyperfine"
+need jq "apt-get install jq"
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+gobake=${GOBAKE:-}
+if [ -z "$gobake" ]; then
+  gobake=$work/gobake
+  (cd "$root" && go build -o "$gobake" ./cmd/gobake)
+fi
+
+synth=$work/synth
+(cd "$root" && go run ./internal/graph/synth/cmd/synth "$synth")
+echo "bench: synthetic monorepo: $(find "$synth" -name '*.go' ! -name '*_test.go' | wc -l) packages" >&2
+
+sample=$work/sample
+cp -r "$root/testdata/monorepo" "$sample"
+rm -rf "$sample/.gobake"
+# A build gives plan a baseline to compare with, so the no-op plan finds
+# every image unchanged; without one (build failing) every image is new.
+if ! (cd "$sample" && "$gobake" build >"$work/build.log" 2>&1); then
+  echo "bench: building the sample failed, its plan finds every image new (see below)" >&2
+  tail -5 "$work/build.log" >&2
+fi
+(cd "$sample" && "$gobake" plan >/dev/null)
+
+# time_case NAME DIR RUNS PREPARE COMMAND: median seconds and peak RSS (KiB).
+declare -A median rss
+names=()
+time_case() {
+  local name=$1 dir=$2 n=$3 prepare=$4 cmd=$5
+  names+=("$name")
+  (cd "$dir" && hyperfine --style basic -N --warmup 1 --runs "$n" \
+      ${prepare:+--prepare "$prepare"} --export-json "$work/h.json" "$cmd" >&2)
+  median[$name]=$(jq '.results[0].median' "$work/h.json")
+  [ -n "$prepare" ] && (cd "$dir" && bash -c "$prepare")
+  rss[$name]=$(cd "$dir" && /usr/bin/time -f '%M' -o "$work/rss" $cmd >/dev/null 2>&1; cat "$work/rss")
+}
+
+time_case "synth: go list -deps" "$synth" "$few" "" "go list -deps -json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles ./..."
+time_case "synth: gobake plan, cold" "$synth" "$few" "rm -rf $synth/.gobake/cache" "$gobake plan"
+time_case "synth: gobake plan, warm" "$synth" "$runs" "" "$gobake plan"
+time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps -json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles ./..."
+time_case "sample: gobake plan, no-op" "$sample" "$runs" "" "$gobake plan"
+
+ratio() { jq -n --argjson a "$1" --argjson b "$2" '$a / $b * 100 | round / 100'; }
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+echo
+echo "Machine: $(nproc) cores, $mem, $(go version | cut -d' ' -f3-), $(uname -sr)"
+echo
+echo "| scenario | median wall | ratio to go list | peak RSS |"
+echo "| --- | ---: | ---: | ---: |"
+for name in "${names[@]}"; do
+  base=${median["${name%%:*}: go list -deps"]}
+  printf '| %s | %.2f s | %s | %d MiB |\n' "$name" "${median[$name]}" "$(ratio "${median[$name]}" "$base")" $(( ${rss[$name]} / 1024 ))
+done
