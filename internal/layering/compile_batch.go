@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // BatchCompiler is a Compiler that can also build many requests together,
@@ -59,30 +60,34 @@ func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []er
 		})
 	}
 	wg.Wait()
+	c.prune(time.Now())
 	return errs
 }
 
 // compileUnit builds u, falling back to one command per request when a
 // shared command fails; errors go to errs.
 func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, errs []error) {
+	alone := func(k int) {
+		i := u.reqs[k]
+		if err := ctx.Err(); err != nil {
+			errs[i] = compileError(reqs[i], err)
+			return
+		}
+		errs[i] = c.build(ctx, []CompileRequest{reqs[i]}, u.names[k:k+1])
+	}
 	if len(u.reqs) == 1 {
-		errs[u.reqs[0]] = c.compileOne(ctx, reqs[u.reqs[0]])
+		alone(0)
 		return
 	}
 	batch := make([]CompileRequest, len(u.reqs))
 	for k, i := range u.reqs {
 		batch[k] = reqs[i]
 	}
-	err := c.build(ctx, batch, u.names)
-	if err == nil {
+	if err := c.build(ctx, batch, u.names); err == nil {
 		return
 	}
-	for _, i := range u.reqs {
-		if ctx.Err() != nil {
-			errs[i] = compileError(reqs[i], ctx.Err())
-			continue
-		}
-		errs[i] = c.compileOne(ctx, reqs[i])
+	for k := range u.reqs {
+		alone(k)
 	}
 }
 

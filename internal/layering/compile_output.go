@@ -2,8 +2,6 @@ package layering
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -70,48 +68,6 @@ func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []s
 		}
 	}
 	return nil
-}
-
-// workDir makes the directory one go command writes to: in the output
-// cache, so that binaries move in and out of it by link and rename.
-func (c *GoCompiler) workDir() (string, error) {
-	if c.cacheDir == "" {
-		return os.MkdirTemp("", "gobake-go-")
-	}
-	if err := os.MkdirAll(c.cacheDir, 0o755); err == nil {
-		if dir, err := os.MkdirTemp(c.cacheDir, "tmp-"); err == nil {
-			return dir, nil
-		}
-	}
-	return os.MkdirTemp("", "gobake-go-")
-}
-
-// slot is where the output cache keeps the binary name of req: one place
-// per directory, main package, platform and Go build cache, so that runs
-// with other settings overwrite it rather than pile up, and emptying or
-// switching GOCACHE also relinks.
-func (c *GoCompiler) slot(req CompileRequest, name string) string {
-	dir, err := filepath.Abs(req.Dir)
-	if err != nil {
-		dir = req.Dir
-	}
-	gocache := ""
-	for _, kv := range append(append([]string(nil), c.environ...), req.Env...) {
-		if v, ok := strings.CutPrefix(kv, "GOCACHE="); ok {
-			gocache = v
-		}
-	}
-	h := sha256.Sum256([]byte(strings.Join([]string{c.goBin, dir, req.Main, platformString(req.Platform), gocache}, "\x00")))
-	return filepath.Join(c.cacheDir, "bin", hex.EncodeToString(h[:16]), name)
-}
-
-// keep stores built in slot by an atomic rename, so that concurrent runs
-// see a whole binary or none. Failures only cost a link next time.
-func (c *GoCompiler) keep(built, slot string) {
-	if err := os.MkdirAll(filepath.Dir(slot), 0o755); err != nil {
-		return
-	}
-	_ = os.Rename(built, slot)
 }
 
 // linkOrCopy makes dst a hard link to src, or a copy where links fail.
