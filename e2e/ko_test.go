@@ -26,8 +26,29 @@ import (
 	"github.com/gobake/gobake/internal/testutil/baseimage"
 )
 
-// koBin is ko v0.19.1, the version gobake's ko compatibility is checked against.
-const koBin = "/root/go/bin/ko"
+// koVersion is the ko release gobake's ko compatibility is checked against;
+// scripts/test.sh installs it into $(go env GOPATH)/bin when it is missing.
+const koVersion = "v0.19.1"
+
+// koPath returns the ko binary of koVersion: on PATH, else in GOPATH/bin.
+// It fails the test when there is none.
+func koPath(t *testing.T) string {
+	t.Helper()
+	candidates := []string{}
+	if p, err := exec.LookPath("ko"); err == nil {
+		candidates = append(candidates, p)
+	}
+	if gopath, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		candidates = append(candidates, filepath.Join(strings.TrimSpace(string(gopath)), "bin", "ko"))
+	}
+	for _, p := range candidates {
+		if out, err := exec.Command(p, "version").Output(); err == nil && strings.TrimSpace(string(out)) == koVersion {
+			return p
+		}
+	}
+	t.Fatalf("ko %s is required by this test (go install github.com/google/ko@%s); looked at %v", koVersion, koVersion, candidates)
+	return ""
+}
 
 // kouserBases are the bases testdata/kouser/.ko.yaml names; the test points
 // each at the test base, with the nonroot user the real ones have.
@@ -97,10 +118,7 @@ func kouserRepo(t *testing.T, reg *testutil.Registry) string {
 // runKo runs ko in dir and returns its stdout.
 func runKo(t *testing.T, dir string, env []string, args ...string) string {
 	t.Helper()
-	if _, err := os.Stat(koBin); err != nil {
-		t.Fatalf("ko is required by this test (go install github.com/google/ko@v0.19.1): %v", err)
-	}
-	cmd := exec.Command(koBin, args...)
+	cmd := exec.Command(koPath(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder

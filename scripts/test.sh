@@ -34,6 +34,15 @@ if ((${#missing[@]} > 0)); then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
+# ko, the tool gobake's ko compatibility is checked against, from the Go
+# module proxy.
+ko_version=v0.19.1
+ko_bin=$(go env GOPATH)/bin/ko
+if [[ $("$ko_bin" version 2>/dev/null) != "$ko_version" ]]; then
+	echo "test.sh: installing ko $ko_version" >&2
+	GOFLAGS= go install "github.com/google/ko@$ko_version"
+fi
+
 echo "== gofmt" >&2
 # testdata is left out, as the go tool leaves it out of ./...
 unformatted=$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path '*/.gobake/*' -print0 |

@@ -31,7 +31,7 @@ func run(t *testing.T, dir string, args ...string) string {
 
 func TestRead(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		t.Fatal("git is required by this test (apt-get install git)")
 	}
 	ctx := context.Background()
 

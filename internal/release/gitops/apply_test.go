@@ -30,7 +30,7 @@ func runGit(t *testing.T, dir string, args ...string) string {
 func newRemote(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
+		t.Fatal("git is required by this test (apt-get install git)")
 	}
 	remote := filepath.Join(t.TempDir(), "deploy.git")
 	runGit(t, t.TempDir(), "init", "--quiet", "--bare", "--initial-branch=main", remote)
