@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/ociartifact"
 )
 
 // FallbackTag is the tag the record of subject is written under for
@@ -35,7 +37,8 @@ func Artifact(r *graph.Record, subject v1.Descriptor) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := newArtifact(b, subject, map[string]string{graph.AnnotationKey: r.Digest})
+	img, err := ociartifact.New(b, types.MediaType(graph.MediaType), subject,
+		ociartifact.WithAnnotations(map[string]string{graph.AnnotationKey: r.Digest}))
 	if err != nil {
 		return nil, fmt.Errorf("inputs artifact of %s: %w", r.Image, err)
 	}

@@ -1,0 +1,95 @@
+// Package ociartifact makes OCI 1.1 artifact manifests: an artifactType,
+// the empty config "{}", one layer holding a document, and a subject.
+// go-containerregistry's mutate package can neither set artifactType nor
+// give empty.Image the empty config, so the manifest is written here and
+// the rest of v1.Image comes from partial.CompressedToImage.
+package ociartifact
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// emptyJSON is the content of the OCI empty descriptor.
+var emptyJSON = []byte("{}")
+
+// Option sets optional parts of an artifact manifest.
+type Option func(*v1.Manifest)
+
+// WithAnnotations sets the manifest's annotations.
+func WithAnnotations(a map[string]string) Option {
+	return func(m *v1.Manifest) { m.Annotations = a }
+}
+
+// WithLayerAnnotations sets the annotations of the document's layer
+// descriptor (e.g. org.opencontainers.image.title).
+func WithLayerAnnotations(a map[string]string) Option {
+	return func(m *v1.Manifest) { m.Layers[0].Annotations = a }
+}
+
+// New returns the artifact whose one layer is doc, of media type mt, which
+// is also its artifactType, referring to subject. Only the subject's media
+// type, digest and size are recorded.
+func New(doc []byte, mt types.MediaType, subject v1.Descriptor, opts ...Option) (v1.Image, error) {
+	layer := static.NewLayer(doc, mt)
+	layerDesc, err := partial.Descriptor(layer)
+	if err != nil {
+		return nil, fmt.Errorf("artifact layer: %w", err)
+	}
+	cfgDigest, cfgSize, err := v1.SHA256(bytes.NewReader(emptyJSON))
+	if err != nil {
+		return nil, fmt.Errorf("artifact config: %w", err)
+	}
+	m := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.OCIManifestSchema1,
+		ArtifactType:  string(mt),
+		Config:        v1.Descriptor{MediaType: types.OCIEmptyJSON, Digest: cfgDigest, Size: cfgSize},
+		Layers:        []v1.Descriptor{*layerDesc},
+		Subject:       &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
+	}
+	for _, o := range opts {
+		o(&m)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("artifact manifest: %w", err)
+	}
+	return partial.CompressedToImage(&artifact{raw: raw, artifactType: mt, layer: layer})
+}
+
+// artifact is the partial.CompressedImageCore of an artifact manifest.
+type artifact struct {
+	raw          []byte
+	artifactType types.MediaType
+	layer        v1.Layer
+}
+
+// MediaType is the OCI image manifest media type.
+func (a *artifact) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
+
+// RawManifest returns the artifact manifest.
+func (a *artifact) RawManifest() ([]byte, error) { return a.raw, nil }
+
+// RawConfigFile returns the empty config "{}".
+func (a *artifact) RawConfigFile() ([]byte, error) { return emptyJSON, nil }
+
+// ArtifactType returns the document's media type, for descriptors.
+func (a *artifact) ArtifactType() (string, error) { return string(a.artifactType), nil }
+
+// LayerByDigest returns the document layer or the empty config blob.
+func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	if d, err := a.layer.Digest(); err == nil && d == h {
+		return a.layer, nil
+	}
+	if d, _, err := v1.SHA256(bytes.NewReader(emptyJSON)); err == nil && d == h {
+		return static.NewLayer(emptyJSON, types.OCIEmptyJSON), nil
+	}
+	return nil, fmt.Errorf("artifact %s has no blob %s", a.artifactType, h)
+}

@@ -1,0 +1,69 @@
+package ociartifact
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+)
+
+func TestNew(t *testing.T) {
+	subject := v1.Descriptor{
+		MediaType: types.OCIManifestSchema1,
+		Digest:    v1.Hash{Algorithm: "sha256", Hex: "0123456789012345678901234567890123456789012345678901234567890123"},
+		Size:      42,
+		Platform:  &v1.Platform{OS: "linux", Architecture: "amd64"}, // not recorded
+	}
+	tests := []struct {
+		name            string
+		opts            []Option
+		wantAnnotations map[string]string
+		wantLayerAnns   map[string]string
+	}{
+		{name: "plain"},
+		{
+			name:            "annotated",
+			opts:            []Option{WithAnnotations(map[string]string{"k": "v"}), WithLayerAnnotations(map[string]string{"org.opencontainers.image.title": "doc.json"})},
+			wantAnnotations: map[string]string{"k": "v"},
+			wantLayerAnns:   map[string]string{"org.opencontainers.image.title": "doc.json"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, err := New([]byte(`{"a":1}`), "application/vnd.example+json", subject, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := validate.Image(img); err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+			raw, err := img.RawManifest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m v1.Manifest
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.ArtifactType != "application/vnd.example+json" || m.Config.MediaType != types.OCIEmptyJSON || m.Config.Size != 2 {
+				t.Errorf("artifactType %q, config %+v: want the document type and the empty config", m.ArtifactType, m.Config)
+			}
+			wantSubject := &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}
+			if diff := cmp.Diff(wantSubject, m.Subject); diff != "" {
+				t.Errorf("subject (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantAnnotations, m.Annotations); diff != "" {
+				t.Errorf("annotations (-want +got):\n%s", diff)
+			}
+			if len(m.Layers) != 1 || m.Layers[0].MediaType != "application/vnd.example+json" {
+				t.Fatalf("layers %+v: want one document layer", m.Layers)
+			}
+			if diff := cmp.Diff(tt.wantLayerAnns, m.Layers[0].Annotations); diff != "" {
+				t.Errorf("layer annotations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
