@@ -246,6 +246,26 @@ func TestKoMigration(t *testing.T) {
 		}
 	})
 
+	t.Run("per-image bases are the overridden ones", func(t *testing.T) {
+		want := map[string]string{ // .ko.yaml: defaultBaseImage, then baseImageOverrides
+			"api":     reg.Host + "/bases/static:latest",
+			"migrate": reg.Host + "/bases/glibc-dynamic:latest",
+			"worker":  reg.Host + "/bases/distroless:nonroot",
+		}
+		for bin, ref := range gobakeRefs {
+			var m struct {
+				Annotations map[string]string `json:"annotations"`
+			}
+			raw := testutil.Skopeo(t, "inspect", "--raw", "docker://"+ref)
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				t.Fatalf("parse %s: %v", ref, err)
+			}
+			if got := m.Annotations["org.opencontainers.image.base.name"]; got != want[bin] {
+				t.Errorf("%s (%s) is built on %q, want %q", bin, ref, got, want[bin])
+			}
+		}
+	})
+
 	t.Run("released looks up what was pushed", func(t *testing.T) {
 		again := gobake.MustRun(t, dir, env, "resolve", "--released", "-f", "config/").Stdout
 		if again != resolved {
