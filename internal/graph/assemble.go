@@ -234,9 +234,15 @@ func readGoModLines(root, path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	f, err := modfile.ParseLax(path, b, nil)
+	// ParseLax drops the toolchain and godebug lines (it keeps only what
+	// go reads of a dependency's go.mod), so parse strictly, as go does a
+	// main module's go.mod. A replacement's go.mod that only the lax parser
+	// accepts has no toolchain or godebug lines go would use.
+	f, err := modfile.Parse(path, b, nil)
 	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
+		if f, err = modfile.ParseLax(path, b, nil); err != nil {
+			return nil, fmt.Errorf("parsing %s: %w", path, err)
+		}
 	}
 	r := "gomod:" + rel(root, path) + ":"
 	out := map[string]string{}

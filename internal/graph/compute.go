@@ -26,6 +26,11 @@ type Options struct {
 	BaseDigest BaseDigestFunc // nil leaves the base digest out of the inputs
 	Platforms  PlatformsFunc  // nil makes platforms "all" an error
 	Cache      *HashCache     // file hash cache; nil hashes every file
+
+	// onLoad, when set, is called before each go list run with its build
+	// configuration and mains (tests count loads with it). Loads run
+	// concurrently.
+	onLoad func(b buildConfig, mains []string)
 }
 
 // target is one image on one platform.
@@ -59,7 +64,7 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	if err != nil {
 		return nil, err
 	}
-	if err := loadGroups(ctx, groups); err != nil {
+	if err := loadGroups(ctx, groups, opts.onLoad); err != nil {
 		return nil, err
 	}
 	if err := baseDigests(ctx, targets, opts.BaseDigest); err != nil {
@@ -178,11 +183,14 @@ func contains(list []string, s string) bool {
 }
 
 // loadGroups loads every group, two at a time.
-func loadGroups(ctx context.Context, groups []*group) error {
+func loadGroups(ctx context.Context, groups []*group, onLoad func(buildConfig, []string)) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(2)
 	for _, g := range groups {
 		eg.Go(func() error {
+			if onLoad != nil {
+				onLoad(g.cfg, g.mains)
+			}
 			l, err := load(ctx, g.cfg, g.mains)
 			g.l = l
 			return err
