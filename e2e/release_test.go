@@ -196,18 +196,24 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
-// deployFile returns file on the main branch of the GitOps repository.
-func (e *releaseEnv) deployFile(t *testing.T, file string) string {
+// deployFile returns file on branch of the GitOps repository.
+func (e *releaseEnv) deployFile(t *testing.T, branch, file string) string {
 	t.Helper()
-	return testutil.Git(t, e.deploy, "show", "main:"+file)
+	return testutil.Git(t, e.deploy, "show", branch+":"+file)
 }
 
 // checkReleased checks that every image of rep is in the registry under
-// its digest and version tag, written to the GitOps repository, and
-// tagged in git locally and on origin.
+// its digest and version tag, written to the main branch of the GitOps
+// repository, and tagged in git locally and on origin.
 func (e *releaseEnv) checkReleased(t *testing.T, dir string, rep releaseReport) {
 	t.Helper()
-	all := e.deployFile(t, "kustomization.yaml") + e.deployFile(t, "values.yaml") + e.deployFile(t, "deployment.yaml")
+	e.checkReleasedOn(t, dir, rep, "main")
+}
+
+// checkReleasedOn is checkReleased with the GitOps files read on branch.
+func (e *releaseEnv) checkReleasedOn(t *testing.T, dir string, rep releaseReport, branch string) {
+	t.Helper()
+	all := e.deployFile(t, branch, "kustomization.yaml") + e.deployFile(t, branch, "values.yaml") + e.deployFile(t, branch, "deployment.yaml")
 	localTags := testutil.Git(t, dir, "tag", "-l")
 	originTags := testutil.Git(t, e.origin, "tag", "-l")
 	for _, img := range rep.Images {
