@@ -3,7 +3,6 @@ package release
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 
@@ -16,7 +15,7 @@ import (
 // tags this call created are deleted again, so that running the release
 // again decides the same versions.
 func (r *run) createTags(ctx context.Context) error {
-	annotate := r.hasIdentity(ctx)
+	annotate := r.repo.HasIdentity(ctx) // without an identity the tags are lightweight
 	var created []string
 	var errs *multierror.Error
 	for _, img := range r.report.Images {
@@ -60,10 +59,8 @@ func (r *run) createTags(ctx context.Context) error {
 // to delete them.
 func (r *run) rollbackTags(ctx context.Context, created []string, err error) error {
 	errs := multierror.Append(nil, err)
-	if len(created) > 0 {
-		if _, derr := r.git(ctx, append([]string{"tag", "--delete"}, created...)...); derr != nil {
-			errs = multierror.Append(errs, derr)
-		}
+	if derr := r.repo.DeleteTags(ctx, created...); derr != nil {
+		errs = multierror.Append(errs, derr)
 	}
 	return errs.ErrorOrNil()
 }
@@ -71,11 +68,10 @@ func (r *run) rollbackTags(ctx context.Context, created []string, err error) err
 // remote returns the remote the git tags are pushed to: origin, else the
 // only remote; "" when the repository has none.
 func (r *run) remote(ctx context.Context) (string, error) {
-	out, err := r.git(ctx, "remote")
+	remotes, err := r.repo.Remotes(ctx)
 	if err != nil {
 		return "", err
 	}
-	remotes := strings.Fields(out)
 	switch {
 	case slices.Contains(remotes, "origin"):
 		return "origin", nil
@@ -85,25 +81,4 @@ func (r *run) remote(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("git tags: the repository has several remotes (%s) and none is origin", strings.Join(remotes, ", "))
-}
-
-// hasIdentity reports whether git knows who makes annotated tags; without
-// an identity the tags are lightweight.
-func (r *run) hasIdentity(ctx context.Context) bool {
-	_, err := r.git(ctx, "var", "GIT_COMMITTER_IDENT")
-	return err == nil
-}
-
-// git runs git in the source repository and returns its standard output.
-func (r *run) git(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = r.repo.Dir
-	out, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
-	}
-	return string(out), nil
 }
