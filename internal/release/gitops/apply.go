@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,10 +52,10 @@ type Result struct {
 
 // withDefaults fills in the defaults of o and checks it.
 func (o Options) withDefaults() (Options, error) {
-	o.Branch = cmpOr(o.Branch, config.DefaultGitOpsBranch)
-	o.PushBranch = cmpOr(o.PushBranch, o.Branch)
-	o.Message = cmpOr(o.Message, config.DefaultGitOpsMessage)
-	o.Pin = cmpOr(o.Pin, config.DefaultGitOpsPin)
+	o.Branch = cmp.Or(o.Branch, config.DefaultGitOpsBranch)
+	o.PushBranch = cmp.Or(o.PushBranch, o.Branch)
+	o.Message = cmp.Or(o.Message, config.DefaultGitOpsMessage)
+	o.Pin = cmp.Or(o.Pin, config.DefaultGitOpsPin)
 	if o.Attempts <= 0 {
 		o.Attempts = DefaultAttempts
 	}
@@ -100,20 +101,9 @@ func Apply(ctx context.Context, o Options) (Result, error) {
 			return res, err
 		}
 		res.Commit = head
-		edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin, o.Partial)
-		if err != nil {
-			return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
-		}
-		res.Changes = changes
-		files, err := writeEdits(dir, edits)
-		if err != nil {
-			return res, err
-		}
-		if len(files) == 0 {
-			return res, nil // already up to date
-		}
-		if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
-			return res, err
+		files, err := edit(dir, o, &res)
+		if err != nil || len(files) == 0 {
+			return res, err // or already up to date
 		}
 		if res.Commit, err = commit(ctx, dir, files, res.Message); err != nil {
 			return res, err
@@ -136,6 +126,25 @@ func Apply(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	return res, fmt.Errorf("gitops %s: branch %s kept moving: gave up after %d attempts", o.Repo, o.PushBranch, o.Attempts)
+}
+
+// edit writes the updates into the files of the checkout in dir and
+// returns those it changed, recording the changes and, when there are
+// any, the commit message in res.
+func edit(dir string, o Options, res *Result) ([]string, error) {
+	edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin, o.Partial)
+	if err != nil {
+		return nil, fmt.Errorf("gitops %s: %w", o.Repo, err)
+	}
+	res.Changes = changes
+	files, err := writeEdits(dir, edits)
+	if err != nil || len(files) == 0 {
+		return files, err
+	}
+	if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 // workTree makes an empty repository with the deployment repository as
@@ -218,13 +227,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// cmpOr returns v, or def when v is the zero value.
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -1,9 +1,6 @@
 package gitops
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // Plan shows what Apply would do, without committing or pushing: it edits
 // a fresh shallow clone and returns the unified diff of every changed file
@@ -23,16 +20,8 @@ func Plan(ctx context.Context, o Options) (Result, error) {
 	if res.Commit, _, err = checkout(ctx, dir, o); err != nil {
 		return res, err
 	}
-	edits, changes, err := editTree(dir, o.Targets, o.Updates, o.Pin, o.Partial)
-	if err != nil {
-		return res, fmt.Errorf("gitops %s: %w", o.Repo, err)
-	}
-	res.Changes = changes
-	files, err := writeEdits(dir, edits)
+	files, err := edit(dir, o, &res)
 	if err != nil || len(files) == 0 {
-		return res, err
-	}
-	if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
 		return res, err
 	}
 	diff, err := git(ctx, dir, nil, append([]string{"diff", "--no-color", "--no-ext-diff", "--"}, files...)...)
