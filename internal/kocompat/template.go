@@ -3,6 +3,7 @@ package kocompat
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -56,7 +57,7 @@ func TranslateTemplate(s string) (string, error) {
 	known := templateFields()
 	bad := untranslatable()
 	var problems []string
-	for _, f := range sortedKeys(fields) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		switch {
 		case strings.HasPrefix(f, ".Env.") || known[f] != "":
 		case strings.HasPrefix(f, ".GoEnv"):
@@ -71,7 +72,7 @@ func TranslateTemplate(s string) (string, error) {
 		return "", errors.New(strings.Join(problems, "; "))
 	}
 	// Rewrite inside actions only, longest field names first.
-	names := sortedKeys(known)
+	names := slices.Sorted(maps.Keys(known))
 	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
 	return actionRE.ReplaceAllStringFunc(s, func(action string) string {
 		for _, from := range names {
@@ -128,13 +129,4 @@ func collectBranch(b *parse.BranchNode, out map[string]bool) {
 	collectFields(b.Pipe, out)
 	collectFields(b.List, out)
 	collectFields(b.ElseList, out)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,7 +105,7 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 		p.Images = append(p.Images, img)
 	}
 	if ko := opts.Ko; ko != nil {
-		for _, key := range sortedKeys(ko.Images) {
+		for _, key := range slices.Sorted(maps.Keys(ko.Images)) {
 			if used[key] {
 				continue
 			}
@@ -246,13 +247,4 @@ func scalar(s string) string {
 		return fmt.Sprintf("%q", s)
 	}
 	return strings.TrimSuffix(string(out), "\n")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
