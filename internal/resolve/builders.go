@@ -102,10 +102,8 @@ func releaseTag(img config.Image, info config.BuildInfo) (string, error) {
 }
 
 func imageNamed(cfg *config.Config, n string) (config.Image, error) {
-	for _, img := range cfg.Images {
-		if img.Name == n {
-			return img, nil
-		}
+	if img, ok := cfg.Image(n); ok {
+		return img, nil
 	}
 	return config.Image{}, fmt.Errorf("no image %q in %s", n, cfg.Path)
 }
