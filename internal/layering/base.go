@@ -177,7 +177,7 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 			return baseImage{}, err
 		}
 		for _, d := range im.Manifests {
-			if d.Platform == nil || !d.MediaType.IsImage() || !platformMatches(*d.Platform, p) {
+			if d.Platform == nil || !d.MediaType.IsImage() || !PlatformMatches(*d.Platform, p) {
 				continue
 			}
 			img, err := b.images.do(d.Digest, func() (v1.Image, error) { return b.index.Image(d.Digest) })
@@ -192,7 +192,7 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 		if err != nil {
 			return baseImage{}, err
 		}
-		if got := cf.Platform(); got == nil || !platformMatches(*got, p) {
+		if got := cf.Platform(); got == nil || !PlatformMatches(*got, p) {
 			return baseImage{}, fmt.Errorf("base %s is %s, not %s", b.name, platformString(*cf.Platform()), platformString(p))
 		}
 		return baseImage{image: b.image, name: b.name, digest: b.digest, platform: *cf.Platform()}, nil
@@ -201,9 +201,10 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 	return baseImage{image: img, platform: p}, nil
 }
 
-// platformMatches reports whether a base platform serves a wanted one. An
-// empty wanted variant takes any; arm64's v8 is the same as no variant.
-func platformMatches(have, want v1.Platform) bool {
+// PlatformMatches reports whether a platform (a base's, or that of an image
+// built on it) serves a wanted one. An empty wanted variant takes any;
+// arm64's v8 is the same as no variant.
+func PlatformMatches(have, want v1.Platform) bool {
 	if have.OS != want.OS || have.Architecture != want.Architecture {
 		return false
 	}

@@ -76,8 +76,8 @@ func TestPlatformMatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.have+" serves "+tt.want, func(t *testing.T) {
-			if got := platformMatches(p(tt.have), p(tt.want)); got != tt.match {
-				t.Errorf("platformMatches = %t, want %t", got, tt.match)
+			if got := PlatformMatches(p(tt.have), p(tt.want)); got != tt.match {
+				t.Errorf("PlatformMatches = %t, want %t", got, tt.match)
 			}
 		})
 	}

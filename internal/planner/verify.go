@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -36,7 +35,7 @@ func Verify(results []layering.Result, s *graph.Snapshot) error {
 			if err != nil {
 				return fmt.Errorf("inputs of %s: %w", r.Name, err)
 			}
-			i := slices.IndexFunc(built, func(b builtBase) bool { return samePlatform(b.platform, want) })
+			i := slices.IndexFunc(built, func(b builtBase) bool { return layering.PlatformMatches(b.platform, want) })
 			if i < 0 {
 				return fmt.Errorf("inputs of %s: no %s image was built", r.Name, pr.Platform)
 			}
@@ -90,14 +89,4 @@ func baseDigests(r layering.Result) ([]builtBase, error) {
 		out = append(out, builtBase{platform: *cf.Platform(), digest: d})
 	}
 	return out, nil
-}
-
-// samePlatform reports whether a built platform is the wanted one; an
-// empty wanted variant takes any, and arm64's v8 is no variant.
-func samePlatform(have, want v1.Platform) bool {
-	if have.OS != want.OS || have.Architecture != want.Architecture {
-		return false
-	}
-	norm := func(v string) string { return strings.TrimPrefix(v, "v8") }
-	return want.Variant == "" || norm(have.Variant) == norm(want.Variant)
 }
