@@ -23,10 +23,10 @@ type buildCmd struct {
 	Jobs        int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
 	JSON        bool     `name:"json" help:"Print a JSON array describing each image instead of one reference per line."`
 	Insecure    bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
-	SBOM        string   `name:"sbom" default:"spdx" enum:"spdx,cyclonedx,none" help:"SBOM attached to each image: ${enum}."`
-	Naming      string   `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
-	Image       string   `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else written to .gobake/oci."`
-	Changed     bool     `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
+	sbomFlag    `embed:""`
+	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
+	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else written to .gobake/oci."`
+	Changed     bool   `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
 	changeFlags `embed:""`
 }
 
@@ -93,8 +93,12 @@ func (c *buildCmd) Run(g *globals) error {
 			return err
 		}
 	}
+	sboms, err := c.formats()
+	if err != nil {
+		return err
+	}
 	var snap *graph.Snapshot // set before Build reads annotations
-	opts := []layering.BuilderOption{
+	builder := layering.NewBuilder(cfg,
 		layering.WithPlatforms(sel.platforms...),
 		layering.WithTags(c.Tag...),
 		layering.WithGitInfo(git),
@@ -102,17 +106,8 @@ func (c *buildCmd) Run(g *globals) error {
 		layering.WithLogger(g.stderr),
 		layering.WithJobs(c.Jobs),
 		layering.WithAnnotations(func(image string) map[string]string { return planner.Annotations(snap)(image) }),
-	}
-	if c.SBOM == "none" {
-		opts = append(opts, layering.WithSBOMFormats())
-	} else {
-		f, err := layering.ParseSBOMFormat(c.SBOM)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, layering.WithSBOMFormats(f))
-	}
-	builder := layering.NewBuilder(cfg, opts...)
+		layering.WithSBOMFormats(sboms...),
+	)
 	popts := planner.Options{Images: sel.names, Platforms: sel.platforms}
 	if snap, err = planner.Current(g.ctx, cfg, popts, builder.BaseLookup(g.ctx)); err != nil {
 		return fmt.Errorf("build: inputs: %w", err)

@@ -8,7 +8,6 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/gobake/gobake/internal/config"
-	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/release"
 	relversion "github.com/gobake/gobake/internal/release/version"
 )
@@ -25,7 +24,7 @@ type releaseCmd struct {
 	Output       string   `type:"path" placeholder:"FILE" help:"Write a JSON report of the release to FILE."`
 	Jobs         int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
 	Insecure     bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
-	SBOM         string   `name:"sbom" default:"spdx" enum:"spdx,cyclonedx,none" help:"SBOM attached to each image: ${enum}."`
+	sbomFlag     `embed:""`
 
 	versions map[string]*semver.Version
 }
@@ -58,17 +57,14 @@ func (c *releaseCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	sboms, err := c.formats()
+	if err != nil {
+		return err
+	}
 	opts := release.Options{
 		Images: c.Images, Registry: c.Registry, Insecure: c.Insecure, Pre: c.Pre,
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
-		Jobs: c.Jobs, Log: g.stderr,
-	}
-	if c.SBOM == "none" {
-		opts.SBOMFormats = []layering.SBOMFormat{}
-	} else if f, err := layering.ParseSBOMFormat(c.SBOM); err == nil {
-		opts.SBOMFormats = []layering.SBOMFormat{f}
-	} else {
-		return err
+		Jobs: c.Jobs, Log: g.stderr, SBOMFormats: sboms,
 	}
 	rep, runErr := release.Run(g.ctx, cfg, opts)
 	rep.WriteSummary(g.stderr)
