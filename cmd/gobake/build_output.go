@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -89,9 +88,7 @@ func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, r
 		}
 	}
 	if c.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(g.stdout, out)
 	}
 	for _, o := range out {
 		if _, err := fmt.Fprintln(g.stdout, o.Reference); err != nil {

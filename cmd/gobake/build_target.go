@@ -1,8 +1,6 @@
 package main
 
 import (
-	"path/filepath"
-
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
@@ -40,7 +38,7 @@ func (c *buildCmd) target(cfg *config.Config, push bool) buildTarget {
 			registry:  registry, describe: "registry " + registry, close: noClose,
 		}
 	}
-	dir := filepath.Join(cfg.Root, filepath.FromSlash(config.DefaultLayoutDir))
+	dir := defaultLayout(cfg)
 	return buildTarget{publisher: layering.NewLayoutPublisher(dir), layout: dir, describe: "OCI layout " + dir, close: noClose}
 }
 
