@@ -34,7 +34,11 @@ func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Pr
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return out, nil
 	}
-	idx, err := layout.ImageIndexFromPath(dir)
+	lp, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading layout %s: %w", dir, err)
+	}
+	idx, err := lp.ImageIndex()
 	if err != nil {
 		return nil, fmt.Errorf("reading layout %s: %w", dir, err)
 	}
@@ -51,7 +55,11 @@ func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Pr
 		if !ok {
 			continue
 		}
-		want, err := layoutAnnotation(idx, d)
+		raw, err := lp.Bytes(d.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("previous build of %s: %w", image, err)
+		}
+		want, err := annotation(d.MediaType, raw)
 		if err != nil {
 			return nil, fmt.Errorf("previous build of %s: %w", image, err)
 		}
@@ -67,28 +75,4 @@ func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Pr
 		out[image] = Previous{Digest: d.Digest, Record: r}
 	}
 	return out, nil
-}
-
-// layoutAnnotation returns the input digest annotation of entry d.
-func layoutAnnotation(idx v1.ImageIndex, d v1.Descriptor) (string, error) {
-	if d.MediaType.IsIndex() {
-		child, err := idx.ImageIndex(d.Digest)
-		if err != nil {
-			return "", err
-		}
-		m, err := child.IndexManifest()
-		if err != nil {
-			return "", err
-		}
-		return m.Annotations[graph.AnnotationKey], nil
-	}
-	img, err := idx.Image(d.Digest)
-	if err != nil {
-		return "", err
-	}
-	m, err := img.Manifest()
-	if err != nil {
-		return "", err
-	}
-	return m.Annotations[graph.AnnotationKey], nil
 }

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/graph"
@@ -85,7 +86,7 @@ func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option)
 		return nil, err
 	}
 	p := &Previous{Digest: desc.Digest}
-	want, err := annotation(desc)
+	want, err := annotation(desc.MediaType, desc.Manifest)
 	if err != nil {
 		return nil, err
 	}
@@ -137,16 +138,17 @@ func fromReferrers(subject name.Digest, want string, opts []remote.Option) *grap
 	return nil
 }
 
-// annotation returns the input digest annotation of a manifest or index.
-func annotation(desc *remote.Descriptor) (string, error) {
-	if desc.MediaType.IsIndex() {
-		m, err := v1.ParseIndexManifest(bytes.NewReader(desc.Manifest))
+// annotation returns the input digest annotation of raw, a manifest or,
+// when mt says so, an index.
+func annotation(mt types.MediaType, raw []byte) (string, error) {
+	if mt.IsIndex() {
+		m, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 		if err != nil {
 			return "", fmt.Errorf("parsing index: %w", err)
 		}
 		return m.Annotations[graph.AnnotationKey], nil
 	}
-	m, err := v1.ParseManifest(bytes.NewReader(desc.Manifest))
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
 		return "", fmt.Errorf("parsing manifest: %w", err)
 	}
