@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/gobake/gobake/internal/errlines"
 )
 
 // Error is one problem found in gobake.yaml. Load and the render functions
@@ -55,16 +57,6 @@ func Errors(err error) []*Error {
 	return out
 }
 
-// lineFormat joins errors one per line, without a header, so that the first
-// line is already a complete message.
-func lineFormat(errs []error) string {
-	lines := make([]string, len(errs))
-	for i, err := range errs {
-		lines[i] = err.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
 // problems collects the errors of one load or render.
 type problems struct {
 	file string
@@ -85,7 +77,7 @@ func (p *problems) err() error {
 	slices.SortStableFunc(errs, func(a, b *Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
-	m := &multierror.Error{ErrorFormat: lineFormat}
+	m := &multierror.Error{ErrorFormat: errlines.Format}
 	for _, e := range errs {
 		m.Errors = append(m.Errors, e)
 	}

@@ -13,10 +13,11 @@ import (
 	"sync"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/gobake/gobake/internal/config"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/gobake/gobake/internal/errlines"
 )
 
 // Builder builds the images of a gobake.yaml. Create it with NewBuilder.
@@ -368,14 +369,7 @@ func (l *errorList) err() error {
 	}
 	errs := slices.Clone(l.errs)
 	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-	m := &multierror.Error{Errors: errs, ErrorFormat: func(es []error) string {
-		lines := make([]string, len(es))
-		for i, e := range es {
-			lines[i] = e.Error()
-		}
-		return strings.Join(lines, "\n")
-	}}
-	return m
+	return &multierror.Error{Errors: errs, ErrorFormat: errlines.Format}
 }
 
 // lockedWriter serializes writes of concurrent builds to one writer.
