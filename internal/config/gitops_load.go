@@ -10,6 +10,8 @@ import (
 	"text/template"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // rawGitOps is the gitops stanza as written.
@@ -236,25 +238,10 @@ func IsRemoteRepo(repo string) bool {
 	return colon > 0 && (slash < 0 || colon < slash)
 }
 
-// ValidBranch reports whether name is a valid git branch name (the rules
-// of git check-ref-format, less the rare ones).
+// ValidBranch reports whether name is a valid git branch name, by git's
+// own rules (see gitexec.CheckBranch).
 func ValidBranch(name string) bool {
-	if name == "" || name == "@" || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
-		strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") ||
-		strings.Contains(name, "..") || strings.Contains(name, "//") || strings.Contains(name, "@{") {
-		return false
-	}
-	for _, r := range name {
-		if r <= ' ' || r == 0x7f || strings.ContainsRune(`~^:?*[\`, r) {
-			return false
-		}
-	}
-	for _, c := range strings.Split(name, "/") {
-		if strings.HasPrefix(c, ".") {
-			return false
-		}
-	}
-	return true
+	return gitexec.CheckBranch(name) == nil
 }
 
 // checkTargetFile checks the file of a target: a relative, slash-separated

@@ -1,12 +1,10 @@
 package gitinfo
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os/exec"
-	"strings"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // Read collects the facts about the commit checked out in dir with the git
@@ -15,8 +13,7 @@ import (
 func Read(ctx context.Context, dir string) (Info, error) {
 	inside, err := git(ctx, dir, "rev-parse", "--is-inside-work-tree")
 	if err != nil || inside != "true" {
-		var exitErr *exec.ExitError
-		if err == nil || errors.As(err, &exitErr) || errors.Is(err, exec.ErrNotFound) {
+		if err == nil || gitexec.ExitCode(err) >= 0 || gitexec.Missing(err) {
 			return Info{}, nil // not a work tree, or no git to tell
 		}
 		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
@@ -54,15 +51,5 @@ func Read(ctx context.Context, dir string) (Info, error) {
 
 // git runs one git command in dir and returns its trimmed standard output.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotePath=false"}, args...)...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, msg)
-		}
-		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
-	}
-	return strings.TrimSpace(stdout.String()), nil
+	return gitexec.Runner{Dir: dir}.Run(ctx, append([]string{"-c", "core.quotePath=false"}, args...)...)
 }

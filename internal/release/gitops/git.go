@@ -1,28 +1,19 @@
 package gitops
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"strings"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // git runs the git CLI in dir with stdin and returns its trimmed output.
-// Prompts are off: authentication comes from credential helpers and agents.
+// Prompts are off (see gitexec): authentication comes from credential
+// helpers and agents; errors never show a password of a URL.
 func git(ctx context.Context, dir string, stdin io.Reader, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Stdin = stdin
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
-	}
-	return strings.TrimSpace(out.String()), nil
+	out, err := gitexec.Runner{Dir: dir}.RunIn(ctx, stdin, args...)
+	return strings.TrimSpace(out), err
 }
 
 // remoteHeads returns the commit of each branch the remote has, of those

@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
+	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // Repo is a directory inside a git work tree: gobake's repository root,
@@ -42,19 +44,13 @@ func (r *Repo) git(ctx context.Context, args ...string) (string, error) {
 }
 
 // gitIn runs git in r.Dir with stdin and returns its standard output; the
-// error holds git's standard error.
+// error holds git's standard error, credentials redacted.
 func (r *Repo) gitIn(ctx context.Context, stdin []byte, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = r.Dir
+	var in io.Reader
 	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
+		in = bytes.NewReader(stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	return stdout.String(), nil
+	return gitexec.Runner{Dir: r.Dir}.RunIn(ctx, in, args...)
 }
 
 // RevParse resolves rev to the full hash of the commit it names.
@@ -68,16 +64,12 @@ func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
 
 // IsAncestor reports whether commit a is an ancestor of (or equal to) b.
 func (r *Repo) IsAncestor(ctx context.Context, a, b string) (bool, error) {
-	cmd := exec.CommandContext(ctx, "git", "merge-base", "--is-ancestor", a, b)
-	cmd.Dir = r.Dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	if err == nil {
+	_, err := r.git(ctx, "merge-base", "--is-ancestor", a, b)
+	switch {
+	case err == nil:
 		return true, nil
-	}
-	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
+	case gitexec.ExitCode(err) == 1:
 		return false, nil
 	}
-	return false, fmt.Errorf("is %s an ancestor of %s: %w: %s", a, b, err, bytes.TrimSpace(stderr.Bytes()))
+	return false, fmt.Errorf("is %s an ancestor of %s: %w", a, b, err)
 }

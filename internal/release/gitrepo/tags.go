@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // Tag is a git tag and the commit it points at (peeled for annotated tags).
@@ -66,10 +68,7 @@ func (r *Repo) CreateTag(ctx context.Context, name, commit, message string) erro
 
 // CheckTagName fails when name is not a valid tag name for git.
 func (r *Repo) CheckTagName(ctx context.Context, name string) error {
-	if _, err := r.git(ctx, "check-ref-format", "refs/tags/"+name); err != nil {
-		return fmt.Errorf("%q is not a valid git tag name", name)
-	}
-	return nil
+	return gitexec.CheckTag(name)
 }
 
 // PushTags pushes the tags names to remote atomically: all or none.

@@ -7,6 +7,8 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // DefaultTagTemplate is the git tag of an image's release when
@@ -100,30 +102,7 @@ func OCITag(v *semver.Version) string {
 
 // checkRefName checks the rules of git check-ref-format for a tag name.
 func checkRefName(name string) error {
-	bad := func(why string) error { return fmt.Errorf("%q is not a valid git tag name: %s", name, why) }
-	switch {
-	case name == "" || name == "@":
-		return bad("empty or @")
-	case strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.Contains(name, "//"):
-		return bad("empty path component")
-	case strings.HasSuffix(name, "."):
-		return bad("ends with .")
-	case strings.Contains(name, ".."):
-		return bad("contains ..")
-	case strings.Contains(name, "@{"):
-		return bad("contains @{")
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(" ~^:?*[\\", r) {
-			return bad(fmt.Sprintf("contains %q", r))
-		}
-	}
-	for _, c := range strings.Split(name, "/") {
-		if strings.HasPrefix(c, ".") || strings.HasSuffix(c, ".lock") {
-			return bad("a component starts with . or ends with .lock")
-		}
-	}
-	return nil
+	return gitexec.CheckTag(name)
 }
 
 // CheckTagTemplate checks a tag template as release.tagTemplate: it must

@@ -3,12 +3,15 @@
 package gittest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gobake/gobake/internal/gitexec"
 )
 
 // Repo is a git repository in a temporary directory.
@@ -44,14 +47,12 @@ func (r *Repo) Git(args ...string) string {
 	r.t.Helper()
 	r.tick++
 	date := "@" + strconv.Itoa(1700000000+r.tick) + " +0000"
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.Dir
-	cmd.Env = append(os.Environ(),
+	cmd := gitexec.Runner{Dir: r.Dir, Env: []string{
 		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
 		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date,
+		"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date,
 		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-	)
+	}}.Command(context.Background(), args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
