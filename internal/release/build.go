@@ -19,6 +19,9 @@ import (
 func (r *run) reuse(ctx context.Context) error {
 	refs := map[string]name.Reference{}
 	for _, img := range r.report.Images {
+		if img.Claimed {
+			continue // see adopt
+		}
 		ref, err := layering.ParseReference(img.Repository+":"+img.ociTag, r.opts.Insecure)
 		if err != nil {
 			return fmt.Errorf("release of %s: %w", img.Image, err)
@@ -59,6 +62,12 @@ func (r *run) build(ctx context.Context) error {
 		if img.Reused {
 			continue
 		}
+		if res, ok := r.results[img.Image]; ok && r.built[img.Image] == img.Version {
+			if err := r.describe(res); err != nil { // built by a lost attempt, with this version
+				return err
+			}
+			continue
+		}
 		if _, ok := groups[img.Version]; !ok {
 			versions = append(versions, img.Version)
 		}
@@ -84,7 +93,7 @@ func (r *run) build(ctx context.Context) error {
 				errs = multierror.Append(errs, err)
 				continue
 			}
-			r.results[res.Name] = res
+			r.results[res.Name], r.built[res.Name] = res, v
 		}
 	}
 	return errs.ErrorOrNil()

@@ -32,20 +32,30 @@ type decider struct {
 // none does but its inputs differ from those recorded with the last
 // release in the registry (a base image, toolchain or configuration
 // change), it gets a patch.
-func (d decider) decide(ctx context.Context, names []string) ([]version.Release, []Skipped, error) {
+func (d decider) decide(ctx context.Context, names []string) ([]version.Release, []Skipped, map[string]bool, error) {
 	initial, err := semver.StrictNewVersion(d.cfg.Release.InitialVersion)
 	if err != nil {
-		return nil, nil, fmt.Errorf("release.initialVersion %q: %w", d.cfg.Release.InitialVersion, err)
+		return nil, nil, nil, fmt.Errorf("release.initialVersion %q: %w", d.cfg.Release.InitialVersion, err)
 	}
 	changed, err := d.changedSinceLast(ctx, names)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	claimed := map[string]bool{}
 	var out []version.Release
 	var skipped []Skipped
 	var errs *multierror.Error
 	for _, n := range names {
 		img, _ := d.cfg.Image(n)
+		if c, err := d.claimedHere(ctx, n); err != nil || c != nil {
+			if err != nil {
+				errs = multierror.Append(errs, err)
+			} else {
+				out = append(out, *c)
+				claimed[n] = true
+			}
+			continue
+		}
 		r, err := version.Decide(ctx, d.repo, version.Query{
 			Image:       n,
 			TagTemplate: d.cfg.Release.TagTemplate,
@@ -63,7 +73,45 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 			out = append(out, r)
 		}
 	}
-	return out, skipped, errs.ErrorOrNil()
+	return out, skipped, claimed, errs.ErrorOrNil()
+}
+
+// claimedHere returns the release of image that a git tag at the commit
+// released has claimed with its digest (a release that stopped after its
+// claim: see the package documentation), to be completed; nil when there
+// is none.
+func (d decider) claimedHere(ctx context.Context, image string) (*version.Release, error) {
+	tags, err := version.Tags(ctx, d.repo, image, d.cfg.Release.TagTemplate, "")
+	if err != nil {
+		return nil, fmt.Errorf("release of %s: %w", image, err)
+	}
+	for i := len(tags) - 1; i >= 0; i-- {
+		t := tags[i]
+		if t.Commit != d.commit {
+			continue
+		}
+		msg, err := d.repo.TagMessage(ctx, t.Tag)
+		if err != nil {
+			return nil, fmt.Errorf("release of %s: %w", image, err)
+		}
+		if claimDigest(msg) == "" {
+			continue // a tag without a claim: made by hand or by an older gobake
+		}
+		if o := d.opts.Versions[image]; o != nil && !o.Equal(t.Version) {
+			return nil, fmt.Errorf("release of %s: --version %s: this commit is already released as %s", image, o, t.Tag)
+		}
+		rel := &version.Release{Image: image, Commit: d.commit, Tag: t.Tag, OCITag: version.OCITag(t.Version)}
+		rel.Version = t.Version
+		rel.Reason = "completing the release claimed by " + t.Tag + " at this commit"
+		for j := i - 1; j >= 0; j-- {
+			if tags[j].Version.Prerelease() == "" && tags[j].Version.LessThan(t.Version) {
+				rel.Last = &tags[j]
+				break
+			}
+		}
+		return rel, nil
+	}
+	return nil, nil
 }
 
 // changedSinceLast compares the inputs of each image with those recorded

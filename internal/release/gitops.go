@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/gobake/gobake/internal/release/gitops"
@@ -15,14 +16,16 @@ func (r *run) writeGitOps(ctx context.Context) error {
 	if g == nil {
 		return nil
 	}
-	var updates []gitops.Update
+	var imgs []Image
 	for _, img := range r.report.Images {
-		updates = append(updates, gitops.Update{
-			Image: img.Image, Repository: img.Repository, Version: img.Version,
-			Tag: img.ociTag, Digest: img.Digest,
-		})
+		if img.newest {
+			imgs = append(imgs, img)
+		}
 	}
-	o := gitops.OptionsFor(g, updates)
+	if len(imgs) == 0 {
+		return nil // newer releases own the deployment
+	}
+	o := gitops.OptionsFor(g, updatesOf(imgs))
 	o.PushBranch = r.opts.GitOpsBranch
 	o.Partial = true
 	rep := &GitOpsReport{Repo: g.Repo, Files: []string{}}
@@ -41,4 +44,29 @@ func (r *run) writeGitOps(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// updatesOf returns the GitOps updates of imgs.
+func updatesOf(imgs []Image) []gitops.Update {
+	var updates []gitops.Update
+	for _, img := range imgs {
+		updates = append(updates, gitops.Update{
+			Image: img.Image, Repository: img.Repository, Version: img.Version,
+			Tag: img.ociTag, Digest: img.Digest,
+		})
+	}
+	return updates
+}
+
+// gitOpsChanges reports whether writing imgs to the GitOps repository
+// would change it.
+func (r *run) gitOpsChanges(ctx context.Context, imgs []Image) (bool, error) {
+	o := gitops.OptionsFor(r.cfg.GitOps, updatesOf(imgs))
+	o.PushBranch = r.opts.GitOpsBranch
+	o.Partial = true
+	res, err := gitops.Plan(ctx, o)
+	if err != nil {
+		return false, fmt.Errorf("release: %w", err)
+	}
+	return slices.ContainsFunc(res.Changes, func(c gitops.Change) bool { return c.Changed() }), nil
 }

@@ -45,7 +45,7 @@ func (rep *Report) WriteSummary(w io.Writer) {
 	case rep.Released:
 		fmt.Fprintf(w, "released %d image(s) of %s\n", len(rep.Images), short(rep.Commit))
 	default:
-		fmt.Fprintf(w, "release of %s FAILED: no GitOps commit, no git tag\n", short(rep.Commit))
+		fmt.Fprintf(w, "release of %s FAILED: %s\n", short(rep.Commit), rep.done())
 	}
 	for _, img := range rep.Images {
 		fmt.Fprintf(w, "  %-10s %s → %s  %s  tags %s\n", img.Image, orNone(img.Previous), img.Version, orNone(img.Reference), strings.Join(img.Tags, ","))
@@ -74,6 +74,31 @@ func (rep *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "  - %s\n", strings.ReplaceAll(e, "\n", "\n    "))
 		}
 	}
+}
+
+// done says what a failed release changed anyway, from the report's facts.
+func (rep *Report) done() string {
+	var parts []string
+	if g := rep.GitOps; g != nil && g.Pushed {
+		parts = append(parts, "GitOps commit "+short(g.Commit)+" pushed")
+	} else {
+		parts = append(parts, "no GitOps commit")
+	}
+	if len(rep.GitTags) > 0 {
+		parts = append(parts, "git tags "+strings.Join(rep.GitTags, " ")+" claimed (run the release again to complete it)")
+	} else {
+		parts = append(parts, "no git tag")
+	}
+	var tagged []string
+	for _, img := range rep.Images {
+		if img.Tagged {
+			tagged = append(tagged, img.Image)
+		}
+	}
+	if len(tagged) > 0 {
+		parts = append(parts, "image tags moved for "+strings.Join(tagged, ", "))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // githubImage is one image of the images output of a GitHub Actions step.

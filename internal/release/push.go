@@ -53,15 +53,23 @@ func (r *run) checkPushed(ctx context.Context) error {
 	})
 }
 
-// moveTags points the tags of every image at its digest.
+// moveTags points the tags of every image at its digest: the floating
+// ones (only for the newest version of an image), then the version tags,
+// which are put once and never moved (see putVersionTags). A version tag
+// in place thus means the image's tags are done.
 func (r *run) moveTags(ctx context.Context) error {
 	return r.each(func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {
 			return err
 		}
-		if err := layering.Tag(ctx, ref, img.Tags, r.registryOptions()...); err != nil {
-			return fmt.Errorf("release of %s: %w", img.Image, err)
+		if img.newest && len(img.floatingTags) > 0 {
+			if err := layering.Tag(ctx, ref, img.floatingTags, r.registryOptions()...); err != nil {
+				return fmt.Errorf("release of %s: %w", img.Image, err)
+			}
+		}
+		if err := r.putVersionTags(ctx, ref, img); err != nil {
+			return err
 		}
 		img.Tagged = true
 		return nil

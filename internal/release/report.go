@@ -1,5 +1,7 @@
 package release
 
+import "github.com/Masterminds/semver/v3"
+
 // ReportSchema is the version of the JSON Report (--output); fields are
 // only ever added.
 const ReportSchema = 1
@@ -14,32 +16,37 @@ type Report struct {
 	Images   []Image       `json:"images"`   // the images released (or to be), in configuration order
 	Skipped  []Skipped     `json:"skipped"`  // the selected images with nothing to release
 	GitOps   *GitOpsReport `json:"gitops,omitempty"`
-	GitTags  []string      `json:"gitTags"`          // git tags created
+	GitTags  []string      `json:"gitTags"`          // git tags of the release, on the source remote (claimed before any version tag moves)
 	Remote   string        `json:"remote,omitempty"` // remote the git tags were pushed to; "" when none
 	Errors   []string      `json:"errors,omitempty"` // every failure
 }
 
 // Image is one released image.
 type Image struct {
-	Image      string   `json:"image"`              // name in gobake.yaml
-	Repository string   `json:"repository"`         // registry/repository
-	Version    string   `json:"version"`            // the new version
-	Previous   string   `json:"previous,omitempty"` // the last release's version; "" for a first release
-	Bump       string   `json:"bump"`               // none (first release or given), patch, minor or major
-	Reason     string   `json:"reason"`             // why, in one line
-	GitTag     string   `json:"gitTag"`             // e.g. api/v1.4.2
-	Tags       []string `json:"tags"`               // image tags moved: the version's, then release.tags
-	Digest     string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
-	Reference  string   `json:"reference,omitempty"`
-	Platforms  []string `json:"platforms"`
-	SBOM       []string `json:"sbom"`   // references of the SBOM artifacts pushed
-	Inputs     string   `json:"inputs"` // input digest (see gobake plan)
-	Reused     bool     `json:"reused"` // already in the registry under its version tag: not rebuilt
-	Pushed     bool     `json:"pushed"` // pushed (or found) by digest
-	Tagged     bool     `json:"tagged"` // its tags were moved
-	commit     string   // source commit, for the git tag
-	repository string   // repository under the registry
-	ociTag     string   // the version's image tag
+	Image        string   `json:"image"`              // name in gobake.yaml
+	Repository   string   `json:"repository"`         // registry/repository
+	Version      string   `json:"version"`            // the new version
+	Previous     string   `json:"previous,omitempty"` // the last release's version; "" for a first release
+	Bump         string   `json:"bump"`               // none (first release or given), patch, minor or major
+	Reason       string   `json:"reason"`             // why, in one line
+	GitTag       string   `json:"gitTag"`             // e.g. api/v1.4.2
+	Tags         []string `json:"tags"`               // image tags moved: the version's, then release.tags
+	Digest       string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
+	Reference    string   `json:"reference,omitempty"`
+	Platforms    []string `json:"platforms"`
+	SBOM         []string `json:"sbom"`    // references of the SBOM artifacts pushed
+	Inputs       string   `json:"inputs"`  // input digest (see gobake plan)
+	Reused       bool     `json:"reused"`  // already in the registry under its version tag: not rebuilt
+	Pushed       bool     `json:"pushed"`  // pushed (or found) by digest
+	Tagged       bool     `json:"tagged"`  // its tags were moved
+	Claimed      bool     `json:"claimed"` // its git tag (the claim on its version) is on the source remote
+	commit       string   // source commit, for the git tag
+	repository   string   // repository under the registry
+	ociTag       string   // the version's image tag
+	version      *semver.Version
+	versionTags  []string // tags naming this version: put once, never moved
+	floatingTags []string // tags that move from release to release (latest)
+	newest       bool     // no higher final version is tagged: floating tags and GitOps follow it
 }
 
 // Skipped is a selected image with nothing to release.

@@ -21,13 +21,15 @@ import (
 
 // run is one release in progress.
 type run struct {
-	cfg     *config.Config
-	opts    Options
-	info    gitinfo.Info
-	repo    *gitrepo.Repo
-	snap    *graph.Snapshot
-	report  *Report
-	results map[string]layering.Result // built images, by name
+	remoteName string // the source remote: origin, or the only remote; "" for none
+	cfg        *config.Config
+	opts       Options
+	info       gitinfo.Info
+	repo       *gitrepo.Repo
+	snap       *graph.Snapshot
+	report     *Report
+	results    map[string]layering.Result // built images, by name
+	built      map[string]string          // version each result was built with, by name
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -39,7 +41,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	}
 	opts.Registry = strings.TrimSuffix(opts.Registry, "/")
 	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}}
-	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}}
+	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
 	err := r.release(ctx)
 	if err != nil {
 		for _, e := range flatten(err) {
@@ -64,8 +66,32 @@ func (r *run) release(ctx context.Context) error {
 		return fmt.Errorf("release: inputs: %w", err)
 	}
 	r.snap = snap
-	rels, skipped, err := decider{cfg: r.cfg, repo: r.repo, snap: snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
-	r.report.Skipped = skipped
+	for attempt := 1; ; attempt++ {
+		err := r.attempt(ctx, names)
+		if !errors.Is(err, errLost) || attempt == maxClaims {
+			if errors.Is(err, errLost) {
+				return fmt.Errorf("release: gave up after %d claims lost to other releases: %w (run it again)", attempt, err)
+			}
+			return err
+		}
+		r.logf("%v: fetching the tags and deciding again\n", err)
+		if err := r.sync(ctx); err != nil {
+			return err
+		}
+		r.report.Images, r.report.Skipped, r.report.GitTags = []Image{}, []Skipped{}, []string{}
+	}
+}
+
+// maxClaims bounds the claims a release makes when others win them.
+const maxClaims = 4
+
+// attempt decides the versions, builds what is not in the registry yet,
+// pushes it by digest, claims the versions and publishes them. It returns
+// an error wrapping errLost when another release claimed a version first:
+// nothing visible has changed then.
+func (r *run) attempt(ctx context.Context, names []string) error {
+	rels, skipped, claimed, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
 		return err
 	}
@@ -75,34 +101,43 @@ func (r *run) release(ctx context.Context) error {
 	if len(rels) == 0 {
 		return nil
 	}
-	if err := r.plan(rels); err != nil {
-		return err
-	}
-	if err := r.reuse(ctx); err != nil {
-		return err
-	}
-	if err := r.build(ctx); err != nil {
-		return err
-	}
-	if r.opts.DryRun {
-		return r.writeGitOps(ctx)
-	}
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"push", r.push},
-		{"check", r.checkPushed},
-		{"tag images", r.moveTags},
-		{"gitops", r.writeGitOps},
-		{"git tags", r.createTags},
+		{"plan", func(context.Context) error { return r.plan(rels, claimed) }},
+		{"newest", r.markNewest},
+		{"adopt", r.adopt},
+		{"settle", r.settle},
+		{"reuse", r.reuse},
+		{"build", r.build},
+	}
+	if r.opts.DryRun {
+		steps = append(steps, struct {
+			name string
+			fn   func(context.Context) error
+		}{"gitops", r.writeGitOps})
+	} else {
+		steps = append(steps, []struct {
+			name string
+			fn   func(context.Context) error
+		}{
+			{"push", r.push},
+			{"check", r.checkPushed},
+			{"claim", r.claim},
+			{"tag images", r.moveTags},
+			{"gitops", r.writeGitOps},
+		}...)
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {
 			return err
 		}
+		if len(r.report.Images) == 0 {
+			return nil // every image was released already
+		}
 	}
-	r.report.Released = true
+	r.report.Released = !r.opts.DryRun
 	return nil
 }
 
@@ -124,12 +159,15 @@ func (r *run) open(ctx context.Context) error {
 	if r.repo, err = gitrepo.Open(ctx, r.cfg.Root); err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
-	return nil
+	if r.remoteName, err = r.remote(ctx); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	return r.sync(ctx)
 }
 
 // plan fills in the report's image of every release: its repository,
 // input digest and the image tags it will move.
-func (r *run) plan(rels []version.Release) error {
+func (r *run) plan(rels []version.Release, claimed map[string]bool) error {
 	var errs *multierror.Error
 	for _, img := range r.cfg.Images { // configuration order
 		i := slices.IndexFunc(rels, func(rel version.Release) bool { return rel.Image == img.Name })
@@ -142,6 +180,7 @@ func (r *run) plan(rels []version.Release) error {
 			Version: rel.Version.String(), Bump: rel.Bump.String(), Reason: rel.Reason,
 			GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
 			commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,
+			version: rel.Version, Claimed: claimed[img.Name],
 		}
 		if rel.Last != nil {
 			out.Previous = rel.Last.Version.String()
@@ -149,11 +188,12 @@ func (r *run) plan(rels []version.Release) error {
 		if rec := r.snap.Records[img.Name]; rec != nil {
 			out.Inputs = rec.Digest
 		}
-		tags, err := r.imageTags(img.Name, rel)
+		vt, ft, err := r.imageTags(img.Name, rel)
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Name, err))
 		}
-		out.Tags = tags
+		out.versionTags, out.floatingTags = vt, ft
+		out.Tags = append(slices.Clone(vt), ft...)
 		r.report.Images = append(r.report.Images, out)
 		r.logf("%s: %s → %s (%s)\n", img.Name, orNone(out.Previous), out.Version, out.Reason)
 	}
@@ -161,23 +201,39 @@ func (r *run) plan(rels []version.Release) error {
 }
 
 // imageTags returns the image tags of rel: the version's own, then for a
-// final release those of release.tags (templates seeing the version).
-func (r *run) imageTags(image string, rel version.Release) ([]string, error) {
-	tags := []string{rel.OCITag}
+// final release those of release.tags (templates seeing the version),
+// split into version tags and floating ones.
+func (r *run) imageTags(image string, rel version.Release) (versionTags, floatingTags []string, err error) {
+	versionTags = []string{rel.OCITag}
 	if rel.Version.Prerelease() != "" {
-		return tags, nil
+		return versionTags, nil, nil
 	}
-	info := config.BuildInfo{Version: rel.Version.String(), Git: r.info, Env: config.EnvMap(r.environ())}
-	more, err := config.ExpandTags(r.cfg.Release.Tags, info.TemplateData(image, ""))
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range more {
-		if !slices.Contains(tags, t) {
-			tags = append(tags, t)
+	render := func(tmpl string) func(v string) (string, error) {
+		return func(v string) (string, error) {
+			info := config.BuildInfo{Version: v, Git: r.info, Env: config.EnvMap(r.environ())}
+			out, err := config.ExpandTags([]string{tmpl}, info.TemplateData(image, ""))
+			return strings.Join(out, ""), err
 		}
 	}
-	return tags, nil
+	for _, tmpl := range r.cfg.Release.Tags {
+		t, err := render(tmpl)(rel.Version.String())
+		if err != nil {
+			return nil, nil, err
+		}
+		if t == "" || slices.Contains(versionTags, t) || slices.Contains(floatingTags, t) {
+			continue
+		}
+		float, err := floating(render(tmpl), rel.Version.String())
+		if err != nil {
+			return nil, nil, err
+		}
+		if float {
+			floatingTags = append(floatingTags, t)
+		} else {
+			versionTags = append(versionTags, t)
+		}
+	}
+	return versionTags, floatingTags, nil
 }
 
 // builderOptions are the options of every Builder of the release, but the

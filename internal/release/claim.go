@@ -1,0 +1,264 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/release/gitrepo"
+	"github.com/gobake/gobake/internal/release/version"
+)
+
+// claimMessage is the message of the git tag that claims img's version:
+// the digest it names is what a later run completes the release with.
+func claimMessage(img Image) string {
+	return fmt.Sprintf("%s %s\n\n%s\n", img.Image, img.Version, img.Reference)
+}
+
+// digestInMessage finds the digest of a claim message.
+var digestInMessage = regexp.MustCompile(`@(sha256:[0-9a-f]{64})\b`)
+
+// claimDigest returns the digest a claim message names, "" when none.
+func claimDigest(msg string) string {
+	m := digestInMessage.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// sync makes the local tags those of the source remote: every tag fetched,
+// and the whole history of a shallow clone, so that versions are decided
+// from every release made anywhere. Without a remote, a shallow clone
+// cannot be trusted and is refused.
+func (r *run) sync(ctx context.Context) error {
+	if r.remoteName != "" {
+		if err := r.repo.FetchTags(ctx, r.remoteName); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+		return nil
+	}
+	shallow, err := r.repo.IsShallow(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("release: %w", err)
+	case shallow:
+		return errors.New("release: the repository is a shallow clone without a remote to fetch its history and tags from: clone it whole (e.g. actions/checkout with fetch-depth: 0)")
+	}
+	return nil
+}
+
+// adopt completes the images a git tag at this commit has claimed: they
+// are not built again, their digest is the claimed one, which must be in
+// the registry.
+func (r *run) adopt(ctx context.Context) error {
+	var errs *multierror.Error
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
+		if !img.Claimed {
+			continue
+		}
+		msg, err := r.repo.TagMessage(ctx, img.GitTag)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+			continue
+		}
+		img.Digest = claimDigest(msg)
+		img.Reference = img.Repository + "@" + img.Digest
+		img.Reused = true
+		if rec := r.snap.Records[img.Image]; rec != nil {
+			for _, pr := range rec.Platforms {
+				img.Platforms = append(img.Platforms, pr.Platform)
+			}
+		}
+		ref, err := r.digestRef(img)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		switch {
+		case err != nil:
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+		case !ok:
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s claims %s, which is not in the registry: push it again (gobake build) or delete the tag on the remote", img.Image, img.GitTag, ref))
+		default:
+			r.logf("%s %s: claimed by %s at this commit as %s: completing, not rebuilding\n", img.Image, img.Version, img.GitTag, img.Reference)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// markNewest sets newest on every image whose version is at least every
+// final version tagged for it: only those move floating tags and are
+// written to the GitOps repository, so that completing an old release
+// never takes a deployment back.
+func (r *run) markNewest(ctx context.Context) error {
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
+		tags, err := version.Tags(ctx, r.repo, img.Image, r.cfg.Release.TagTemplate, "")
+		if err != nil {
+			return fmt.Errorf("release of %s: %w", img.Image, err)
+		}
+		img.newest = true
+		for _, t := range tags {
+			if t.Version.Prerelease() == "" && t.Version.GreaterThan(img.version) && t.Tag != img.GitTag {
+				img.newest = false
+				r.logf("%s %s: %s is newer: its floating tags and GitOps entries are left alone\n", img.Image, img.Version, t.Tag)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// settle drops the claimed images whose release is complete (the version
+// tags name the claimed digest, and the GitOps repository, when there is
+// one and the image is the newest, has nothing to change) into the
+// skipped ones: a re-run of a finished release releases nothing.
+func (r *run) settle(ctx context.Context) error {
+	var done []int
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
+		if !img.Claimed {
+			continue
+		}
+		ref, err := r.digestRef(img)
+		if err != nil {
+			return err
+		}
+		complete := true
+		for _, t := range img.versionTags {
+			d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+			if err != nil {
+				return fmt.Errorf("release of %s: %w", img.Image, err)
+			}
+			complete = complete && d == img.Digest
+		}
+		if complete {
+			done = append(done, i)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	if r.cfg.GitOps != nil {
+		var updates []Image
+		for _, i := range done {
+			if r.report.Images[i].newest {
+				updates = append(updates, r.report.Images[i])
+			}
+		}
+		if len(updates) > 0 {
+			changed, err := r.gitOpsChanges(ctx, updates)
+			if err != nil {
+				return err
+			}
+			if changed {
+				return nil // the GitOps step is still to do: complete them all
+			}
+		}
+	}
+	var keep []Image
+	for i, img := range r.report.Images {
+		if slices.Contains(done, i) {
+			r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: "released as " + img.GitTag + " at this commit"})
+			r.logf("%s: nothing to release (released as %s at this commit)\n", img.Image, img.GitTag)
+			continue
+		}
+		keep = append(keep, img)
+	}
+	r.report.Images = append([]Image{}, keep...)
+	return nil
+}
+
+// tagDigest returns the digest tag names in the registry, "" when the
+// tag does not exist.
+func tagDigest(ctx context.Context, tag name.Tag, opts ...layering.RegistryOption) (string, error) {
+	desc, err := remote.Head(tag, layering.RemoteOptions(ctx, opts...)...)
+	var terr *transport.Error
+	switch {
+	case err == nil:
+		return desc.Digest.String(), nil
+	case errors.As(err, &terr) && terr.StatusCode == 404:
+		return "", nil
+	}
+	return "", fmt.Errorf("look up %s: %w", tag, err)
+}
+
+// errLost is returned by claim when another release claimed one of the
+// versions first.
+var errLost = errors.New("lost the claim")
+
+// claim claims the versions of the release: it creates the git tags of
+// the images not claimed yet and pushes them to the source remote
+// atomically (see the package documentation). When another release
+// claimed one of them first, it returns an error wrapping errLost and
+// nothing is created.
+func (r *run) claim(ctx context.Context) error {
+	var tags []gitrepo.NewTag
+	for _, img := range r.report.Images {
+		if !img.Claimed {
+			tags = append(tags, gitrepo.NewTag{Name: img.GitTag, Commit: img.commit, Message: claimMessage(img)})
+		}
+	}
+	if err := r.repo.Claim(ctx, r.remoteName, tags); err != nil {
+		if errors.Is(err, gitrepo.ErrTaken) {
+			return fmt.Errorf("%w: %w", errLost, err)
+		}
+		return err
+	}
+	r.report.GitTags = []string{}
+	for i := range r.report.Images {
+		r.report.Images[i].Claimed = true
+		r.report.GitTags = append(r.report.GitTags, r.report.Images[i].GitTag)
+	}
+	r.report.Remote = r.remoteName
+	return nil
+}
+
+// putVersionTags points the version tags of img at its digest, once: a
+// tag that is absent is put, one that names the digest is left, and one
+// that names anything else is an error, never overwritten.
+func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) error {
+	var errs *multierror.Error
+	for _, t := range img.versionTags {
+		d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+		switch {
+		case err != nil:
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+		case d == img.Digest:
+		case d != "":
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s:%s already names %s, not %s: a version tag is published once and never moved", img.Image, ref.Context(), t, d, img.Digest))
+		default:
+			if err := layering.Tag(ctx, ref, []string{t}, r.registryOptions()...); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+			}
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// floating reports whether the tag template tmpl moves from release to
+// release: it renders the same for two different versions (latest,
+// {{.Git.Branch}}); one that renders the version is a version tag.
+func floating(render func(version string) (string, error), v string) (bool, error) {
+	a, err := render(v)
+	if err != nil {
+		return false, err
+	}
+	b, err := render(v + "-gobake.probe")
+	if err != nil {
+		return false, err
+	}
+	return strings.TrimSpace(a) == strings.TrimSpace(b), nil
+}

@@ -1,0 +1,151 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gobake/gobake/internal/gitexec"
+)
+
+// ErrTaken is wrapped by Claim when a tag it would create already exists
+// (on the remote, or locally without one).
+var ErrTaken = errors.New("already claimed")
+
+// NewTag is a tag Claim creates.
+type NewTag struct {
+	Name    string // without refs/tags/
+	Commit  string // full hash of the commit tagged
+	Message string // message of the annotated tag
+}
+
+// Claim creates the tags all at once or none. With a remote, the tags are
+// pushed there atomically first (git push --atomic fails when any exists,
+// so of two runs claiming one tag exactly one wins), then created locally;
+// no local tag is touched before the push succeeds, so a run that loses
+// never disturbs another's. Without a remote ("") they are created locally
+// in one transaction that fails when any exists. A tag that exists already
+// makes Claim fail with an error wrapping ErrTaken.
+func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	ident, err := r.git(ctx, "var", "GIT_COMMITTER_IDENT")
+	if ident = strings.TrimSpace(ident); err != nil || ident == "" {
+		ident = fmt.Sprintf("gobake <gobake@localhost> %d +0000", time.Now().Unix())
+	}
+	objs := make([]string, len(tags))
+	var names []string
+	for i, t := range tags {
+		if err := gitexec.CheckTag(t.Name); err != nil {
+			return err
+		}
+		obj := fmt.Sprintf("object %s\ntype commit\ntag %s\ntagger %s\n\n%s", t.Commit, t.Name, ident, t.Message)
+		out, err := r.gitIn(ctx, []byte(obj), "mktag")
+		if err != nil {
+			return fmt.Errorf("create tag %s: %w", t.Name, err)
+		}
+		objs[i] = strings.TrimSpace(out)
+		names = append(names, t.Name)
+	}
+	if remote != "" {
+		args := []string{"push", "--atomic", "--porcelain", "--no-verify", remote}
+		for i, t := range tags {
+			args = append(args, objs[i]+":refs/tags/"+t.Name)
+		}
+		out, err := r.git(ctx, args...)
+		if err != nil {
+			if strings.Contains(out, "(already exists)") || strings.Contains(out, "[rejected]") {
+				return fmt.Errorf("push tags %s to %s: %w by another release", strings.Join(names, ", "), remote, ErrTaken)
+			}
+			return fmt.Errorf("push tags %s to %s: %w", strings.Join(names, ", "), remote, err)
+		}
+	}
+	// Local refs: in one transaction that creates each (fails when one
+	// exists). After a push, a tag may exist locally already, fetched by
+	// another run of this clone: the same object then, which is fine.
+	var tx strings.Builder
+	tx.WriteString("start\n")
+	for i, t := range tags {
+		if remote != "" {
+			if have, err := r.git(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+t.Name); err == nil {
+				if strings.TrimSpace(have) != objs[i] {
+					return fmt.Errorf("tag %s was pushed to %s, but the local tag names another object: run git fetch --tags --force", t.Name, remote)
+				}
+				continue
+			}
+		}
+		fmt.Fprintf(&tx, "create refs/tags/%s %s\n", t.Name, objs[i])
+	}
+	tx.WriteString("commit\n")
+	if _, err := r.gitIn(ctx, []byte(tx.String()), "update-ref", "--stdin"); err != nil {
+		if remote == "" && strings.Contains(err.Error(), "reference already exists") {
+			return fmt.Errorf("create tags %s: %w by another release", strings.Join(names, ", "), ErrTaken)
+		}
+		return fmt.Errorf("create tags %s: %w", strings.Join(names, ", "), err)
+	}
+	return nil
+}
+
+// TagMessage returns the message of the annotated tag name ("" for a
+// lightweight tag).
+func (r *Repo) TagMessage(ctx context.Context, name string) (string, error) {
+	out, err := r.git(ctx, "for-each-ref", "--format=%(contents)", "refs/tags/"+name)
+	if err != nil {
+		return "", fmt.Errorf("read tag %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// IsShallow reports whether the repository is a shallow clone.
+func (r *Repo) IsShallow(ctx context.Context) (bool, error) {
+	out, err := r.git(ctx, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return false, fmt.Errorf("is the clone shallow: %w", err)
+	}
+	return strings.TrimSpace(out) == "true", nil
+}
+
+// FetchTags fetches every tag of remote (an existing local tag that names
+// something else is an error, never overwritten) and, in a shallow clone,
+// the whole history (--unshallow), so that versions are decided from what
+// the remote has. Concurrent fetches in one clone race for ref locks: a
+// failed fetch is tried again a few times.
+func (r *Repo) FetchTags(ctx context.Context, remote string) error {
+	shallow, err := r.IsShallow(ctx)
+	if err != nil {
+		return err
+	}
+	args := []string{"fetch", "--quiet", "--no-write-fetch-head"}
+	if shallow {
+		args = append(args, "--unshallow")
+	}
+	args = append(args, remote, "refs/tags/*:refs/tags/*")
+	for attempt := 1; ; attempt++ {
+		_, err = r.git(ctx, args...)
+		if err == nil {
+			return nil
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "lock") {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+		if shallow, _ = r.IsShallow(ctx); !shallow {
+			args = slices.DeleteFunc(args, func(a string) bool { return a == "--unshallow" })
+		}
+	}
+	if strings.Contains(err.Error(), "would clobber existing tag") {
+		return fmt.Errorf("fetch tags from %s: a local tag differs from the remote's: %w (delete the local one, or git fetch --tags --force)", remote, err)
+	}
+	if shallow {
+		return fmt.Errorf("fetch tags and history from %s: %w (a shallow clone cannot tell the last release: fetch the whole history, e.g. actions/checkout with fetch-depth: 0)", remote, err)
+	}
+	return fmt.Errorf("fetch tags from %s: %w", remote, err)
+}
