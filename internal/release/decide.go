@@ -56,6 +56,14 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 			}
 			continue
 		}
+		if later, err := d.releasedLater(ctx, n); err != nil || later != "" {
+			if err != nil {
+				errs = multierror.Append(errs, err)
+			} else {
+				skipped = append(skipped, Skipped{Image: n, Reason: "released by " + later + " at a later commit"})
+			}
+			continue
+		}
 		r, err := version.Decide(ctx, d.repo, version.Query{
 			Image:       n,
 			TagTemplate: d.cfg.Release.TagTemplate,
@@ -112,6 +120,26 @@ func (d decider) claimedHere(ctx context.Context, image string) (*version.Releas
 		return rel, nil
 	}
 	return nil, nil
+}
+
+// releasedLater returns the tag of a final release of image made at a
+// commit that descends from the commit released (a later commit's release
+// won the race and holds these changes), "" when there is none.
+func (d decider) releasedLater(ctx context.Context, image string) (string, error) {
+	tags, err := d.repo.TagsContaining(ctx, d.commit)
+	if err != nil {
+		return "", fmt.Errorf("release of %s: %w", image, err)
+	}
+	for _, t := range tags {
+		v, ok, err := version.ParseTag(d.cfg.Release.TagTemplate, image, t.Name)
+		if err != nil {
+			return "", fmt.Errorf("release of %s: %w", image, err)
+		}
+		if ok && v.Prerelease() == "" && t.Commit != d.commit {
+			return t.Name, nil
+		}
+	}
+	return "", nil
 }
 
 // changedSinceLast compares the inputs of each image with those recorded

@@ -18,10 +18,23 @@ type Tag struct {
 // tags whose commit is reachable from the revision merged are returned.
 // Tags of objects other than commits are left out.
 func (r *Repo) Tags(ctx context.Context, merged string) ([]Tag, error) {
-	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "--sort=refname"}
+	var filter []string
 	if merged != "" {
-		args = append(args, "--merged="+merged)
+		filter = []string{"--merged=" + merged}
 	}
+	return r.tags(ctx, filter...)
+}
+
+// TagsContaining returns the tags whose commit has commit in its history
+// (or is it), sorted by name.
+func (r *Repo) TagsContaining(ctx context.Context, commit string) ([]Tag, error) {
+	return r.tags(ctx, "--contains="+commit)
+}
+
+// tags lists the tags for-each-ref filters with filter.
+func (r *Repo) tags(ctx context.Context, filter ...string) ([]Tag, error) {
+	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "--sort=refname"}
+	args = append(args, filter...)
 	out, err := r.git(ctx, append(args, "refs/tags/")...)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)

@@ -90,3 +90,32 @@ func (r *Repo) Tag(name, rev string) {
 	r.t.Helper()
 	r.Git("tag", name, rev)
 }
+
+// Clone clones url (a path or file:// URL; extra git clone flags in args,
+// e.g. --depth 1) into a temporary directory and returns it as a Repo with
+// the same fixed identity as New.
+func Clone(t testing.TB, url string, args ...string) *Repo {
+	t.Helper()
+	parent, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Repo{Dir: parent, t: t}
+	p.Git(append(append([]string{"clone", "--quiet"}, args...), url, "clone")...)
+	r := &Repo{Dir: filepath.Join(parent, "clone"), t: t}
+	r.Git("config", "user.name", "t")
+	r.Git("config", "user.email", "t@example.com")
+	return r
+}
+
+// NewBare makes an empty bare repository whose default branch is main, to
+// serve as a remote, and returns its directory.
+func NewBare(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	(&Repo{Dir: dir, t: t}).Git("init", "--quiet", "--bare", "--initial-branch=main")
+	return dir
+}
