@@ -1,7 +1,9 @@
 package release_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -70,4 +72,201 @@ func TestShallowClones(t *testing.T) {
 			t.Errorf("api:0.1.0 moved from %s to %s", api010, got)
 		}
 	})
+}
+
+// editAPI returns a new api/main.go printing s.
+func editAPI(s string) map[string]string {
+	return map[string]string{"api/main.go": "package main\n\nvar version = \"dev\"\n\nfunc main() { println(\"" + s + "\", version) }\n"}
+}
+
+// TestVersionTagPublishedOnce: a version tag that exists with another
+// digest is an error, never overwritten.
+func TestVersionTagPublishedOnce(t *testing.T) {
+	w := newWorld(t)
+	c := w.clone(t)
+	if _, err, log := w.run(t, c.Dir, release.Options{Images: []string{"api"}}); err != nil {
+		t.Fatalf("first release: %v\n%s", err, log)
+	}
+	squatter := w.putRandom(t, "api", "0.1.1")
+	latest := w.tag(t, "api", "latest")
+	c.Commit("fix(api): one", editAPI("one"))
+	rep, err, log := w.run(t, c.Dir, release.Options{Images: []string{"api"}})
+	if err == nil || !strings.Contains(err.Error(), "already names "+squatter) {
+		t.Fatalf("release over a taken version tag: %v, want an error naming %s\n%s", err, squatter, log)
+	}
+	if got := w.tag(t, "api", "0.1.1"); got != squatter {
+		t.Errorf("api:0.1.1 moved from %s to %s", squatter, got)
+	}
+	if rep.Released || rep.Images[0].Tagged {
+		t.Errorf("report says released %v, tagged %v", rep.Released, rep.Images[0].Tagged)
+	}
+	_ = latest
+}
+
+// TestTagMovesFail: a release whose tag PUTs fail leaves its versions
+// claimed; a later commit takes the next version, a re-run of the failed
+// commit completes it without rebuilding and without taking the floating
+// tags or the deployment back, and no version tag ever names two digests.
+func TestTagMovesFail(t *testing.T) {
+	w := newWorld(t)
+	c := w.clone(t)
+	if _, err, log := w.run(t, c.Dir, release.Options{}); err != nil {
+		t.Fatalf("first release: %v\n%s", err, log)
+	}
+	c.Commit("fix(api): one", editAPI("one"))
+	c.Git("push", "--quiet", "origin", "main")
+	failed := c.Git("rev-parse", "HEAD")
+
+	w.failTags.Store(true)
+	rep, err, log := w.run(t, c.Dir, release.Options{})
+	w.failTags.Store(false)
+	if err == nil {
+		t.Fatalf("release with failing tag PUTs succeeded:\n%s", log)
+	}
+	claimed := rep.Images[0].Digest
+	if got := w.tag(t, "api", "0.1.1"); got != "" {
+		t.Errorf("api:0.1.1 names %s after failed tag PUTs", got)
+	}
+	if diff := cmp.Diff([]string{"api/v0.1.1"}, rep.GitTags); diff != "" || remoteTags(t, w.origin)["api/v0.1.1"] != failed {
+		t.Errorf("claim api/v0.1.1 not reported (%s) or not on origin: %v", diff, remoteTags(t, w.origin))
+	}
+	var sum strings.Builder
+	rep.WriteSummary(&sum)
+	if !strings.Contains(sum.String(), "git tags api/v0.1.1 claimed") || !strings.Contains(sum.String(), "no GitOps commit") {
+		t.Errorf("summary does not say what happened:\n%s", sum.String())
+	}
+
+	// Re-run at the same commit: completes 0.1.1 with the claimed digest.
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil {
+		t.Fatalf("re-run: %v\n%s", err, log)
+	}
+	if len(rep.Images) != 1 || !rep.Images[0].Reused || rep.Images[0].Digest != claimed || !rep.Released {
+		t.Fatalf("re-run did not complete the claimed release: %+v\n%s", rep.Images, log)
+	}
+	if got := w.tag(t, "api", "0.1.1"); got != claimed {
+		t.Errorf("api:0.1.1 names %s, claimed %s", got, claimed)
+	}
+	// Once more: nothing left to do.
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil || len(rep.Images) != 0 {
+		t.Fatalf("third run: %v, images %v\n%s", err, versions(rep), log)
+	}
+
+	// Fail again, then release a later commit before re-running.
+	c.Commit("fix(api): two", editAPI("two"))
+	c.Git("push", "--quiet", "origin", "main")
+	w.failTags.Store(true)
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	w.failTags.Store(false)
+	if err == nil || versions(rep)["api"] != "0.1.2" {
+		t.Fatalf("second failing release: %v %v\n%s", err, versions(rep), log)
+	}
+	claimed012 := rep.Images[0].Digest
+	unfinished := c.Git("rev-parse", "HEAD")
+	c.Commit("fix(api): three", editAPI("three"))
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil {
+		t.Fatalf("later commit: %v\n%s", err, log)
+	}
+	if diff := cmp.Diff(map[string]string{"api": "0.1.3"}, versions(rep)); diff != "" {
+		t.Errorf("later commit reused a claimed version (-want +got):\n%s\n%s", diff, log)
+	}
+	latest := w.tag(t, "api", "latest")
+	deployed := gitShow(t, w.deploy, "main:deployment.yaml")
+
+	// Now complete the unfinished 0.1.2: version tag only.
+	c.Git("checkout", "--quiet", unfinished)
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil {
+		t.Fatalf("completing 0.1.2: %v\n%s", err, log)
+	}
+	if got := w.tag(t, "api", "0.1.2"); got != claimed012 {
+		t.Errorf("api:0.1.2 names %s, claimed %s", got, claimed012)
+	}
+	if got := w.tag(t, "api", "latest"); got != latest {
+		t.Errorf("completing 0.1.2 moved latest back from %s to %s", latest, got)
+	}
+	if got := gitShow(t, w.deploy, "main:deployment.yaml"); got != deployed {
+		t.Errorf("completing 0.1.2 took the deployment back:\n%s", got)
+	}
+}
+
+// TestRacingClones: two clones, one commit apart, release at once, a few
+// rounds: each change is released once, no version twice, and the world
+// agrees with the contract after each round.
+func TestRacingClones(t *testing.T) {
+	w := newWorld(t)
+	base := w.clone(t)
+	if _, err, log := w.run(t, base.Dir, release.Options{}); err != nil {
+		t.Fatalf("first release: %v\n%s", err, log)
+	}
+	for round := range 2 {
+		base.Git("pull", "--quiet", "--ff-only", "origin", "main")
+		x := base.Commit(fmt.Sprintf("fix(api): round %d", round), editAPI(fmt.Sprintf("a%d", round)))
+		base.Commit(fmt.Sprintf("fix: round %d", round), map[string]string{
+			"api/main.go": editAPI(fmt.Sprintf("b%d", round))["api/main.go"],
+			"web/main.go": editAPI(fmt.Sprintf("w%d", round))["api/main.go"],
+		})
+		base.Git("push", "--quiet", "origin", "main")
+		a, b := w.clone(t), w.clone(t)
+		a.Git("checkout", "--quiet", x)
+		var wg sync.WaitGroup
+		reps := make([]*release.Report, 2)
+		errs := make([]error, 2)
+		logs := make([]string, 2)
+		for i, dir := range []string{a.Dir, b.Dir} {
+			wg.Go(func() { reps[i], errs[i], logs[i] = w.run(t, dir, release.Options{}) })
+		}
+		wg.Wait()
+		for i := range reps {
+			if errs[i] != nil {
+				t.Fatalf("round %d, clone %d: %v\n%s", round, i, errs[i], logs[i])
+			}
+		}
+		va, vb := versions(reps[0]), versions(reps[1])
+		if va["api"] != "" && va["api"] == vb["api"] {
+			t.Errorf("round %d: both released api %s\nA:\n%s\nB:\n%s", round, va["api"], logs[0], logs[1])
+		}
+		if vb["api"] == "" || vb["web"] == "" {
+			t.Errorf("round %d: the later clone released %v, want api and web\n%s", round, vb, logs[1])
+		}
+		w.check(t)
+	}
+}
+
+// TestRacingOneClone: two releases at once in one clone both succeed,
+// release each version once and leave every tag in place.
+func TestRacingOneClone(t *testing.T) {
+	w := newWorld(t)
+	c := w.clone(t)
+	if _, err, log := w.run(t, c.Dir, release.Options{}); err != nil {
+		t.Fatalf("first release: %v\n%s", err, log)
+	}
+	for round := range 2 {
+		c.Commit(fmt.Sprintf("fix(api): one clone %d", round), editAPI(fmt.Sprintf("c%d", round)))
+		var wg sync.WaitGroup
+		reps := make([]*release.Report, 2)
+		errs := make([]error, 2)
+		logs := make([]string, 2)
+		for i := range 2 {
+			wg.Go(func() { reps[i], errs[i], logs[i] = w.run(t, c.Dir, release.Options{}) })
+		}
+		wg.Wait()
+		for i := range reps {
+			if errs[i] != nil {
+				t.Fatalf("round %d, run %d: %v\n%s", round, i, errs[i], logs[i])
+			}
+		}
+		want := fmt.Sprintf("0.1.%d", round+1)
+		for tag, commit := range remoteTags(t, w.origin) {
+			if local := c.Git("rev-parse", "refs/tags/"+tag+"^{commit}"); local != commit {
+				t.Errorf("round %d: local tag %s names %s, origin %s", round, tag, local, commit)
+			}
+		}
+		if _, ok := remoteTags(t, w.origin)["api/v"+want]; !ok {
+			t.Errorf("round %d: api/v%s not on origin\n%s\n%s", round, want, logs[0], logs[1])
+		}
+		w.check(t)
+	}
 }

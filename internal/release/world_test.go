@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -32,7 +33,7 @@ import (
 // two-image module, and a bare GitOps repository.
 type world struct {
 	host     string      // the registry, 127.0.0.1:PORT
-	failTags atomic.Bool // answer 503 to every manifest PUT by tag
+	failTags atomic.Bool // answer 503 to every manifest PUT by tag (not the sha256-… tags of referrers)
 	origin   string      // bare source remote
 	deploy   string      // bare GitOps repository
 }
@@ -43,7 +44,7 @@ func newWorld(t *testing.T) *world {
 	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	s := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if w.failTags.Load() && req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") &&
-			!strings.Contains(req.URL.Path, "/manifests/sha256:") {
+			!strings.Contains(req.URL.Path, "/manifests/sha256") {
 			http.Error(rw, "injected failure", http.StatusServiceUnavailable)
 			return
 		}
@@ -183,4 +184,53 @@ func versions(rep *release.Report) map[string]string {
 		out[img.Image] = img.Version
 	}
 	return out
+}
+
+// gitShow returns git show rev in dir.
+func gitShow(t *testing.T, dir, rev string) string {
+	t.Helper()
+	out, err := gitexec.Runner{Dir: dir}.Run(context.Background(), "show", rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// check asserts the contract on the world after releases that all
+// succeeded: every version claimed on the source remote is in the
+// registry under its version tag with the digest its claim names, and
+// the deployment names the newest version of each image.
+func (w *world) check(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	newest := map[string]*semver.Version{}
+	digest := map[string]string{}
+	for tag := range remoteTags(t, w.origin) {
+		img, v, _ := strings.Cut(tag, "/v")
+		ver := semver.MustParse(v)
+		msg, err := gitexec.Runner{Dir: w.origin}.Run(ctx, "for-each-ref", "--format=%(contents)", "refs/tags/"+tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, d, ok := strings.Cut(msg, "@")
+		if !ok {
+			t.Errorf("claim %s names no digest: %q", tag, msg)
+			continue
+		}
+		if got := w.tag(t, img, v); got != strings.TrimSpace(d) {
+			t.Errorf("%s:%s names %q, its claim %s names %s", img, v, got, tag, d)
+		}
+		if newest[img] == nil || ver.GreaterThan(newest[img]) {
+			newest[img], digest[img] = ver, strings.TrimSpace(d)
+		}
+	}
+	deployed := gitShow(t, w.deploy, "main:deployment.yaml")
+	for img, d := range digest {
+		if !strings.Contains(deployed, d) {
+			t.Errorf("deployment does not name %s %s (%s):\n%s", img, newest[img], d, deployed)
+		}
+		if got := w.tag(t, img, "latest"); got != d {
+			t.Errorf("%s:latest names %s, not the newest %s (%s)", img, got, newest[img], d)
+		}
+	}
 }

@@ -56,10 +56,15 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 		for i, t := range tags {
 			args = append(args, objs[i]+":refs/tags/"+t.Name)
 		}
-		out, err := r.git(ctx, args...)
-		if err != nil {
-			if strings.Contains(out, "(already exists)") || strings.Contains(out, "[rejected]") {
-				return fmt.Errorf("push tags %s to %s: %w by another release", strings.Join(names, ", "), remote, ErrTaken)
+		if _, err := r.git(ctx, args...); err != nil {
+			// Rejected because a tag exists (whatever words git used for
+			// it), or failed for another reason: the remote tells which.
+			taken, lerr := r.remoteHas(ctx, remote, names)
+			switch {
+			case lerr != nil:
+				return fmt.Errorf("push tags %s to %s: %w (and then: %w)", strings.Join(names, ", "), remote, err, lerr)
+			case len(taken) > 0:
+				return fmt.Errorf("push tags %s to %s: %s %w by another release", strings.Join(names, ", "), remote, strings.Join(taken, ", "), ErrTaken)
 			}
 			return fmt.Errorf("push tags %s to %s: %w", strings.Join(names, ", "), remote, err)
 		}
@@ -88,6 +93,27 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 		return fmt.Errorf("create tags %s: %w", strings.Join(names, ", "), err)
 	}
 	return nil
+}
+
+// remoteHas returns those of the tags names that remote has.
+func (r *Repo) remoteHas(ctx context.Context, remote string, names []string) ([]string, error) {
+	args := []string{"ls-remote", "--tags", remote}
+	for _, n := range names {
+		args = append(args, "refs/tags/"+n)
+	}
+	out, err := r.git(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tags of %s: %w", remote, err)
+	}
+	var has []string
+	for _, line := range strings.Split(out, "\n") {
+		if _, ref, ok := strings.Cut(line, "\t"); ok {
+			if n := strings.TrimPrefix(ref, "refs/tags/"); slices.Contains(names, n) && !slices.Contains(has, n) {
+				has = append(has, n)
+			}
+		}
+	}
+	return has, nil
 }
 
 // TagMessage returns the message of the annotated tag name ("" for a
