@@ -105,20 +105,31 @@ func (r *run) adopt(ctx context.Context) error {
 func (r *run) markNewest(ctx context.Context) error {
 	for i := range r.report.Images {
 		img := &r.report.Images[i]
-		tags, err := version.Tags(ctx, r.repo, img.Image, r.cfg.Release.TagTemplate, "")
+		newer, err := r.newerRelease(ctx, img)
 		if err != nil {
-			return fmt.Errorf("release of %s: %w", img.Image, err)
+			return err
 		}
-		img.newest = true
-		for _, t := range tags {
-			if t.Version.Prerelease() == "" && t.Version.GreaterThan(img.version) && t.Tag != img.GitTag {
-				img.newest = false
-				r.logf("%s %s: %s is newer: its floating tags and GitOps entries are left alone\n", img.Image, img.Version, t.Tag)
-				break
-			}
+		img.newest = newer == ""
+		if newer != "" {
+			r.logf("%s %s: %s is newer: its floating tags and GitOps entries are left alone\n", img.Image, img.Version, newer)
 		}
 	}
 	return nil
+}
+
+// newerRelease returns the git tag of a final version of img above its
+// own, "" when there is none.
+func (r *run) newerRelease(ctx context.Context, img *Image) (string, error) {
+	tags, err := version.Tags(ctx, r.repo, img.Image, r.cfg.Release.TagTemplate, "")
+	if err != nil {
+		return "", fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	for _, t := range tags {
+		if t.Version.Prerelease() == "" && t.Version.GreaterThan(img.version) && t.Tag != img.GitTag {
+			return t.Tag, nil
+		}
+	}
+	return "", nil
 }
 
 // settle drops the claimed images whose release is complete (the version

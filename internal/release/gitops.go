@@ -28,6 +28,9 @@ func (r *run) writeGitOps(ctx context.Context) error {
 	o := gitops.OptionsFor(g, updatesOf(imgs))
 	o.PushBranch = r.opts.GitOpsBranch
 	o.Partial = true
+	if !r.opts.DryRun {
+		o.Refresh = r.refreshGitOps
+	}
 	rep := &GitOpsReport{Repo: g.Repo, Files: []string{}}
 	r.report.GitOps = rep
 	var res gitops.Result
@@ -69,4 +72,32 @@ func (r *run) gitOpsChanges(ctx context.Context, imgs []Image) (bool, error) {
 		return false, fmt.Errorf("release: %w", err)
 	}
 	return slices.ContainsFunc(res.Changes, func(c gitops.Change) bool { return c.Changed() }), nil
+}
+
+// refreshGitOps fetches the tags of the source remote and keeps those of
+// updates whose version is still the newest of its image: a release
+// claimed meanwhile owns the deployment of its images.
+func (r *run) refreshGitOps(ctx context.Context, updates []gitops.Update) ([]gitops.Update, error) {
+	if r.remoteName != "" {
+		if err := r.repo.FetchTags(ctx, r.remoteName); err != nil {
+			return nil, fmt.Errorf("gitops: %w", err)
+		}
+	}
+	var keep []gitops.Update
+	for _, u := range updates {
+		i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == u.Image })
+		if i < 0 {
+			continue
+		}
+		newer, err := r.newerRelease(ctx, &r.report.Images[i])
+		if err != nil {
+			return nil, err
+		}
+		if newer != "" {
+			r.logf("%s %s: %s was claimed meanwhile: leaving the deployment to it\n", u.Image, u.Version, newer)
+			continue
+		}
+		keep = append(keep, u)
+	}
+	return keep, nil
 }

@@ -58,6 +58,15 @@ func (r *run) checkPushed(ctx context.Context) error {
 // which are put once and never moved (see putVersionTags). A version tag
 // in place thus means the image's tags are done.
 func (r *run) moveTags(ctx context.Context) error {
+	// Releases claimed since this one was decided own the floating tags.
+	if r.remoteName != "" {
+		if err := r.repo.FetchTags(ctx, r.remoteName); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+	}
+	if err := r.markNewest(ctx); err != nil {
+		return err
+	}
 	return r.each(func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {

@@ -29,6 +29,11 @@ type Options struct {
 	Attempts   int                   // pushes to try; default DefaultAttempts
 	Backoff    time.Duration         // mean wait before a retry, jittered; default 500ms
 	Partial    bool                  // the updates are some of the images only: a target may hold none of them, as long as one target holds one
+	// Refresh, when set, is called before each attempt of Apply and
+	// returns the updates to write then: a release drops the images a
+	// newer release has claimed meanwhile, so that a retry never takes a
+	// deployment back. No updates left means nothing to do.
+	Refresh func(ctx context.Context, updates []Update) ([]Update, error)
 }
 
 // OptionsFor returns the options of the gitops stanza g for updates.
@@ -96,6 +101,11 @@ func Apply(ctx context.Context, o Options) (Result, error) {
 	res := Result{Branch: o.PushBranch}
 	for res.Attempts < o.Attempts {
 		res.Attempts++
+		if o.Refresh != nil {
+			if o.Updates, err = o.Refresh(ctx, o.Updates); err != nil || len(o.Updates) == 0 {
+				return res, err
+			}
+		}
 		head, expected, err := checkout(ctx, dir, o)
 		if err != nil {
 			return res, err
