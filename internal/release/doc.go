@@ -1,15 +1,33 @@
 // Package release runs `gobake release`: it decides the next version of
 // every changed image (package version), builds each image with its
 // version, pushes every image by digest with its SBOM and inputs
-// referrers, and only once every image of the release is in the registry
-// moves the image tags, writes the digests to the GitOps repository
-// (package gitops) and finally creates and pushes the git tags.
+// referrers, claims the versions, then moves the image tags and writes the
+// digests to the GitOps repository (package gitops).
 //
-// A release is all or nothing: when any step fails, Run returns every
-// failure and neither commits to the GitOps repository nor creates a git
-// tag. Versions come from git tags, which are created last, so running the
-// same release again computes the same versions; reproducible builds give
-// the same digests, the registry skips the blobs it already holds, and an
-// image whose version tag already names a build of the same inputs is
-// neither rebuilt nor pushed again.
+// # Claims
+//
+// A version is published once: a version tag in the registry or a git tag
+// IMAGE/vX.Y.Z, once visible, never names anything else. Releases run at
+// once (two merges, two CI jobs, or two runs in one clone) with no lock
+// server, so the source remote serves as the lock: after building and
+// pushing by digest, which nobody sees, a release pushes its annotated git
+// tags with one `git push --atomic`. Git refuses to update an existing tag
+// without force, and --atomic makes the push all or nothing, so of two
+// releases claiming a version exactly one wins, on a remote every CI
+// already writes to. The loser has changed nothing visible: it fetches the
+// tags, decides again (its versions bump past the winner's, or its commit
+// turns out to be released by a later one) and retries a few times. Only
+// a claim's winner moves version tags; floating tags and the GitOps
+// repository follow only the newest claimed version of an image, re-read
+// just before they are written.
+//
+// A claim's message names the digest released, so the claim is also the
+// record of a release in progress: a re-run at a commit with claims
+// completes them (version tags put when absent, floating tags and GitOps
+// when still the newest) without building, and a later commit versions
+// past them. The registry is never trusted to say what was released: a
+// version tag naming another digest than the claim's is an error.
+//
+// Versions come from the source remote, not from the checkout: its tags
+// are fetched and a shallow clone's history completed before deciding.
 package release
