@@ -110,8 +110,10 @@ type githubImage struct {
 	Tags      []string `json:"tags"`
 }
 
-// AppendGitHubOutput appends the step outputs images=<JSON array> and
-// released=true|false to the file path ($GITHUB_OUTPUT).
+// AppendGitHubOutput appends the step outputs images=<JSON array>,
+// released=true|false, gitTags=<JSON array> (the versions claimed on the
+// source remote, also by a failed release) and gitopsCommit=<hash> (""
+// when none was pushed) to the file path ($GITHUB_OUTPUT).
 func (rep *Report) AppendGitHubOutput(path string) error {
 	imgs := []githubImage{}
 	if rep.Released {
@@ -123,7 +125,15 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 	if err != nil {
 		return fmt.Errorf("GitHub outputs: %w", err)
 	}
-	return appendFile(path, fmt.Sprintf("images=%s\nreleased=%t\n", b, rep.Released))
+	tags, err := json.Marshal(append([]string{}, rep.GitTags...))
+	if err != nil {
+		return fmt.Errorf("GitHub outputs: %w", err)
+	}
+	commit := ""
+	if g := rep.GitOps; g != nil && g.Pushed {
+		commit = g.Commit
+	}
+	return appendFile(path, fmt.Sprintf("images=%s\nreleased=%t\ngitTags=%s\ngitopsCommit=%s\n", b, rep.Released, tags, commit))
 }
 
 // AppendStepSummary appends a markdown table of the release to the file
@@ -149,6 +159,9 @@ func (rep *Report) AppendStepSummary(path string) error {
 	}
 	if g := rep.GitOps; g != nil && g.Pushed {
 		fmt.Fprintf(&b, "\nGitOps: `%s` on `%s` in %s\n", short(g.Commit), g.Branch, g.Repo)
+	}
+	if !rep.Released && !rep.DryRun && len(rep.Errors) > 0 {
+		fmt.Fprintf(&b, "\nDone anyway: %s\n", rep.done())
 	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(&b, "\n- :x: %s", strings.ReplaceAll(e, "\n", " "))

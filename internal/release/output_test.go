@@ -14,6 +14,10 @@ func TestOutputs(t *testing.T) {
 		Digest: "sha256:aa", Reference: "r/acme/api@sha256:aa", Tags: []string{"1.2.3", "latest"},
 	}}}
 	failed := &Report{Commit: "0123456789abcdef", Images: released.Images, Errors: []string{"push api: boom"}}
+	// Claimed and written to GitOps, then a tag PUT failed: every output
+	// says so (the summary once said "no GitOps commit" here).
+	partial := &Report{Commit: "0123456789abcdef", Images: released.Images, GitTags: []string{"api/v1.2.3"}, Remote: "origin",
+		GitOps: &GitOpsReport{Repo: "deploy", Branch: "main", Commit: "fedcba9876543210", Pushed: true}, Errors: []string{"tag api: 503"}}
 	tests := []struct {
 		name                 string
 		rep                  *Report
@@ -21,11 +25,14 @@ func TestOutputs(t *testing.T) {
 		summary, stepSummary []string
 	}{
 		{"released", released, "r/acme/api@sha256:aa\n",
-			`images=[{"image":"api","version":"1.2.3","digest":"sha256:aa","reference":"r/acme/api@sha256:aa","tags":["1.2.3","latest"]}]` + "\nreleased=true\n",
+			`images=[{"image":"api","version":"1.2.3","digest":"sha256:aa","reference":"r/acme/api@sha256:aa","tags":["1.2.3","latest"]}]` + "\nreleased=true\ngitTags=[]\ngitopsCommit=\n",
 			[]string{"released 1 image(s)", "1.2.2 → 1.2.3"}, []string{"| api | 1.2.3 | 1.2.2 | patch: fix \\| x | `sha256:aa` |"}},
-		{"failed", failed, "", "images=[]\nreleased=false\n",
+		{"failed", failed, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\n",
 			[]string{"FAILED: no GitOps commit, no git tag", "push api: boom"}, []string{"release failed", ":x: push api: boom"}},
-		{"nothing", &Report{}, "", "images=[]\nreleased=false\n",
+		{"partial", partial, "", "images=[]\nreleased=false\ngitTags=[\"api/v1.2.3\"]\ngitopsCommit=fedcba9876543210\n",
+			[]string{"FAILED: GitOps commit fedcba987654 pushed, git tags api/v1.2.3 claimed", "GitOps deploy: pushed fedcba987654", "git tags: api/v1.2.3, pushed to origin"},
+			[]string{"release failed", "GitOps: `fedcba987654`", "Done anyway: GitOps commit fedcba987654 pushed, git tags api/v1.2.3 claimed"}},
+		{"nothing", &Report{}, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\n",
 			[]string{"nothing to release"}, []string{"Nothing to release."}},
 	}
 	for _, tt := range tests {
