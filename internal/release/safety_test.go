@@ -16,6 +16,7 @@ import (
 // neither calls a released image's next version a first release nor
 // moves a version tag.
 func TestShallowClones(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	full := w.clone(t)
 	rep, err, log := w.run(t, full.Dir, release.Options{})
@@ -82,6 +83,7 @@ func editAPI(s string) map[string]string {
 // TestVersionTagPublishedOnce: a version tag that exists with another
 // digest is an error, never overwritten.
 func TestVersionTagPublishedOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
 	if _, err, log := w.run(t, c.Dir, release.Options{Images: []string{"api"}}); err != nil {
@@ -108,6 +110,7 @@ func TestVersionTagPublishedOnce(t *testing.T) {
 // commit completes it without rebuilding and without taking the floating
 // tags or the deployment back, and no version tag ever names two digests.
 func TestTagMovesFail(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
 	if _, err, log := w.run(t, c.Dir, release.Options{}); err != nil {
@@ -196,6 +199,7 @@ func TestTagMovesFail(t *testing.T) {
 // rounds: each change is released once, no version twice, and the world
 // agrees with the contract after each round.
 func TestRacingClones(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	base := w.clone(t)
 	if _, err, log := w.run(t, base.Dir, release.Options{}); err != nil {
@@ -238,6 +242,7 @@ func TestRacingClones(t *testing.T) {
 // TestRacingOneClone: two releases at once in one clone both succeed,
 // release each version once and leave every tag in place.
 func TestRacingOneClone(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
 	if _, err, log := w.run(t, c.Dir, release.Options{}); err != nil {
