@@ -95,7 +95,7 @@ func (d decider) claimedHere(ctx context.Context, image string) (*version.Releas
 	}
 	for i := len(tags) - 1; i >= 0; i-- {
 		t := tags[i]
-		if t.Commit != d.commit {
+		if t.Commit != d.commit || !d.sameKind(t.Version) {
 			continue
 		}
 		msg, err := d.repo.TagMessage(ctx, t.Tag)
@@ -140,6 +140,17 @@ func (d decider) releasedLater(ctx context.Context, image string) (string, error
 		}
 	}
 	return "", nil
+}
+
+// sameKind reports whether v is the kind of version this release makes:
+// a final one, or with --pre ID an ID.N pre-release. A final release of a
+// commit that has a release candidate is a new release, not its
+// completion.
+func (d decider) sameKind(v *semver.Version) bool {
+	if d.opts.Pre == "" {
+		return v.Prerelease() == ""
+	}
+	return strings.HasPrefix(v.Prerelease(), d.opts.Pre+".")
 }
 
 // changedSinceLast compares the inputs of each image with those recorded
