@@ -435,6 +435,23 @@ func TestRelease(t *testing.T) {
 			t.Errorf("GitOps repository got %s commits, want 2 (one per release)", n)
 		}
 	})
+
+	// CI's default checkout: one commit, only the tags at it (api, web);
+	// ctl and worker were released at older commits. Nothing to release,
+	// and nothing "first release"d over the existing versions.
+	t.Run("shallow clone", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "clone")
+		testutil.Git(t, "", "clone", "-q", "--depth", "1", "file://"+e.origin, dir)
+		before := e.world(t)
+		res, rep := e.release(t, dir, nil)
+		if res.ExitCode != 0 || len(rep.Images) != 0 || strings.Contains(res.Stderr, "first release") {
+			t.Fatalf("release from a shallow clone of a released commit: exit %d, versions %v\n%s", res.ExitCode, rep.versions(), res.Stderr)
+		}
+		remotes := func(world string) string { r, _, _ := strings.Cut(world, "local tags:"); return r }
+		if after := e.world(t); remotes(before) != remotes(after) {
+			t.Errorf("the world changed:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+	})
 }
 
 // appendLine appends line to the file path.
