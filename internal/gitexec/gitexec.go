@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -106,21 +105,3 @@ func ExitCode(err error) int {
 
 // Missing reports whether err says that git is not installed.
 func Missing(err error) bool { return errors.Is(err, exec.ErrNotFound) }
-
-// Errorf is fmt.Errorf with the result redacted: for messages that quote
-// URLs given by the user.
-func Errorf(format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	if s := err.Error(); Redact(s) != s {
-		return redacted{msg: Redact(s), err: err}
-	}
-	return err
-}
-
-type redacted struct {
-	msg string
-	err error
-}
-
-func (r redacted) Error() string { return r.msg }
-func (r redacted) Unwrap() error { return errors.Unwrap(r.err) }

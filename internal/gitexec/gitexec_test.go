@@ -5,8 +5,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // refNames are names on both sides of git's rules.
@@ -40,21 +38,6 @@ func TestRefNamesAgreeWithGit(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"https://x:TOKEN@host/deploy.git", "https://x:xxxxx@host/deploy.git"},
-		{"fatal: unable to access 'https://oauth2:ghp_abc123@github.com/o/r.git/': 403", "fatal: unable to access 'https://oauth2:xxxxx@github.com/o/r.git/': 403"},
-		{"two: http://a:b@h1 and ssh://u:p%40ss@h2:22/x", "two: http://a:xxxxx@h1 and ssh://u:xxxxx@h2:22/x"},
-		{"https://:TOKEN@host", "https://:xxxxx@host"},
-		{"https://user@host/x git@github.com:o/r.git", "https://user@host/x git@github.com:o/r.git"},
-		{"no url: a:b@c", "no url: a:b@c"},
-	} {
-		if diff := cmp.Diff(tc.want, Redact(tc.in)); diff != "" {
-			t.Errorf("Redact(%q) (-want +got):\n%s", tc.in, diff)
-		}
-	}
-}
-
 // TestErrorsRedactAndPromptsOff runs a failing clone of a URL holding a
 // password: the error names the URL without it, and git asks nobody.
 func TestErrorsRedactAndPromptsOff(t *testing.T) {
@@ -67,7 +50,7 @@ func TestErrorsRedactAndPromptsOff(t *testing.T) {
 	if err == nil {
 		t.Fatal("ls-remote of a closed port succeeded")
 	}
-	if strings.Contains(err.Error(), "s3cr3t-TOKEN") || !strings.Contains(err.Error(), "user:xxxxx@127.0.0.1:9") {
+	if strings.Contains(err.Error(), "s3cr3t-TOKEN") || !strings.Contains(err.Error(), "http://***@127.0.0.1:9") {
 		t.Errorf("error not redacted: %v", err)
 	}
 	if strings.Contains(err.Error(), "\n") {

@@ -1,12 +1,7 @@
 package gitexec
 
-import "regexp"
+import "github.com/gobake/gobake/internal/redact"
 
-// userinfo matches the user:password@ of a URL (scheme://user:password@).
-var userinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/@:\s]*):([^/@\s]+)@`)
-
-// Redact returns s with the password of every URL in it replaced by
-// xxxxx, as url.URL.Redacted does: https://x:TOKEN@host → https://x:xxxxx@host.
-func Redact(s string) string {
-	return userinfo.ReplaceAllString(s, "${1}${2}:xxxxx@")
-}
+// Redact returns s with the credentials of every URL in it hidden (see
+// package redact): https://x:TOKEN@host → https://***@host.
+func Redact(s string) string { return redact.String(s) }
