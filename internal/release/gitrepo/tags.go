@@ -99,14 +99,6 @@ func (r *Repo) PushTags(ctx context.Context, remote string, names ...string) err
 	return nil
 }
 
-// DeleteTags deletes the local tags names.
-func (r *Repo) DeleteTags(ctx context.Context, names ...string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	_, err := r.git(ctx, append([]string{"tag", "--delete"}, names...)...)
-	return err
-}
 
 // Remotes returns the names of the repository's remotes.
 func (r *Repo) Remotes(ctx context.Context) ([]string, error) {
@@ -115,11 +107,4 @@ func (r *Repo) Remotes(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return strings.Fields(out), nil
-}
-
-// HasIdentity reports whether git knows who makes commits and annotated
-// tags.
-func (r *Repo) HasIdentity(ctx context.Context) bool {
-	_, err := r.git(ctx, "var", "GIT_COMMITTER_IDENT")
-	return err == nil
 }
