@@ -99,7 +99,6 @@ func (r *Repo) PushTags(ctx context.Context, remote string, names ...string) err
 	return nil
 }
 
-
 // Remotes returns the names of the repository's remotes.
 func (r *Repo) Remotes(ctx context.Context) ([]string, error) {
 	out, err := r.git(ctx, "remote")
