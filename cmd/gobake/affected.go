@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/gobake/gobake/internal/config"
-	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 )
 
@@ -23,10 +22,11 @@ func (c *affectedCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	s, err := planner.Current(g.ctx, cfg, planner.Options{}, layering.NewBaseLookup(g.ctx, cfg.Root, layering.WithRegistryInsecure(c.Insecure)))
+	p, err := newPlan(g, cfg, c.Insecure, planner.Options{})
 	if err != nil {
 		return err
 	}
+	s := p.Snapshot
 	targets := make([]string, len(c.Targets))
 	for i, t := range c.Targets {
 		targets[i] = repoRelative(cfg.Root, t)

@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/gobake/gobake/internal/config"
-	"github.com/gobake/gobake/internal/gitinfo"
-	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/platform"
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // buildCmd builds images and publishes them to one target.
@@ -50,8 +50,8 @@ func (c *buildCmd) Validate() error {
 		if p == "" {
 			return errors.New("--platform: empty platform")
 		}
-		if p == layering.AllPlatforms && len(c.Platform) > 1 {
-			return fmt.Errorf("--platform %s cannot be combined with other platforms", layering.AllPlatforms)
+		if p == platform.All && len(c.Platform) > 1 {
+			return fmt.Errorf("--platform %s cannot be combined with other platforms", platform.All)
 		}
 	}
 	for _, t := range c.Tag {
@@ -83,10 +83,6 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	git, err := gitinfo.Read(g.ctx, cfg.Root)
-	if err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
 	target := c.target(cfg, sel.push)
 	if target.registry != "" {
 		if err := layering.CheckRegistry(g.ctx, target.registry, layering.WithRegistryInsecure(c.Insecure)); err != nil {
@@ -97,43 +93,31 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	var snap *graph.Snapshot // set before Build reads annotations
-	builder := layering.NewBuilder(cfg,
-		layering.WithPlatforms(sel.platforms...),
-		layering.WithTags(c.Tag...),
-		layering.WithGitInfo(git),
-		layering.WithInsecure(c.Insecure),
-		layering.WithLogger(g.stderr),
-		layering.WithJobs(c.Jobs),
-		layering.WithAnnotations(func(image string) map[string]string { return planner.Annotations(snap)(image) }),
-		layering.WithSBOMFormats(sboms...),
-	)
-	popts := planner.Options{Images: sel.names, Platforms: sel.platforms}
-	if snap, err = planner.Current(g.ctx, cfg, popts, builder.BaseLookup(g.ctx)); err != nil {
-		return fmt.Errorf("build: inputs: %w", err)
+	plan, err := newPlan(g, cfg, c.Insecure, planner.Options{Images: sel.names, Platforms: sel.platforms, Tags: c.Tag})
+	if err != nil {
+		return err
 	}
+	names := plan.Images()
 	var kept []keptImage
-	names := sel.names
 	if c.Changed {
-		if names, kept, err = c.changed(g, cfg, target, snap, popts); err != nil {
+		if names, kept, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms}); err != nil {
 			return err
 		}
 	}
 	var results []layering.Result
-	var refs []string
-	if !c.Changed || len(names) > 0 {
-		if results, err = builder.Build(g.ctx, names); err != nil {
+	var refs []name.Digest
+	if len(names) > 0 {
+		builder := layering.NewBuilder(layering.WithLogger(g.stderr), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
+		if results, err = plan.Build(g.ctx, builder, names); err != nil {
 			return err
 		}
-		if err := planner.Verify(results, snap); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
-		if err := planner.AttachInputs(results, snap); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
-		if refs, err = c.publish(g, target, results); err != nil {
+		if refs, err = planner.Publish(g.ctx, target.publisher, results, c.Jobs); err != nil {
 			return err
 		}
+		if err := target.close(g); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), target.describe)
 	}
-	return c.print(g, cfg, snap, results, refs, kept)
+	return c.print(g, cfg, plan.Snapshot, results, refs, kept)
 }

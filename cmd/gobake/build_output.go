@@ -2,47 +2,14 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/google/go-containerregistry/pkg/name"
 )
-
-// publish stores every result, several at once. It stops at the first
-// failure and returns only it, so that one unreachable target gives one
-// line.
-func (c *buildCmd) publish(g *globals, t buildTarget, results []layering.Result) ([]string, error) {
-	refs := make([]string, len(results))
-	eg, ctx := errgroup.WithContext(g.ctx)
-	jobs := c.Jobs
-	if jobs == 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	eg.SetLimit(jobs)
-	for i, r := range results {
-		eg.Go(func() error {
-			d, err := t.publisher.Publish(ctx, r, r.Tags)
-			if err != nil {
-				return err
-			}
-			refs[i] = d.String()
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
-	}
-	if err := t.close(g); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), t.describe)
-	return refs, nil
-}
 
 // buildOutput is one element of --json output.
 type buildOutput struct {
@@ -58,10 +25,10 @@ type buildOutput struct {
 
 // print writes one reference per image, built or kept by --changed, in
 // the order of gobake.yaml; or the JSON array with --json.
-func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []string, kept []keptImage) error {
+func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []name.Digest, kept []keptImage) error {
 	byName := map[string]buildOutput{}
 	for i, r := range results {
-		o, err := describeResult(r, refs[i])
+		o, err := describeResult(r, refs[i].String())
 		if err != nil {
 			return err
 		}

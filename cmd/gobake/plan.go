@@ -9,7 +9,6 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
-	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 )
 
@@ -47,11 +46,11 @@ func (c *planCmd) Run(g *globals) error {
 		registry = c.Registry
 	}
 	opts := planner.Options{Images: images}
-	bases := layering.NewBaseLookup(g.ctx, cfg.Root, layering.WithRegistryInsecure(c.Insecure))
-	cur, err := planner.Current(g.ctx, cfg, opts, bases)
+	p, err := newPlan(g, cfg, c.Insecure, opts)
 	if err != nil {
 		return err
 	}
+	cur := p.Snapshot
 	prev, _, baseline, err := planner.Previous(g.ctx, cfg, opts, c.baseline(cfg, registry, c.OCILayout, c.Insecure), c.Since)
 	if err != nil {
 		return err

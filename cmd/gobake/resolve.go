@@ -11,6 +11,7 @@ import (
 	"github.com/gobake/gobake/internal/gitinfo"
 	"github.com/gobake/gobake/internal/kocompat"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/resolve"
 	"github.com/gobake/gobake/internal/scaffold"
 )
@@ -75,28 +76,24 @@ func (c *resolveFlags) resolve(g *globals, out io.Writer) error {
 }
 
 // builder returns what produces the digests: a lookup with --released,
-// else a build pushed to the registry.
+// else gobake's pipeline: plan, build, push with the inputs record.
 func (c *resolveFlags) builder(ctx context.Context, g *globals, cfg *config.Config) (resolve.Builder, error) {
 	git, err := gitinfo.Read(ctx, cfg.Root)
 	if err != nil {
 		return nil, fmt.Errorf("resolve: %w", err)
 	}
-	date, err := config.BuildDate(os.Getenv, git, time.Now())
+	info, err := config.NewBuildInfo(os.Environ(), git, "", time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("resolve: %w", err)
 	}
-	info := config.BuildInfo{Git: git, Date: date, Env: config.EnvMap(os.Environ())}
 	if c.Released {
 		return &resolve.Released{Config: cfg, Info: info}, nil
 	}
 	return &resolve.BuildAndPublish{
-		Config: cfg,
-		Options: []layering.BuilderOption{
-			layering.WithPlatforms(c.Platform...),
-			layering.WithGitInfo(git),
-			layering.WithLogger(g.stderr),
-		},
+		Config:    cfg,
+		Bases:     layering.NewBases(ctx, cfg.Root),
+		Plan:      planner.Options{Platforms: c.Platform, Info: info},
+		Builder:   layering.NewBuilder(layering.WithLogger(g.stderr)),
 		Publisher: layering.NewRegistryPublisher(cfg.Registry),
-		Info:      info,
 	}, nil
 }

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 
@@ -54,61 +52,6 @@ func TestIsBaseName(t *testing.T) {
 	} {
 		if got := IsBaseName(in); got != want {
 			t.Errorf("IsBaseName(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
-func TestSplitPlatform(t *testing.T) {
-	for _, tc := range []struct {
-		in                  string
-		goos, arch, variant string
-		wantErr             string
-	}{
-		{in: "linux/amd64", goos: "linux", arch: "amd64"},
-		{in: "linux/arm/v7", goos: "linux", arch: "arm", variant: "v7"},
-		{in: "linux/arm64/v8", goos: "linux", arch: "arm64", variant: "v8"},
-		{in: "windows/amd64", goos: "windows", arch: "amd64"},
-		{in: "linux/amd65", wantErr: `"linux/amd65" is not a Go platform (os/arch[/variant])`},
-		{in: "darwin", wantErr: `"darwin" is not a Go platform (os/arch[/variant])`},
-		{in: "linux/386/v1", wantErr: `"linux/386/v1": 386 has no variants`},
-		{in: "linux/amd64/v5", wantErr: `"linux/amd64/v5": unknown amd64 variant "v5" (one of v1, v2, v3, v4)`},
-		{in: "all", wantErr: `"all" is not a Go platform (os/arch[/variant])`},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			goos, arch, variant, err := SplitPlatform(tc.in)
-			if tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("SplitPlatform error: %v, want %s", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || goos != tc.goos || arch != tc.arch || variant != tc.variant {
-				t.Errorf("SplitPlatform = %q, %q, %q, %v", goos, arch, variant, err)
-			}
-		})
-	}
-}
-
-// TestPlatformsKnownToToolchain checks that every embedded os/arch pair is
-// one the installed Go can build for; new ports of a later Go are logged.
-func TestPlatformsKnownToToolchain(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go tool dist list")
-	}
-	out, err := exec.Command("go", "tool", "dist", "list").Output()
-	if err != nil {
-		t.Fatalf("go tool dist list: %v", err)
-	}
-	have := strings.Fields(string(out))
-	embedded := strings.Fields(goPlatforms)
-	for _, p := range embedded {
-		if !slices.Contains(have, p) {
-			t.Errorf("embedded platform %s is not in go tool dist list", p)
-		}
-	}
-	for _, p := range have {
-		if !slices.Contains(embedded, p) {
-			t.Logf("go tool dist list has %s, which goplatforms.txt lacks", p)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // Built-in defaults, used where neither defaults nor the image set a key.
@@ -377,7 +379,7 @@ func (w *walker) platforms(path string, l *listVal) {
 		case seen[item.v]:
 			w.p.add(item.n.Line, item.n.Column, ip, "%q is listed twice", item.v)
 		default:
-			if _, _, _, err := SplitPlatform(item.v); err != nil {
+			if _, err := platform.Check(item.v); err != nil {
 				w.p.add(item.n.Line, item.n.Column, ip, "%v", err)
 			}
 		}

@@ -49,6 +49,19 @@ func (b BuildInfo) TemplateData(image, platform string) TemplateData {
 	}
 }
 
+// NewBuildInfo returns the template facts of a build made now from the
+// process environment environ (KEY=VALUE pairs: .Env and
+// SOURCE_DATE_EPOCH) at the source commit git, as version ("" means
+// DevVersion).
+func NewBuildInfo(environ []string, git gitinfo.Info, version string, now time.Time) (BuildInfo, error) {
+	env := EnvMap(environ)
+	date, err := BuildDate(func(k string) string { return env[k] }, git, now)
+	if err != nil {
+		return BuildInfo{}, err
+	}
+	return BuildInfo{Version: version, Git: git, Date: date, Env: env}, nil
+}
+
 // EnvMap turns KEY=VALUE pairs (os.Environ) into a map.
 func EnvMap(environ []string) map[string]string {
 	m := make(map[string]string, len(environ))

@@ -20,11 +20,12 @@ func (b buildConfig) key() string {
 	return b.Dir + "\x00" + strings.Join(b.Env, "\x01") + "\x00" + strings.Join(b.Flags, "\x01")
 }
 
-// buildConfigOf returns the build configuration of img on platform p.
+// buildConfigOf returns the build configuration of img for the platform
+// whose Go environment (platform.GoEnv) is goEnv.
 // Env entries and flags that are templates are left out: they cannot be
 // rendered without a version and commit, and templates are inputs as
 // written anyway.
-func buildConfigOf(img config.Image, p platform) buildConfig {
+func buildConfigOf(img config.Image, goEnv []string) buildConfig {
 	env := map[string]string{"CGO_ENABLED": "0"}
 	for _, kv := range img.Env {
 		if strings.Contains(kv, "{{") {
@@ -35,7 +36,7 @@ func buildConfigOf(img config.Image, p platform) buildConfig {
 			env[k] = v
 		}
 	}
-	for _, kv := range p.env() {
+	for _, kv := range goEnv {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}

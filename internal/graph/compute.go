@@ -4,28 +4,35 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 )
 
-// BaseDigestFunc returns the digest of img's base image for platform, or
-// "scratch" for an empty base. The CLI supplies it (registry or OCI layout
-// lookup) so that this package does not depend on layering.
-type BaseDigestFunc func(ctx context.Context, img config.Image, platform string) (string, error)
-
-// PlatformsFunc expands an image's platforms "all" to its base's platforms.
-type PlatformsFunc func(ctx context.Context, img config.Image) ([]string, error)
+// Target is one image on one platform as the planner resolved it: the
+// platform its record is keyed by, the Go environment that builds it and
+// the digest of its base image. Compute takes targets as data; it expands
+// no platform and looks up no base.
+type Target struct {
+	Image    config.Image
+	Platform string   // os/arch[/variant]: the key of its PlatformRecord
+	GoEnv    []string // GOOS, GOARCH and variant variables (platform.GoEnv)
+	Base     string   // digest of the base image for the platform, or "scratch"; "" leaves it out of the inputs
+}
 
 // Options control Compute.
 type Options struct {
-	Images     []string       // names of the images to compute; nil means every image
-	BaseDigest BaseDigestFunc // nil leaves the base digest out of the inputs
-	Platforms  PlatformsFunc  // nil makes platforms "all" an error
-	Cache      *HashCache     // file hash cache; nil hashes every file
+	// Targets are the images and platforms to compute, grouped by image in
+	// the order given. Nil means every image of the configuration on its
+	// configured platforms, without base digests (for tests and
+	// benchmarks; platforms "all" then is an error).
+	Targets []Target
+	Cache   *HashCache // file hash cache; nil hashes every file
 
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
@@ -33,7 +40,7 @@ type Options struct {
 	onLoad func(b buildConfig, mains []string)
 }
 
-// target is one image on one platform.
+// target is one Target and the group it is loaded with.
 type target struct {
 	img   config.Image
 	plat  string
@@ -49,25 +56,22 @@ type group struct {
 	pkgs  map[*pkg]*pkgInputs
 }
 
-// Compute loads the packages of the images of cfg, once per distinct build
-// configuration, and returns their input records.
+// Compute loads the packages of the targets, once per distinct build
+// configuration, and returns the input records of their images.
 func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, error) {
-	images, err := selectImages(cfg, opts.Images)
-	if err != nil {
-		return nil, err
+	ts := opts.Targets
+	if ts == nil {
+		var err error
+		if ts, err = configuredTargets(cfg.Images); err != nil {
+			return nil, err
+		}
 	}
 	cache := opts.Cache
 	if cache == nil {
 		cache = NewHashCache()
 	}
-	targets, groups, err := planTargets(ctx, images, opts.Platforms)
-	if err != nil {
-		return nil, err
-	}
+	targets, groups, images := groupTargets(ts)
 	if err := loadGroups(ctx, groups, opts.onLoad); err != nil {
-		return nil, err
-	}
-	if err := baseDigests(ctx, targets, opts.BaseDigest); err != nil {
 		return nil, err
 	}
 	a := newAssembler(cfg.Root, cache)
@@ -114,72 +118,58 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	return s, nil
 }
 
-func selectImages(cfg *config.Config, names []string) ([]config.Image, error) {
-	if names == nil {
-		return cfg.Images, nil
-	}
-	byName := make(map[string]config.Image, len(cfg.Images))
-	for _, img := range cfg.Images {
-		byName[img.Name] = img
-	}
-	var out []config.Image
-	for _, n := range names {
-		img, ok := byName[n]
-		if !ok {
-			return nil, fmt.Errorf("no image %q in %s", n, cfg.Path)
+// configuredTargets is every image on its configured platforms, without
+// base digests.
+func configuredTargets(images []config.Image) ([]Target, error) {
+	var out []Target
+	for _, img := range images {
+		if len(img.Platforms) == 0 {
+			return nil, fmt.Errorf("image %s: no platforms", img.Name)
 		}
-		out = append(out, img)
+		for _, ps := range img.Platforms {
+			if ps == platform.All {
+				return nil, fmt.Errorf("image %s: platforms %q needs the base image's platforms: plan with the planner", img.Name, platform.All)
+			}
+			p, err := platform.Parse(ps)
+			if err != nil {
+				return nil, fmt.Errorf("image %s: %w", img.Name, err)
+			}
+			env, err := platform.GoEnv(p)
+			if err != nil {
+				return nil, fmt.Errorf("image %s: %w", img.Name, err)
+			}
+			out = append(out, Target{Image: img, Platform: ps, GoEnv: env})
+		}
 	}
 	return out, nil
 }
 
-// planTargets expands images to targets and groups them by build configuration.
-func planTargets(ctx context.Context, images []config.Image, expand PlatformsFunc) ([]*target, []*group, error) {
+// groupTargets groups targets by build configuration and returns the
+// distinct images among them, in order.
+func groupTargets(ts []Target) ([]*target, []*group, []config.Image) {
 	var targets []*target
 	byKey := make(map[string]*group)
 	var groups []*group
-	for _, img := range images {
-		plats := img.Platforms
-		if len(plats) == 1 && plats[0] == "all" {
-			if expand == nil {
-				return nil, nil, fmt.Errorf("image %s: platforms \"all\" needs the base image's platforms", img.Name)
-			}
-			var err error
-			if plats, err = expand(ctx, img); err != nil {
-				return nil, nil, fmt.Errorf("image %s: expanding platforms: %w", img.Name, err)
-			}
+	var images []config.Image
+	seen := make(map[string]bool)
+	for _, t := range ts {
+		if !seen[t.Image.Name] {
+			seen[t.Image.Name] = true
+			images = append(images, t.Image)
 		}
-		if len(plats) == 0 {
-			return nil, nil, fmt.Errorf("image %s: no platforms", img.Name)
+		b := buildConfigOf(t.Image, t.GoEnv)
+		g := byKey[b.key()]
+		if g == nil {
+			g = &group{cfg: b}
+			byKey[b.key()] = g
+			groups = append(groups, g)
 		}
-		for _, ps := range plats {
-			p, err := parsePlatform(ps)
-			if err != nil {
-				return nil, nil, fmt.Errorf("image %s: %w", img.Name, err)
-			}
-			b := buildConfigOf(img, p)
-			g := byKey[b.key()]
-			if g == nil {
-				g = &group{cfg: b}
-				byKey[b.key()] = g
-				groups = append(groups, g)
-			}
-			if !contains(g.mains, img.Main) {
-				g.mains = append(g.mains, img.Main)
-			}
-			targets = append(targets, &target{img: img, plat: ps, group: g})
+		if !slices.Contains(g.mains, t.Image.Main) {
+			g.mains = append(g.mains, t.Image.Main)
 		}
+		targets = append(targets, &target{img: t.Image, plat: t.Platform, group: g, base: t.Base})
 	}
-	return targets, groups, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return targets, groups, images
 }
 
 // loadGroups loads every group, two at a time.
@@ -194,40 +184,6 @@ func loadGroups(ctx context.Context, groups []*group, onLoad func(buildConfig, [
 			l, err := load(ctx, g.cfg, g.mains)
 			g.l = l
 			return err
-		})
-	}
-	return eg.Wait()
-}
-
-// baseDigests looks up the base digest of every distinct (base, platform)
-// in parallel.
-func baseDigests(ctx context.Context, targets []*target, f BaseDigestFunc) error {
-	if f == nil {
-		return nil
-	}
-	type key struct{ base, plat string }
-	byKey := make(map[key][]*target)
-	var keys []key
-	for _, t := range targets {
-		k := key{t.img.BaseRef, t.plat}
-		if byKey[k] == nil {
-			keys = append(keys, k)
-		}
-		byKey[k] = append(byKey[k], t)
-	}
-	eg, ctx := errgroup.WithContext(ctx)
-	eg.SetLimit(8)
-	for _, k := range keys {
-		eg.Go(func() error {
-			first := byKey[k][0]
-			d, err := f(ctx, first.img, first.plat)
-			if err != nil {
-				return fmt.Errorf("base image of %s (%s): %w", first.img.Name, first.plat, err)
-			}
-			for _, t := range byKey[k] {
-				t.base = d
-			}
-			return nil
 		})
 	}
 	return eg.Wait()

@@ -112,3 +112,19 @@ func (f fakeBases) digest(_ context.Context, img config.Image, platform string) 
 	}
 	return "sha256:" + strings.Repeat("1", 64), nil
 }
+
+// targets is every image of cfg on its configured platforms, each with
+// the base digest f gives, as the planner would resolve them.
+func (f fakeBases) targets(t testing.TB, cfg *config.Config) []Target {
+	t.Helper()
+	ts, err := configuredTargets(cfg.Images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ts {
+		if ts[i].Base, err = f.digest(context.Background(), ts[i].Image, ts[i].Platform); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ts
+}

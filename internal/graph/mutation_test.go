@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // mutation is one change to a copy of the sample monorepo.
@@ -176,12 +178,12 @@ func TestMutations(t *testing.T) {
 			root := copySample(t)
 			cfg := sampleConfig(root)
 			bases := fakeBases{}
-			before, err := Compute(ctx, cfg, Options{BaseDigest: bases.digest})
+			before, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			m.apply(t, root, cfg, bases)
-			after, err := Compute(ctx, cfg, Options{BaseDigest: bases.digest})
+			after, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,13 +202,13 @@ func TestMutations(t *testing.T) {
 				t.Fatalf("ground truth differs from the mutation's expectation (-want +got):\n%s", diff)
 			}
 			for _, k := range gotTruth {
-				if !contains(gotPlan, k) {
+				if !slices.Contains(gotPlan, k) {
 					t.Errorf("miss: %s changed but the plan says unchanged", k)
 				}
 			}
 			if !m.conservative {
 				for _, k := range gotPlan {
-					if !contains(gotTruth, k) {
+					if !slices.Contains(gotTruth, k) {
 						t.Errorf("false alarm: %s flagged but its output cannot have changed", k)
 					}
 				}
@@ -254,13 +256,17 @@ func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases)
 	for _, img := range cfg.Images {
 		for _, plat := range img.Platforms {
 			eg.Go(func() error {
-				p, _ := parsePlatform(plat)
-				bin := filepath.Join(tmp, img.Name+"-"+p.OS+"-"+p.Arch)
+				p, _ := platform.Parse(plat)
+				goEnv, err := platform.GoEnv(p)
+				if err != nil {
+					return err
+				}
+				bin := filepath.Join(tmp, img.Name+"-"+p.OS+"-"+p.Architecture)
 				ld := strings.ReplaceAll(strings.Join(img.Ldflags, " "), "{{.Version}}", config.DevVersion)
 				args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=" + ld, "-o", bin}, img.Flags...)
 				cmd := exec.Command("go", append(args, img.Main)...)
 				cmd.Dir = img.Dir
-				cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, p.env()...)...)
+				cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, goEnv...)...)
 				if b, err := cmd.CombinedOutput(); err != nil {
 					return fmt.Errorf("building %s %s: %v\n%s", img.Name, plat, err, b)
 				}

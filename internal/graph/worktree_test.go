@@ -33,11 +33,11 @@ func TestSinceWorktree(t *testing.T) {
 			t.Errorf("worktree %s left behind", dir)
 		}
 	}()
-	old, err := Compute(ctx, sampleConfig(dir), Options{BaseDigest: fakeBases{}.digest})
+	old, err := Compute(ctx, sampleConfig(dir), Options{Targets: fakeBases{}.targets(t, sampleConfig(dir))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur, err := Compute(ctx, sampleConfig(root), Options{BaseDigest: fakeBases{}.digest})
+	cur, err := Compute(ctx, sampleConfig(root), Options{Targets: fakeBases{}.targets(t, sampleConfig(root))})
 	if err != nil {
 		t.Fatal(err)
 	}

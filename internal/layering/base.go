@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -165,7 +166,7 @@ func (b *base) platforms() ([]v1.Platform, error) {
 		}
 		return []v1.Platform{*cf.Platform()}, nil
 	}
-	return nil, fmt.Errorf("platforms %q needs a multi-platform base, not scratch", AllPlatforms)
+	return nil, fmt.Errorf("platforms %q needs a multi-platform base, not scratch", platform.All)
 }
 
 // forPlatform returns the base image for p.
@@ -177,7 +178,7 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 			return baseImage{}, err
 		}
 		for _, d := range im.Manifests {
-			if d.Platform == nil || !d.MediaType.IsImage() || !PlatformMatches(*d.Platform, p) {
+			if d.Platform == nil || !d.MediaType.IsImage() || !platform.Matches(*d.Platform, p) {
 				continue
 			}
 			img, err := b.images.do(d.Digest, func() (v1.Image, error) { return b.index.Image(d.Digest) })
@@ -186,36 +187,17 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 			}
 			return baseImage{image: img, name: b.name, digest: d.Digest, platform: *d.Platform}, nil
 		}
-		return baseImage{}, fmt.Errorf("base %s has no %s image", b.name, platformString(p))
+		return baseImage{}, fmt.Errorf("base %s has no %s image", b.name, platform.Format(p))
 	case b.image != nil:
 		cf, err := b.image.ConfigFile()
 		if err != nil {
 			return baseImage{}, err
 		}
-		if got := cf.Platform(); got == nil || !PlatformMatches(*got, p) {
-			return baseImage{}, fmt.Errorf("base %s is %s, not %s", b.name, platformString(*cf.Platform()), platformString(p))
+		if got := cf.Platform(); got == nil || !platform.Matches(*got, p) {
+			return baseImage{}, fmt.Errorf("base %s is %s, not %s", b.name, platform.Format(*cf.Platform()), platform.Format(p))
 		}
 		return baseImage{image: b.image, name: b.name, digest: b.digest, platform: *cf.Platform()}, nil
 	}
 	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	return baseImage{image: img, platform: p}, nil
-}
-
-// PlatformMatches reports whether a platform (a base's, or that of an image
-// built on it) serves a wanted one. An empty wanted variant takes any;
-// arm64's v8 is the same as no variant.
-func PlatformMatches(have, want v1.Platform) bool {
-	if have.OS != want.OS || have.Architecture != want.Architecture {
-		return false
-	}
-	if want.Variant == "" {
-		return true
-	}
-	norm := func(p v1.Platform) string {
-		if p.Architecture == "arm64" && p.Variant == "" {
-			return "v8"
-		}
-		return p.Variant
-	}
-	return norm(have) == norm(want)
 }

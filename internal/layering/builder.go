@@ -13,22 +13,22 @@ import (
 	"sync"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/errlines"
+	"github.com/gobake/gobake/internal/platform"
 )
 
-// Builder builds the images of a gobake.yaml. Create it with NewBuilder.
+// Builder builds Targets: it compiles, layers and assembles each platform
+// image and the index of a multi-platform image. Create it with
+// NewBuilder.
 type Builder struct {
-	cfg   *config.Config
-	o     builderOptions
-	bases *bases
+	o builderOptions
 }
 
-// NewBuilder returns a Builder for the images of cfg.
-func NewBuilder(cfg *config.Config, opts ...BuilderOption) *Builder {
+// NewBuilder returns a Builder.
+func NewBuilder(opts ...BuilderOption) *Builder {
 	o := defaultBuilderOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -41,49 +41,40 @@ func NewBuilder(cfg *config.Config, opts ...BuilderOption) *Builder {
 			WithOutputCache(outputCacheDir(o.environ)))
 	}
 	o.log = &lockedWriter{w: o.log}
-	return &Builder{
-		cfg: cfg,
-		o:   o,
-		bases: &bases{
-			root:     cfg.Root,
-			insecure: o.insecure || makeRegistryOptions(o.registry...).insecure,
-			registry: o.registry,
-		},
-	}
+	return &Builder{o: o}
 }
 
-// imageJob is one image being built and what its platforms produce.
+// imageJob is one target being built and what its platforms produce.
 type imageJob struct {
-	image     config.Image
-	extra     map[string]string // annotations from WithAnnotations
-	base      *base
-	platforms []v1.Platform
-	tags      []string        // rendered tags
+	Target
 	built     []platformImage // one per platform, in order
 	referrers [][]Referrer    // one list per platform
 }
 
-// Build builds the images named (every image when names is empty) for each
-// of their platforms, at most WithJobs at a time. It returns one Result per
-// image, in the order of the configuration. Failures of several images and
-// platforms are all reported, each naming its image and platform.
-func (b *Builder) Build(ctx context.Context, names []string) ([]Result, error) {
-	images, err := b.selectImages(names)
+// Build builds every platform of targets, at most WithJobs at a time. It
+// returns one Result per target whose platforms all built, in the order of
+// targets. Failures of several images and platforms are all reported,
+// each naming its image and platform.
+func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error) {
+	created, err := b.created()
 	if err != nil {
 		return nil, err
 	}
-	info, created, err := b.buildInfo()
-	if err != nil {
-		return nil, err
-	}
-
 	var errs errorList
-	jobs := b.planAll(ctx, images, info, &errs)
+	jobs := make([]*imageJob, len(targets))
+	for i, t := range targets {
+		if len(t.Platforms) == 0 {
+			errs.add(fmt.Errorf("build %s: no platform to build", t.Image.Name))
+			continue
+		}
+		jobs[i] = &imageJob{Target: t, built: make([]platformImage, len(t.Platforms)), referrers: make([][]Referrer, len(t.Platforms))}
+	}
+	jobs = slices.DeleteFunc(jobs, func(j *imageJob) bool { return j == nil })
 
 	if bc, ok := b.o.compiler.(BatchCompiler); ok {
-		b.buildBatched(ctx, bc, jobs, info, created, &errs)
+		b.buildBatched(ctx, bc, jobs, created, &errs)
 	} else {
-		b.buildEach(ctx, jobs, info, created, &errs)
+		b.buildEach(ctx, jobs, created, &errs)
 	}
 
 	var results []Result
@@ -91,9 +82,9 @@ func (b *Builder) Build(ctx context.Context, names []string) ([]Result, error) {
 		if slices.ContainsFunc(j.built, func(pi platformImage) bool { return pi.image == nil }) {
 			continue // its errors are in errs
 		}
-		r, err := b.result(j, info)
+		r, err := b.result(j)
 		if err != nil {
-			errs.add(fmt.Errorf("build %s: %w", j.image.Name, err))
+			errs.add(fmt.Errorf("build %s: %w", j.Image.Name, err))
 			continue
 		}
 		results = append(results, r)
@@ -104,134 +95,23 @@ func (b *Builder) Build(ctx context.Context, names []string) ([]Result, error) {
 	return results, nil
 }
 
-// selectImages returns the images named, in configuration order.
-func (b *Builder) selectImages(names []string) ([]config.Image, error) {
-	if len(names) == 0 {
-		return b.cfg.Images, nil
+// created is the creation time of every image: SOURCE_DATE_EPOCH, else
+// the Unix epoch.
+func (b *Builder) created() (time.Time, error) {
+	s := config.EnvMap(b.o.environ)[config.SourceDateEpochEnv]
+	if s == "" {
+		return time.Unix(0, 0).UTC(), nil
 	}
-	var out []config.Image
-	var unknown []string
-	for _, n := range names {
-		i := slices.IndexFunc(b.cfg.Images, func(img config.Image) bool { return img.Name == n })
-		if i < 0 {
-			unknown = append(unknown, n)
-			continue
-		}
-		if !slices.ContainsFunc(out, func(img config.Image) bool { return img.Name == n }) {
-			out = append(out, b.cfg.Images[i])
-		}
-	}
-	if len(unknown) > 0 {
-		known := make([]string, 0, len(b.cfg.Images))
-		for _, img := range b.cfg.Images {
-			known = append(known, img.Name)
-		}
-		return nil, fmt.Errorf("no image %s in %s (images: %s)", strings.Join(unknown, ", "), b.cfg.Path, strings.Join(known, ", "))
-	}
-	slices.SortStableFunc(out, func(a, c config.Image) int {
-		return slices.IndexFunc(b.cfg.Images, func(img config.Image) bool { return img.Name == a.Name }) -
-			slices.IndexFunc(b.cfg.Images, func(img config.Image) bool { return img.Name == c.Name })
-	})
-	return out, nil
-}
-
-// buildInfo returns the template facts of this run and the creation time
-// of every image: SOURCE_DATE_EPOCH, else the Unix epoch.
-func (b *Builder) buildInfo() (config.BuildInfo, time.Time, error) {
-	env := config.EnvMap(b.o.environ)
-	getenv := func(k string) string { return env[k] }
-	date, err := config.BuildDate(getenv, b.o.git, time.Now())
+	sec, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return config.BuildInfo{}, time.Time{}, err
+		return time.Time{}, fmt.Errorf("$%s=%q is not a Unix time in seconds", config.SourceDateEpochEnv, s)
 	}
-	created := time.Unix(0, 0).UTC()
-	if s := env[config.SourceDateEpochEnv]; s != "" {
-		sec, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return config.BuildInfo{}, time.Time{}, fmt.Errorf("$%s=%q is not a Unix time in seconds", config.SourceDateEpochEnv, s)
-		}
-		created = time.Unix(sec, 0).UTC()
-	}
-	return config.BuildInfo{Version: b.o.version, Git: b.o.git, Date: date, Env: env}, created, nil
-}
-
-// planAll plans every image concurrently (fetching their bases), in
-// order; failures go to errs.
-func (b *Builder) planAll(ctx context.Context, images []config.Image, info config.BuildInfo, errs *errorList) []*imageJob {
-	planned := make([]*imageJob, len(images))
-	var wg sync.WaitGroup
-	for i, img := range images {
-		wg.Go(func() {
-			j, err := b.plan(ctx, img, info)
-			if err != nil {
-				errs.add(fmt.Errorf("build %s: %w", img.Name, err))
-				return
-			}
-			planned[i] = j
-		})
-	}
-	wg.Wait()
-	var jobs []*imageJob
-	for _, j := range planned {
-		if j != nil {
-			jobs = append(jobs, j)
-		}
-	}
-	return jobs
-}
-
-// plan renders the tags of img and resolves its base and platforms.
-func (b *Builder) plan(ctx context.Context, img config.Image, info config.BuildInfo) (*imageJob, error) {
-	tags := img.Tags
-	switch {
-	case len(b.o.tags) > 0:
-		tags = b.o.tags
-	case len(tags) == 0:
-		tags = b.cfg.Tags
-	}
-	tags, err := config.ExpandTags(tags, info.TemplateData(img.Name, ""))
-	if err != nil {
-		return nil, err
-	}
-	bs, err := b.bases.get(ctx, img.BaseRef)
-	if err != nil {
-		return nil, err
-	}
-	specs := img.Platforms
-	if len(b.o.platforms) > 0 {
-		specs = b.o.platforms
-	}
-	var ps []v1.Platform
-	for _, s := range specs {
-		if s == AllPlatforms {
-			all, err := bs.platforms()
-			if err != nil {
-				return nil, err
-			}
-			ps = append(ps, all...)
-			continue
-		}
-		p, err := ParsePlatform(s)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	if len(ps) == 0 {
-		return nil, fmt.Errorf("no platform to build")
-	}
-	j := &imageJob{image: img, base: bs, platforms: ps, tags: tags}
-	j.built = make([]platformImage, len(ps))
-	j.referrers = make([][]Referrer, len(ps))
-	if b.o.annotations != nil {
-		j.extra = b.o.annotations(img.Name)
-	}
-	return j, nil
+	return time.Unix(sec, 0).UTC(), nil
 }
 
 // buildPlatform compiles, assembles and describes platform i of j.
-func (b *Builder) buildPlatform(ctx context.Context, j *imageJob, i int, info config.BuildInfo, created time.Time) error {
-	t, err := b.prepare(j, i, info)
+func (b *Builder) buildPlatform(ctx context.Context, j *imageJob, i int, created time.Time) error {
+	t, err := b.prepare(j, i)
 	if err != nil {
 		return err
 	}
@@ -255,25 +135,21 @@ type platformTask struct {
 
 // fail names the image and platform of t in err.
 func (t *platformTask) fail(err error) error {
-	return fmt.Errorf("build %s for %s: %w", t.job.image.Name, platformString(t.job.platforms[t.i]), err)
+	return fmt.Errorf("build %s for %s: %w", t.job.Image.Name, t.job.Platforms[t.i].Platform, err)
 }
 
-// prepare resolves the base and settings of platform i of j and makes the
-// directory its binary goes to; the caller removes t.dir.
-func (b *Builder) prepare(j *imageJob, i int, info config.BuildInfo) (*platformTask, error) {
-	img := j.image
-	t := &platformTask{job: j, i: i}
-	bi, err := j.base.forPlatform(j.platforms[i])
+// prepare renders the settings of platform i of j and makes the directory
+// its binary goes to; the caller removes t.dir.
+func (b *Builder) prepare(j *imageJob, i int) (*platformTask, error) {
+	img, pt := j.Image, j.Platforms[i]
+	t := &platformTask{job: j, i: i, base: pt.base}
+	p := pt.Build
+	settings, err := img.Settings.Expand(j.Info.TemplateData(img.Name, platform.Format(p)))
 	if err != nil {
 		return nil, t.fail(err)
 	}
-	p := bi.platform
-	settings, err := img.Settings.Expand(info.TemplateData(img.Name, platformString(p)))
-	if err != nil {
-		return nil, t.fail(err)
-	}
-	fmt.Fprintf(b.o.log, "building %s for %s\n", img.Name, platformString(p))
-	t.base, t.settings, t.start = bi, settings, time.Now()
+	fmt.Fprintf(b.o.log, "building %s for %s\n", img.Name, platform.Format(p))
+	t.settings, t.start = settings, time.Now()
 	if t.dir, err = os.MkdirTemp("", "gobake-"); err != nil {
 		return nil, t.fail(err)
 	}
@@ -287,12 +163,12 @@ func (b *Builder) prepare(j *imageJob, i int, info config.BuildInfo) (*platformT
 
 // finish layers the compiled binary of t onto its base and describes it.
 func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time) error {
-	j, img, p, settings := t.job, t.job.image, t.base.platform, t.settings
+	j, img, p, settings := t.job, t.job.Image, t.job.Platforms[t.i].Build, t.settings
 	anns := maps.Clone(settings.Annotations)
 	if anns == nil {
 		anns = map[string]string{}
 	}
-	maps.Copy(anns, j.extra)
+	maps.Copy(anns, j.Annotations)
 	out, err := assemble(assembly{
 		image: img.Name, base: t.base, platform: p,
 		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
@@ -310,15 +186,14 @@ func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time
 	}
 	j.built[t.i] = platformImage{image: out, platform: p}
 	j.referrers[t.i] = refs
-	fmt.Fprintf(b.o.log, "built %s for %s in %s\n", img.Name, platformString(p), time.Since(t.start).Round(time.Millisecond))
+	fmt.Fprintf(b.o.log, "built %s for %s in %s\n", img.Name, platform.Format(p), time.Since(t.start).Round(time.Millisecond))
 	return nil
 }
 
 // result makes the Result of a fully built job: the image itself for one
 // platform, an index of them for several.
-func (b *Builder) result(j *imageJob, info config.BuildInfo) (Result, error) {
-	r := Result{Name: j.image.Name, Repository: j.image.Repository}
-	r.Tags = j.tags
+func (b *Builder) result(j *imageJob) (Result, error) {
+	r := Result{Name: j.Image.Name, Repository: j.Image.Repository, Tags: j.Tags}
 	for _, refs := range j.referrers {
 		r.Referrers = append(r.Referrers, refs...)
 	}
@@ -326,7 +201,7 @@ func (b *Builder) result(j *imageJob, info config.BuildInfo) (Result, error) {
 		r.Image = j.built[0].image
 		return r, nil
 	}
-	settings, err := j.image.Settings.Expand(info.TemplateData(j.image.Name, ""))
+	settings, err := j.Image.Settings.Expand(j.Info.TemplateData(j.Image.Name, ""))
 	if err != nil {
 		return Result{}, err
 	}
@@ -334,11 +209,11 @@ func (b *Builder) result(j *imageJob, info config.BuildInfo) (Result, error) {
 	if anns == nil {
 		anns = map[string]string{}
 	}
-	if j.base.name != "" {
+	if j.base != nil && j.base.name != "" {
 		anns[BaseNameAnnotation] = j.base.name
 		anns[BaseDigestAnnotation] = j.base.digest.String()
 	}
-	maps.Copy(anns, j.extra)
+	maps.Copy(anns, j.Annotations)
 	idx, err := assembleIndex(j.built, anns)
 	if err != nil {
 		return Result{}, err

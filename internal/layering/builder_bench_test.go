@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 	"github.com/google/go-containerregistry/pkg/registry"
 )
 
@@ -44,15 +45,15 @@ func BenchmarkBuildSample(b *testing.B) {
 			return err
 		}
 		mu.Lock()
-		binaries[req.Image+platformString(req.Platform)] = keep
+		binaries[req.Image+platform.Format(req.Platform)] = keep
 		mu.Unlock()
 		return linkOrCopy(keep, req.Output)
 	})
-	if _, err := NewBuilder(cfg, WithCompiler(record), WithEnviron(environ)).Build(context.Background(), nil); err != nil {
+	if _, err := buildAll(b, cfg, "", WithCompiler(record), WithEnviron(environ)); err != nil {
 		b.Fatal(err)
 	}
 	linker := CompilerFunc(func(ctx context.Context, req CompileRequest) error {
-		return linkOrCopy(binaries[req.Image+platformString(req.Platform)], req.Output)
+		return linkOrCopy(binaries[req.Image+platform.Format(req.Platform)], req.Output)
 	})
 
 	for _, bc := range []struct {
@@ -63,7 +64,7 @@ func BenchmarkBuildSample(b *testing.B) {
 			pub := NewRegistryPublisher(host + "/bench")
 			buildAndPush := func() {
 				ctx := context.Background()
-				results, err := NewBuilder(cfg, WithCompiler(bc.compiler), WithEnviron(environ), WithJobs(2)).Build(ctx, nil)
+				results, err := buildAll(b, cfg, "", WithCompiler(bc.compiler), WithEnviron(environ), WithJobs(2))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -13,26 +13,26 @@ import (
 
 // buildEach builds every platform of jobs with its own Compile call, at
 // most WithJobs at a time; failures go to errs.
-func (b *Builder) buildEach(ctx context.Context, jobs []*imageJob, info config.BuildInfo, created time.Time, errs *errorList) {
+func (b *Builder) buildEach(ctx context.Context, jobs []*imageJob, created time.Time, errs *errorList) {
 	var targets []platformRef
 	for _, j := range jobs {
-		for i := range j.platforms {
+		for i := range j.Platforms {
 			targets = append(targets, platformRef{j, i})
 		}
 	}
 	b.eachPlatform(ctx, targets, errs, func(k int) error {
-		return b.buildPlatform(ctx, targets[k].job, targets[k].i, info, created)
+		return b.buildPlatform(ctx, targets[k].job, targets[k].i, created)
 	})
 }
 
 // buildBatched hands every platform's compile request to bc at once, so
 // that it can share go commands between them, then assembles the images
 // that compiled, at most WithJobs at a time; failures go to errs.
-func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*imageJob, info config.BuildInfo, created time.Time, errs *errorList) {
+func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*imageJob, created time.Time, errs *errorList) {
 	var tasks []*platformTask
 	for _, j := range jobs {
-		for i := range j.platforms {
-			t, err := b.prepare(j, i, info)
+		for i := range j.Platforms {
+			t, err := b.prepare(j, i)
 			if err != nil {
 				errs.add(err)
 				continue
@@ -82,7 +82,7 @@ func (b *Builder) eachPlatform(ctx context.Context, targets []platformRef, errs 
 			case <-ctx.Done():
 			}
 			if err := ctx.Err(); err != nil {
-				errs.add(fmt.Errorf("build %s for %s: %w", t.job.image.Name, platformString(t.job.platforms[t.i]), err))
+				errs.add(fmt.Errorf("build %s for %s: %w", t.job.Image.Name, t.job.Platforms[t.i].Platform, err))
 				return
 			}
 			if err := fn(k); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -64,11 +65,11 @@ func TestBuildRegistryBase(t *testing.T) {
 		config.Image{Name: "worker", Settings: settings, BaseRef: baseRef, Binary: "wrk"},
 	)
 	fc := &fakeCompiler{}
-	b := NewBuilder(cfg, WithCompiler(fc), WithSBOMFormats(), WithVersion("1.2.3"), WithEnviron([]string{}),
-		WithAnnotations(func(image string) map[string]string {
-			return map[string]string{"dev.gobake.inputs.digest": "inputs-of-" + image}
-		}))
-	results, err := b.Build(ctx, nil)
+	targets, err := targetsOf(ctx, cfg, nil, config.BuildInfo{Version: "1.2.3"}, func(image string) map[string]string {
+		return map[string]string{"dev.gobake.inputs.digest": "inputs-of-" + image}
+	})
+	noErr(t, err)
+	results, err := NewBuilder(WithCompiler(fc), WithSBOMFormats(), WithEnviron([]string{})).Build(ctx, targets)
 	noErr(t, err)
 
 	// The index manifest and each platform manifest of the base are fetched
@@ -159,7 +160,7 @@ func checkPlatformImage(t *testing.T, img v1.Image, p v1.Platform, name, binary 
 	noErr(t, err)
 	top := layerEntries(t, layers[len(layers)-1])
 	last := top[len(top)-1]
-	if last.Name != "ko-app/"+binary || last.Mode != 0o555 || last.Body != "binary of "+name+" for "+platformString(p) {
+	if last.Name != "ko-app/"+binary || last.Mode != 0o555 || last.Body != "binary of "+name+" for "+platform.Format(p) {
 		t.Errorf("binary entry = %+v", last)
 	}
 	wantLayers := 2
@@ -177,8 +178,7 @@ func checkPlatformImage(t *testing.T, img v1.Image, p v1.Platform, name, binary 
 
 func TestBuildScratchOnePlatform(t *testing.T) {
 	cfg := configFixture(t, config.Image{Name: "api", Settings: config.Settings{Platforms: []string{"linux/arm/v7"}}})
-	results, err := NewBuilder(cfg, WithCompiler(&fakeCompiler{}), WithSBOMFormats(), WithEnviron([]string{"SOURCE_DATE_EPOCH=1700000000"})).
-		Build(context.Background(), []string{"api"})
+	results, err := buildAll(t, cfg, "", WithCompiler(&fakeCompiler{}), WithSBOMFormats(), WithEnviron([]string{"SOURCE_DATE_EPOCH=1700000000"}))
 	noErr(t, err)
 	if len(results) != 1 || results[0].Image == nil || results[0].Index != nil {
 		t.Fatalf("want one single image, got %+v", results)
@@ -251,7 +251,7 @@ func TestBuildLayoutBase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configFixture(t, config.Image{Name: "api", BaseRef: tt.ref, Settings: config.Settings{Platforms: tt.platforms}})
 			cfg.Root = filepath.Dir(filepath.Dir(dir))
-			results, err := NewBuilder(cfg, WithCompiler(&fakeCompiler{}), WithSBOMFormats()).Build(context.Background(), nil)
+			results, err := buildAll(t, cfg, "", WithCompiler(&fakeCompiler{}), WithSBOMFormats())
 			noErr(t, err)
 			r := results[0]
 			var anns map[string]string
@@ -294,35 +294,40 @@ func TestBuildErrors(t *testing.T) {
 	)
 	fc := &fakeCompiler{fail: func(req CompileRequest) error {
 		if req.Image == "api" && req.Platform.Architecture == "arm64" {
-			return fmt.Errorf("go build %s for %s: exit status 1\nmain.go:3: undefined: x", req.Image, platformString(req.Platform))
+			return fmt.Errorf("go build %s for %s: exit status 1\nmain.go:3: undefined: x", req.Image, platform.Format(req.Platform))
 		}
 		return nil
 	}}
-	results, err := NewBuilder(cfg, WithCompiler(fc), WithSBOMFormats()).Build(context.Background(), nil)
+	// Bases and platforms are resolved before anything is built: an image
+	// whose base lacks a platform, or cannot be fetched, is reported then.
+	targets, err := targetsOf(context.Background(), cfg, nil, config.BuildInfo{}, nil)
 	if err == nil {
-		t.Fatal("Build succeeded")
+		t.Fatal("resolving targets succeeded")
 	}
 	for _, want := range []string{
-		"go build api for linux/arm64: exit status 1",
-		"build worker for linux/arm64: base " + baseRef + " has no linux/arm64 image",
-		"build missing: base " + reg.host + "/base/nothere:latest",
+		"image worker: linux/arm64: base " + baseRef + " has no linux/arm64 image",
+		"image missing: base " + reg.host + "/base/nothere:latest",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not contain %q:\n%v", want, err)
 		}
 	}
+	results, err := NewBuilder(WithCompiler(fc), WithSBOMFormats()).Build(context.Background(), targets)
+	if err == nil {
+		t.Fatal("Build succeeded")
+	}
+	if want := "go build api for linux/arm64: exit status 1"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not contain %q:\n%v", want, err)
+	}
 	if len(results) != 1 || results[0].Name != "ok" {
 		t.Errorf("results = %+v, want only ok", results)
 	}
 
-	_, err = NewBuilder(cfg).Build(context.Background(), []string{"nope"})
-	if err == nil || !strings.Contains(err.Error(), "no image nope") {
-		t.Errorf("unknown image error = %v", err)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = NewBuilder(cfg, WithCompiler(fc), WithSBOMFormats()).Build(ctx, []string{"ok"})
+	ok, err := targetsOf(context.Background(), cfg, []string{"ok"}, config.BuildInfo{}, nil)
+	noErr(t, err)
+	_, err = NewBuilder(WithCompiler(fc), WithSBOMFormats()).Build(ctx, ok)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled build error = %v, want context.Canceled", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // CompileRequest is one go build of one image for one platform. Env, Flags
@@ -119,7 +121,7 @@ func (c *GoCompiler) command(ctx context.Context, req CompileRequest) (*exec.Cmd
 // to output: a file, or a directory (ending in a separator) for several
 // mains.
 func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output string, mains []string) (*exec.Cmd, error) {
-	platformEnv, err := goPlatformEnv(req.Platform)
+	platformEnv, err := platform.GoEnv(req.Platform)
 	if err != nil {
 		return nil, err
 	}

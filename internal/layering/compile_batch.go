@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // BatchCompiler is a Compiler that can also build many requests together,
@@ -129,7 +131,7 @@ func planUnits(reqs []CompileRequest) [][]compileUnit {
 
 // batchKey is what requests built by one go command must share.
 func batchKey(req CompileRequest) string {
-	fields := []string{req.Dir, platformString(req.Platform), req.Platform.OSVersion}
+	fields := []string{req.Dir, platform.Format(req.Platform), req.Platform.OSVersion}
 	fields = append(fields, strings.Join(req.Env, "\x01"), strings.Join(req.Flags, "\x01"), strings.Join(req.Ldflags, "\x01"))
 	return strings.Join(fields, "\x00")
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 func TestPlanUnits(t *testing.T) {
@@ -104,7 +106,7 @@ func TestGoCompilerCompileAll(t *testing.T) {
 	if errs[0] != nil || errs[2] != nil {
 		t.Fatalf("good mains failed: %v, %v", errs[0], errs[2])
 	}
-	if errs[1] == nil || !strings.Contains(errs[1].Error(), "go build bad for "+platformString(p)) ||
+	if errs[1] == nil || !strings.Contains(errs[1].Error(), "go build bad for "+platform.Format(p)) ||
 		!strings.Contains(errs[1].Error(), "undefined: undefinedThing") || strings.Contains(errs[1].Error(), "good") {
 		t.Errorf("error of bad = %v", errs[1])
 	}

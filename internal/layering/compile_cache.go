@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // Unused entries of the output cache are removed after these ages.
@@ -44,7 +46,7 @@ func (c *GoCompiler) slot(req CompileRequest, name string) string {
 			gocache = v
 		}
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{c.goBin, dir, req.Main, platformString(req.Platform), gocache}, "\x00")))
+	h := sha256.Sum256([]byte(strings.Join([]string{c.goBin, dir, req.Main, platform.Format(req.Platform), gocache}, "\x00")))
 	return filepath.Join(c.cacheDir, "bin", hex.EncodeToString(h[:16]), name)
 }
 

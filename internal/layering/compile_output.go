@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // compileOne builds req alone.
@@ -29,7 +31,7 @@ func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []s
 		for i, r := range reqs {
 			images[i] = r.Image
 		}
-		return fmt.Errorf("go build %s for %s: %w", strings.Join(images, ", "), platformString(reqs[0].Platform), err)
+		return fmt.Errorf("go build %s for %s: %w", strings.Join(images, ", "), platform.Format(reqs[0].Platform), err)
 	}
 	tmp, err := c.workDir()
 	if err != nil {
@@ -96,5 +98,5 @@ func linkOrCopy(src, dst string) error {
 
 // compileError names the image and platform of req in err.
 func compileError(req CompileRequest, err error) error {
-	return fmt.Errorf("go build %s for %s: %w", req.Image, platformString(req.Platform), err)
+	return fmt.Errorf("go build %s for %s: %w", req.Image, platform.Format(req.Platform), err)
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 func TestGoCompilerCommand(t *testing.T) {
@@ -71,7 +73,7 @@ func TestGoCompilerError(t *testing.T) {
 	if err == nil {
 		t.Fatal("Compile of broken code succeeded")
 	}
-	for _, want := range []string{"api", platformString(p), "undefined: undefinedThing"} {
+	for _, want := range []string{"api", platform.Format(p), "undefined: undefinedThing"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -4,18 +4,22 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/platform"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -137,7 +141,7 @@ func (f *fakeCompiler) Compile(ctx context.Context, req CompileRequest) error {
 			return err
 		}
 	}
-	return os.WriteFile(req.Output, []byte("binary of "+req.Image+" for "+platformString(req.Platform)), 0o600)
+	return os.WriteFile(req.Output, []byte("binary of "+req.Image+" for "+platform.Format(req.Platform)), 0o600)
 }
 
 // configFixture returns a configuration of images rooted at a temporary
@@ -209,4 +213,44 @@ func noErr(t *testing.T, err error) {
 // emptyOCIIndex is an empty index with the OCI media type.
 func emptyOCIIndex() v1.ImageIndex {
 	return mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+}
+
+// targetsOf resolves the images of cfg named (every image when none is)
+// into targets as the planner does, each seeing info in its templates and
+// carrying annotations(image) when annotations is set. Images whose base
+// or platforms fail are left out; their errors are returned joined.
+func targetsOf(ctx context.Context, cfg *config.Config, names []string, info config.BuildInfo, annotations func(string) map[string]string) ([]Target, error) {
+	bases := NewBases(ctx, cfg.Root)
+	var targets []Target
+	var errs []error
+	for _, img := range cfg.Images {
+		if len(names) > 0 && !slices.Contains(names, img.Name) {
+			continue
+		}
+		t, err := bases.Target(ctx, img, nil)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("image %s: %w", img.Name, err))
+			continue
+		}
+		t.Info = info
+		t.Tags = img.Tags
+		if annotations != nil {
+			t.Annotations = annotations(img.Name)
+		}
+		targets = append(targets, t)
+	}
+	return targets, errors.Join(errs...)
+}
+
+// buildAll resolves every image of cfg with targetsOf (info: version) and
+// builds them with a Builder of opts; it fails t when an image cannot be
+// resolved.
+func buildAll(t testing.TB, cfg *config.Config, version string, opts ...BuilderOption) ([]Result, error) {
+	t.Helper()
+	ctx := context.Background()
+	targets, err := targetsOf(ctx, cfg, nil, config.BuildInfo{Version: version}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewBuilder(opts...).Build(ctx, targets)
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // platformImage is one image of an index with the platform it runs on.
@@ -22,7 +24,7 @@ func assembleIndex(images []platformImage, annotations map[string]string) (v1.Im
 	for _, pi := range images {
 		mt, err := pi.image.MediaType()
 		if err != nil {
-			return nil, fmt.Errorf("index entry %s: %w", platformString(pi.platform), err)
+			return nil, fmt.Errorf("index entry %s: %w", platform.Format(pi.platform), err)
 		}
 		p := pi.platform
 		adds = append(adds, mutate.IndexAddendum{

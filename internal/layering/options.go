@@ -3,8 +3,6 @@ package layering
 import (
 	"io"
 	"runtime"
-
-	"github.com/gobake/gobake/internal/gitinfo"
 )
 
 // BuilderOption configures a Builder.
@@ -12,18 +10,11 @@ type BuilderOption func(*builderOptions)
 
 // builderOptions is what BuilderOptions set.
 type builderOptions struct {
-	platforms   []string
-	version     string
-	git         gitinfo.Info
 	environ     []string
 	compiler    Compiler
 	sbomFormats []SBOMFormat
-	insecure    bool
-	registry    []RegistryOption
 	log         io.Writer
-	annotations func(image string) map[string]string
 	jobs        int
-	tags        []string
 }
 
 // defaultBuilderOptions returns the options of a Builder given none.
@@ -35,25 +26,9 @@ func defaultBuilderOptions() builderOptions {
 	}
 }
 
-// WithPlatforms builds these platforms (os/arch[/variant] or "all") instead
-// of each image's configured ones. No platforms keeps the configuration.
-func WithPlatforms(platforms ...string) BuilderOption {
-	return func(o *builderOptions) { o.platforms = platforms }
-}
-
-// WithVersion sets .Version in templates (default config.DevVersion).
-func WithVersion(version string) BuilderOption {
-	return func(o *builderOptions) { o.version = version }
-}
-
-// WithGitInfo sets .Git in templates and the commit time behind .Date.
-func WithGitInfo(info gitinfo.Info) BuilderOption {
-	return func(o *builderOptions) { o.git = info }
-}
-
 // WithEnviron sets the process environment as KEY=VALUE pairs (default
-// os.Environ()): what .Env shows, where SOURCE_DATE_EPOCH is read and what
-// the default compiler starts go build from.
+// os.Environ()): where SOURCE_DATE_EPOCH, the creation time of every
+// image, is read and what the default compiler starts go build from.
 func WithEnviron(environ []string) BuilderOption {
 	return func(o *builderOptions) { o.environ = environ }
 }
@@ -69,18 +44,6 @@ func WithSBOMFormats(formats ...SBOMFormat) BuilderOption {
 	return func(o *builderOptions) { o.sbomFormats = formats }
 }
 
-// WithInsecure fetches base images over plain HTTP from any registry, not
-// only loopback ones.
-func WithInsecure(insecure bool) BuilderOption {
-	return func(o *builderOptions) { o.insecure = insecure }
-}
-
-// WithRegistryOptions sets how base images are fetched (keychain,
-// transport, retries); see RemoteOptions.
-func WithRegistryOptions(opts ...RegistryOption) BuilderOption {
-	return func(o *builderOptions) { o.registry = append(o.registry, opts...) }
-}
-
 // WithLogger sends progress lines to w (default: discarded).
 func WithLogger(w io.Writer) BuilderOption {
 	return func(o *builderOptions) {
@@ -89,13 +52,6 @@ func WithLogger(w io.Writer) BuilderOption {
 		}
 		o.log = w
 	}
-}
-
-// WithAnnotations adds the annotations fn returns for an image to every
-// manifest of that image: each platform image and the index. They are
-// applied last and win over configured ones.
-func WithAnnotations(fn func(image string) map[string]string) BuilderOption {
-	return func(o *builderOptions) { o.annotations = fn }
 }
 
 // WithJobs bounds how many platform images are built at once (default
@@ -107,10 +63,4 @@ func WithJobs(n int) BuilderOption {
 		}
 		o.jobs = n
 	}
-}
-
-// WithTags replaces the configured tags of every image with these
-// templates. No tags keeps the configuration.
-func WithTags(tags ...string) BuilderOption {
-	return func(o *builderOptions) { o.tags = tags }
 }

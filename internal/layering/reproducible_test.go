@@ -1,7 +1,6 @@
 package layering
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -30,7 +29,7 @@ func TestBuildReproducible(t *testing.T) {
 		if gocache != "" {
 			environ = append(environ, "GOCACHE="+gocache)
 		}
-		results, err := NewBuilder(cfg, WithEnviron(environ), WithVersion("1.0.0"), WithJobs(2)).Build(context.Background(), nil)
+		results, err := buildAll(t, cfg, "1.0.0", WithEnviron(environ), WithJobs(2))
 		noErr(t, err)
 		r := results[0]
 		if r.Image == nil {

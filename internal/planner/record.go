@@ -11,18 +11,6 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 )
 
-// Annotations returns, for layering.WithAnnotations, the annotations that
-// record each image's input digest from s on every manifest it builds.
-func Annotations(s *graph.Snapshot) func(image string) map[string]string {
-	return func(image string) map[string]string {
-		r := s.Records[image]
-		if r == nil {
-			return nil
-		}
-		return state.Annotations(r)
-	}
-}
-
 // AttachInputs adds to each result the inputs artifact of its record in s
 // (state.Artifact), referring to its image or index and tagged
 // state.FallbackTag for registries without the referrers API.

@@ -48,12 +48,10 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	if len(present) == 0 {
 		return map[string]*graph.Record{}, nil
 	}
-	bases := layering.NewBaseLookup(ctx, old.Root, registry...)
-	s, err := graph.Compute(ctx, withPlatforms(old, opts.Platforms), graph.Options{
-		Images: present, BaseDigest: bases.Digest, Platforms: bases.Platforms,
-	})
+	bases := layering.NewBases(ctx, old.Root, registry...)
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}
-	return s.Records, nil
+	return p.Snapshot.Records, nil
 }

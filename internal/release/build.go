@@ -51,13 +51,13 @@ func (r *run) reuse(ctx context.Context) error {
 	return nil
 }
 
-// build builds every image not reused, one Builder per version since the
-// version is a template value, verifies that each was built from the
-// recorded inputs and attaches those inputs as a referrer. Every failure
-// is returned.
+// build builds every image not reused nor already built with its version
+// by a lost attempt, each as its version, with the plan's targets: every
+// result carries the record of its inputs. Every failure is returned.
 func (r *run) build(ctx context.Context) error {
-	groups := map[string][]string{}
-	var versions []string
+	versions := map[string]string{}
+	var names []string
+	var errs *multierror.Error
 	for _, img := range r.report.Images {
 		if img.Reused {
 			continue
@@ -68,33 +68,29 @@ func (r *run) build(ctx context.Context) error {
 			}
 			continue
 		}
-		if _, ok := groups[img.Version]; !ok {
-			versions = append(versions, img.Version)
+		if err := r.targets.SetVersion(img.Image, img.Version); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+			continue
 		}
-		groups[img.Version] = append(groups[img.Version], img.Image)
+		versions[img.Image] = img.Version
+		names = append(names, img.Image)
 	}
-	var errs *multierror.Error
-	for _, v := range versions {
-		b := layering.NewBuilder(r.cfg, append(r.builderOptions(), layering.WithVersion(v))...)
-		results, err := b.Build(ctx, groups[v])
-		if err != nil {
+	if errs != nil {
+		return errs
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	results, err := r.targets.Build(ctx, layering.NewBuilder(r.builderOptions()...), names)
+	if err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	for _, res := range results {
+		if err := r.describe(res); err != nil {
 			errs = multierror.Append(errs, err)
-		}
-		if err := planner.Verify(results, r.snap); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("release: %w", err))
 			continue
 		}
-		if err := planner.AttachInputs(results, r.snap); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("release: %w", err))
-			continue
-		}
-		for _, res := range results {
-			if err := r.describe(res); err != nil {
-				errs = multierror.Append(errs, err)
-				continue
-			}
-			r.results[res.Name], r.built[res.Name] = res, v
-		}
+		r.results[res.Name], r.built[res.Name] = res, versions[res.Name]
 	}
 	return errs.ErrorOrNil()
 }

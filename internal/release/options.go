@@ -32,14 +32,12 @@ func (o Options) check(cfg *config.Config) error {
 	if o.Registry == "" {
 		return errors.New("release: no registry: set registry in gobake.yaml, $GOBAKE_REGISTRY or --registry")
 	}
+	if _, err := cfg.Select(o.Images); err != nil {
+		return err
+	}
 	known := func(name string) bool {
 		_, ok := cfg.Image(name)
 		return ok
-	}
-	for _, name := range o.Images {
-		if !known(name) {
-			return fmt.Errorf("release: no image %s in %s", name, cfg.Path)
-		}
 	}
 	for name := range o.Versions {
 		switch {

@@ -20,7 +20,7 @@ func TestOptionsCheck(t *testing.T) {
 		{"ok", Options{Registry: "r"}, ""},
 		{"images and version", Options{Registry: "r", Images: []string{"api"}, Versions: map[string]*semver.Version{"api": v}}, ""},
 		{"no registry", Options{}, "no registry"},
-		{"unknown image", Options{Registry: "r", Images: []string{"db"}}, "no image db"},
+		{"unknown image", Options{Registry: "r", Images: []string{"db"}}, `no image "db" in gobake.yaml`},
 		{"version of unknown image", Options{Registry: "r", Versions: map[string]*semver.Version{"db": v}}, "no image db"},
 		{"version of image not released", Options{Registry: "r", Images: []string{"web"}, Versions: map[string]*semver.Version{"api": v}}, "not being released"},
 	}

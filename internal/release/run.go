@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -26,7 +27,8 @@ type run struct {
 	opts       Options
 	info       gitinfo.Info
 	repo       *gitrepo.Repo
-	snap       *graph.Snapshot
+	targets    *planner.Plan   // what is built: every image × platform, resolved once
+	snap       *graph.Snapshot // targets.Snapshot
 	report     *Report
 	results    map[string]layering.Result // built images, by name
 	built      map[string]string          // version each result was built with, by name
@@ -60,12 +62,15 @@ func (r *run) release(ctx context.Context) error {
 		return err
 	}
 	names := r.opts.selected(r.cfg)
-	lookup := layering.NewBuilder(r.cfg, r.builderOptions()...).BaseLookup(ctx)
-	snap, err := planner.Current(ctx, r.cfg, planner.Options{Images: names}, lookup)
+	info, err := config.NewBuildInfo(r.environ(), r.info, "", time.Now())
 	if err != nil {
-		return fmt.Errorf("release: inputs: %w", err)
+		return fmt.Errorf("release: %w", err)
 	}
-	r.snap = snap
+	bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
+	if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
+		return err
+	}
+	r.snap = r.targets.Snapshot
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, names)
 		if !errors.Is(err, errLost) || attempt == maxClaims {
@@ -236,16 +241,12 @@ func (r *run) imageTags(image string, rel version.Release) (versionTags, floatin
 	return versionTags, floatingTags, nil
 }
 
-// builderOptions are the options of every Builder of the release, but the
-// version.
+// builderOptions are the options of the release's Builder.
 func (r *run) builderOptions() []layering.BuilderOption {
 	opts := []layering.BuilderOption{
-		layering.WithGitInfo(r.info),
-		layering.WithInsecure(r.opts.Insecure),
 		layering.WithLogger(r.opts.Log),
 		layering.WithJobs(r.opts.Jobs),
 		layering.WithEnviron(r.environ()),
-		layering.WithAnnotations(func(image string) map[string]string { return planner.Annotations(r.snap)(image) }),
 	}
 	if r.opts.SBOMFormats != nil {
 		opts = append(opts, layering.WithSBOMFormats(r.opts.SBOMFormats...))

@@ -11,38 +11,41 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
 )
 
-// BuildAndPublish is a Builder that builds images with the layering
-// orchestrator and pushes each to the registry of cfg, moving its tags.
+// BuildAndPublish is a Builder that runs gobake's one pipeline: it plans
+// the images (planner.New), builds them with the record of their inputs
+// attached (Plan.Build) and publishes each under its tags
+// (planner.Publish), as gobake build does.
 type BuildAndPublish struct {
 	Config    *config.Config
-	Options   []layering.BuilderOption
+	Bases     *layering.Bases   // resolves base images
+	Plan      planner.Options   // platforms, tags and template facts; Images is set by Build
+	Builder   *layering.Builder // builds the targets
 	Publisher layering.Publisher
-	Info      config.BuildInfo // renders the tag templates
+	Jobs      int // images published at once; 0 means GOMAXPROCS
 }
 
 // Build implements Builder.
 func (b *BuildAndPublish) Build(ctx context.Context, names []string) (map[string]name.Digest, error) {
-	results, err := layering.NewBuilder(b.Config, b.Options...).Build(ctx, names)
+	opts := b.Plan
+	opts.Images = names
+	p, err := planner.New(ctx, b.Config, b.Bases, opts)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Build(ctx, b.Builder, nil)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := planner.Publish(ctx, b.Publisher, results, b.Jobs)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]name.Digest, len(results))
-	for _, r := range results {
-		img, err := imageNamed(b.Config, r.Name)
-		if err != nil {
-			return nil, err
-		}
-		tags, err := config.ExpandTags(img.Tags, b.Info.TemplateData(img.Name, ""))
-		if err != nil {
-			return nil, fmt.Errorf("image %s: %w", img.Name, err)
-		}
-		d, err := b.Publisher.Publish(ctx, r, tags)
-		if err != nil {
-			return nil, err
-		}
-		out[r.Name] = d
+	for i, r := range results {
+		out[r.Name] = refs[i]
 	}
 	return out, nil
 }
@@ -63,11 +66,12 @@ func (r *Released) Build(ctx context.Context, names []string) (map[string]name.D
 	}
 	ropts := layering.RemoteOptions(ctx, r.Options...)
 	out := make(map[string]name.Digest, len(names))
-	for _, n := range names {
-		img, err := imageNamed(r.Config, n)
-		if err != nil {
-			return nil, err
-		}
+	imgs, err := r.Config.Select(names)
+	if err != nil {
+		return nil, err
+	}
+	for _, img := range imgs {
+		n := img.Name
 		tag, err := releaseTag(img, r.Info)
 		if err != nil {
 			return nil, err
@@ -99,11 +103,4 @@ func releaseTag(img config.Image, info config.BuildInfo) (string, error) {
 		return "", fmt.Errorf("image %s: first tag %q renders empty; nothing to look up", img.Name, img.Tags[0])
 	}
 	return tags[0], nil
-}
-
-func imageNamed(cfg *config.Config, n string) (config.Image, error) {
-	if img, ok := cfg.Image(n); ok {
-		return img, nil
-	}
-	return config.Image{}, fmt.Errorf("no image %q in %s", n, cfg.Path)
 }
