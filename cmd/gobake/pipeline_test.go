@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+// gobakeRunner runs gobake commands on the repository of cfg.
+func gobakeRunner(cfg string) func(args ...string) (int, string, string) {
+	return func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+}
+
+// TestResolvePushesInputs checks that gobake resolve goes through the same
+// pipeline as gobake build: its push carries the inputs record, so the
+// next plan finds the image unchanged, and build makes the same digest.
+// (resolve used to push without it: another digest, and "inputs of the
+// previous build unknown".)
+func TestResolvePushesInputs(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	t.Setenv("GOBAKE_REGISTRY", prefix)
+	cfg := writeRepo(t)
+	manifest := filepath.Join(filepath.Dir(cfg), "deploy.yaml")
+	if err := os.WriteFile(manifest, []byte("image: gobake://hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gobake := gobakeRunner(cfg)
+
+	code, stdout, stderr := gobake("resolve", "-f", manifest)
+	if code != 0 {
+		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	resolved := strings.TrimSpace(strings.TrimPrefix(stdout, "image: "))
+	if !strings.HasPrefix(resolved, prefix+"/hello@sha256:") {
+		t.Fatalf("resolve printed %q, want %s/hello@sha256:…", stdout, prefix)
+	}
+
+	code, stdout, stderr = gobake("plan", "--json")
+	if code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Images []struct {
+			Image   string   `json:"image"`
+			Status  string   `json:"status"`
+			Reasons []string `json:"reasons"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, stdout)
+	}
+	if len(rep.Images) != 1 || rep.Images[0].Status != "unchanged" {
+		t.Errorf("plan after resolve: %+v, want hello unchanged", rep.Images)
+	}
+
+	code, stdout, stderr = gobake("build", "--json")
+	if code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	var out []buildOutput
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("build --json: %v\n%s", err, stdout)
+	}
+	if len(out) != 1 || out[0].Reference != resolved {
+		t.Errorf("build pushed %+v, want the digest resolve pushed, %s", out, resolved)
+	}
+}
+
+// TestUnknownImage checks that every command names an unknown image the
+// same way, without internal prefixes, suggesting a near name.
+func TestUnknownImage(t *testing.T) {
+	cfg := writeRepo(t)
+	gobake := gobakeRunner(cfg)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "nope"}, `gobake: no image "nope" in gobake.yaml (images: hello)` + "\n"},
+		{[]string{"build", "helo", "--oci-layout", t.TempDir()}, `gobake: no image "helo" in gobake.yaml; did you mean "hello"?` + "\n"},
+		{[]string{"plan", "nope"}, `gobake: no image "nope" in gobake.yaml (images: hello)` + "\n"},
+		{[]string{"plan", "--explain", "hell"}, `gobake: no image "hell" in gobake.yaml; did you mean "hello"?` + "\n"},
+		{[]string{"release", "--registry", "127.0.0.1:1/acme", "nope"}, "  - " + `no image "nope" in gobake.yaml (images: hello)` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := gobake(tt.args...)
+			if code != 1 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
