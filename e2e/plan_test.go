@@ -15,6 +15,7 @@ import (
 
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/testutil"
 )
@@ -122,7 +123,7 @@ func TestPlanAndBuildChangedRegistry(t *testing.T) {
 		ctx := context.Background()
 		refs := map[string]name.Reference{}
 		for _, img := range sampleImages {
-			r, err := layering.ParseReference(s.prefix+"/"+img+":latest", false)
+			r, err := imageref.Parse(imageref.Join(s.prefix, img)+":latest", false)
 			if err != nil {
 				t.Fatal(err)
 			}

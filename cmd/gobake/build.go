@@ -72,12 +72,9 @@ func (c *buildCmd) Validate() error {
 }
 
 func (c *buildCmd) Run(g *globals) error {
-	cfg, err := config.Load(g.config)
+	cfg, err := config.Load(g.config, config.WithRegistry(c.Registry))
 	if err != nil {
 		return err
-	}
-	if c.Registry != "" {
-		cfg.Registry = c.Registry
 	}
 	sel, err := c.selection(cfg)
 	if err != nil {

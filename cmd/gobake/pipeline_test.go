@@ -103,3 +103,24 @@ func TestUnknownImage(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrySlash checks that a registry given with a trailing slash is
+// the same registry: build pushes to it and plan reads it back (plan
+// --registry HOST/ used to look for HOST//hello).
+func TestRegistrySlash(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme/"
+	gobake := gobakeRunner(writeRepo(t))
+	code, stdout, stderr := gobake("build", "--registry", prefix, "--sbom", "none")
+	if code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	if want := strings.TrimSuffix(prefix, "/") + "/hello@sha256:"; !strings.HasPrefix(stdout, want) {
+		t.Errorf("build printed %q, want %s…", stdout, want)
+	}
+	code, stdout, stderr = gobake("plan", "--registry", prefix)
+	if code != 0 || !strings.Contains(stdout, "unchanged") || strings.Contains(stdout+stderr, "//hello") {
+		t.Errorf("plan --registry %s: exit %d, want hello unchanged\nstdout: %s\nstderr: %s", prefix, code, stdout, stderr)
+	}
+}

@@ -33,7 +33,7 @@ func (c *planCmd) Validate() error {
 }
 
 func (c *planCmd) Run(g *globals) error {
-	cfg, err := config.Load(g.config)
+	cfg, err := config.Load(g.config, config.WithRegistry(c.Registry))
 	if err != nil {
 		return err
 	}
@@ -41,9 +41,9 @@ func (c *planCmd) Run(g *globals) error {
 	if c.Explain != "" {
 		images = []string{c.Explain}
 	}
-	registry := cfg.Registry // Load applied $GOBAKE_REGISTRY
-	if c.Registry != "" || c.OCILayout != "" {
-		registry = c.Registry
+	registry := cfg.Registry // --registry, else $GOBAKE_REGISTRY, else gobake.yaml
+	if c.OCILayout != "" {
+		registry = ""
 	}
 	opts := planner.Options{Images: images}
 	p, err := newPlan(g, cfg, c.Insecure, opts)

@@ -53,7 +53,7 @@ func (c *releaseCmd) Validate() error {
 }
 
 func (c *releaseCmd) Run(g *globals) error {
-	cfg, err := config.Load(g.config)
+	cfg, err := config.Load(g.config, config.WithRegistry(c.Registry))
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (c *releaseCmd) Run(g *globals) error {
 		return err
 	}
 	opts := release.Options{
-		Images: c.Images, Registry: c.Registry, Insecure: c.Insecure, Pre: c.Pre,
+		Images: c.Images, Insecure: c.Insecure, Pre: c.Pre, // the registry is cfg's (--registry applied)
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
 		Jobs: c.Jobs, Log: g.stderr, SBOMFormats: sboms,
 	}

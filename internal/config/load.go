@@ -42,13 +42,20 @@ const ExtensionPrefix = "x-"
 type LoadOption func(*loadOptions)
 
 type loadOptions struct {
-	getenv func(string) string
+	getenv   func(string) string
+	registry string
 }
 
 // WithGetenv sets the function Load reads environment variables
 // ($GOBAKE_REGISTRY) with; the default is os.Getenv.
 func WithGetenv(getenv func(string) string) LoadOption {
 	return func(o *loadOptions) { o.getenv = getenv }
+}
+
+// WithRegistry sets the registry of a --registry flag: when not empty it
+// wins over $GOBAKE_REGISTRY and the registry key (see imageref.Choose).
+func WithRegistry(registry string) LoadOption {
+	return func(o *loadOptions) { o.registry = registry }
 }
 
 // Load reads, defaults and validates the gobake.yaml at path. Every problem
@@ -81,7 +88,7 @@ func Load(path string, opts ...LoadOption) (*Config, error) {
 		return nil, w.p.err()
 	}
 	raw := w.document(&doc)
-	cfg := w.resolve(raw, o.getenv)
+	cfg := w.resolve(raw, o)
 	cfg.Path = abs
 	if err := w.p.err(); err != nil {
 		return nil, err

@@ -140,6 +140,7 @@ func TestRegistryEnv(t *testing.T) {
 		name    string
 		file    string // registry line of gobake.yaml
 		env     string // $GOBAKE_REGISTRY
+		flag    string // --registry
 		want    string
 		wantErr string
 	}{
@@ -148,6 +149,10 @@ func TestRegistryEnv(t *testing.T) {
 		{name: "env", env: "127.0.0.1:5000", want: "127.0.0.1:5000"},
 		{name: "env overrides file", file: "registry: ghcr.io/acme\n", env: "127.0.0.1:5000/test", want: "127.0.0.1:5000/test"},
 		{name: "bad env", env: "Bad/Repo", wantErr: `gobake.yaml: $GOBAKE_REGISTRY: "Bad/Repo" is not a registry or registry/prefix`},
+		{name: "flag overrides env and file", file: "registry: ghcr.io/acme\n", env: "127.0.0.1:5000/test", flag: "localhost:5001/dev", want: "localhost:5001/dev"},
+		{name: "trailing slashes dropped", env: "127.0.0.1:5000/test/", want: "127.0.0.1:5000/test"},
+		{name: "flag with a trailing slash", flag: "localhost:5001/", want: "localhost:5001"},
+		{name: "bad flag", flag: "Bad/Repo", wantErr: `gobake.yaml: --registry: "Bad/Repo" is not a registry or registry/prefix`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := newRepo(t)
@@ -159,7 +164,7 @@ func TestRegistryEnv(t *testing.T) {
 				}
 				return ""
 			}
-			cfg, err := Load(FileName, WithGetenv(getenv))
+			cfg, err := Load(FileName, WithGetenv(getenv), WithRegistry(tc.flag))
 			if tc.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
 					t.Fatalf("Load: %v, want %s...", err, tc.wantErr)

@@ -5,11 +5,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/gobake/gobake/internal/imageref"
 )
 
 // resolve applies defaults, resolves bases and checks the paths of every
 // image, building the Config.
-func (w *walker) resolve(raw *rawConfig, getenv func(string) string) *Config {
+func (w *walker) resolve(raw *rawConfig, o loadOptions) *Config {
 	cfg := &Config{
 		Root:  w.root,
 		Bases: raw.bases,
@@ -19,15 +21,20 @@ func (w *walker) resolve(raw *rawConfig, getenv func(string) string) *Config {
 	if len(cfg.Bases) == 0 {
 		cfg.Bases = nil
 	}
+	var yaml string
 	if raw.registry != nil {
-		cfg.Registry = raw.registry.v
+		yaml = raw.registry.v
 	}
-	if env := getenv(RegistryEnv); env != "" {
-		if err := checkRegistry(env); err != nil {
-			w.p.add(0, 0, "$"+RegistryEnv, "%v", err)
+	env := o.getenv(RegistryEnv)
+	for _, r := range []struct{ what, value string }{{"--registry", o.registry}, {"$" + RegistryEnv, env}} {
+		if r.value == "" {
+			continue
 		}
-		cfg.Registry = env
+		if err := checkRegistry(imageref.Normalize(r.value)); err != nil {
+			w.p.add(0, 0, r.what, "%v", err)
+		}
 	}
+	cfg.Registry = imageref.Choose(o.registry, env, yaml)
 	if raw.tags != nil {
 		cfg.Tags = values(raw.tags)
 	}

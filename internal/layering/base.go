@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/platform"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -66,7 +67,7 @@ func (s *bases) get(ctx context.Context, ref string) (*base, error) {
 
 // fromRegistry fetches the manifest ref names.
 func (s *bases) fromRegistry(ctx context.Context, ref string) (*base, error) {
-	r, err := ParseReference(ref, s.insecure)
+	r, err := imageref.Parse(ref, s.insecure)
 	if err != nil {
 		return nil, err
 	}

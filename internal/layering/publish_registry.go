@@ -3,8 +3,8 @@ package layering
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -18,11 +18,11 @@ type RegistryPublisher struct {
 var _ Publisher = (*RegistryPublisher)(nil)
 
 // NewRegistryPublisher returns a Publisher that pushes each Result to the
-// repository registry + "/" + Result.Repository, where registry is
+// repository imageref.Join(registry, Result.Repository), where registry is
 // host[:port][/prefix]. Registries on the loopback interface are reached
-// over plain HTTP (see ParseReference).
+// over plain HTTP (see imageref.Parse).
 func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPublisher {
-	return &RegistryPublisher{registry: strings.TrimSuffix(registry, "/"), opts: opts}
+	return &RegistryPublisher{registry: registry, opts: opts}
 }
 
 // Publish pushes r in an order that keeps a failure from moving any tag:
@@ -38,13 +38,13 @@ func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPubl
 // "push <name> (<repository>): ". Only a failure in step 4 can leave some
 // tags moved and others not.
 func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string) (name.Digest, error) {
-	repoName := p.registry + "/" + r.Repository
+	repoName := imageref.Join(p.registry, r.Repository)
 	fail := func(format string, args ...any) (name.Digest, error) {
 		return name.Digest{}, fmt.Errorf("push %s (%s): %w", r.Name, repoName, fmt.Errorf(format, args...))
 	}
 
 	o := makeRegistryOptions(p.opts...)
-	repo, err := parseRepository(repoName, o.insecure)
+	repo, err := imageref.Repository(repoName, o.insecure)
 	if err != nil {
 		return fail("%w", err)
 	}

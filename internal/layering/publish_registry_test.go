@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -21,7 +22,7 @@ import (
 
 // headDigest returns the digest ref points at in the registry, or an error.
 func headDigest(ref string) (v1.Hash, error) {
-	r, err := ParseReference(ref, false)
+	r, err := imageref.Parse(ref, false)
 	if err != nil {
 		return v1.Hash{}, err
 	}

@@ -3,8 +3,8 @@ package layering
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -14,7 +14,7 @@ import (
 // as reachable; only a failure to connect is an error.
 func CheckRegistry(ctx context.Context, registry string, opts ...RegistryOption) error {
 	o := makeRegistryOptions(opts...)
-	repo, err := parseRepository(strings.TrimSuffix(registry, "/")+"/gobake-probe", o.insecure)
+	repo, err := imageref.Repository(imageref.Join(registry, "gobake-probe"), o.insecure)
 	if err != nil {
 		return fmt.Errorf("registry %s: %w", registry, err)
 	}

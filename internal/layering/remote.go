@@ -2,13 +2,10 @@ package layering
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -121,46 +118,4 @@ func (o registryOptions) remoteOptions(ctx context.Context) []remote.Option {
 		ro = append(ro, remote.WithJobs(o.jobs))
 	}
 	return append(ro, o.extra...)
-}
-
-// ParseReference parses an image reference. Registries on the loopback
-// interface (localhost, 127.0.0.1, [::1]) and every registry when insecure
-// is true are reached over plain HTTP.
-func ParseReference(s string, insecure bool) (name.Reference, error) {
-	ref, err := name.ParseReference(s)
-	if err != nil {
-		return nil, err
-	}
-	if insecure || isLoopbackRegistry(ref.Context().RegistryStr()) {
-		return name.ParseReference(s, name.Insecure)
-	}
-	return ref, nil
-}
-
-// parseRepository parses a repository name with the same insecure rules as
-// ParseReference.
-func parseRepository(s string, insecure bool) (name.Repository, error) {
-	repo, err := name.NewRepository(s)
-	if err != nil {
-		return name.Repository{}, err
-	}
-	if insecure || isLoopbackRegistry(repo.RegistryStr()) {
-		return name.NewRepository(s, name.Insecure)
-	}
-	return repo, nil
-}
-
-// isLoopbackRegistry reports whether a registry host[:port] is on the
-// loopback interface.
-func isLoopbackRegistry(registry string) bool {
-	host := registry
-	if h, _, err := net.SplitHostPort(registry); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

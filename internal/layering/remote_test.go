@@ -11,42 +11,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
-
-func TestParseReference(t *testing.T) {
-	for _, tc := range []struct {
-		in       string
-		insecure bool
-		scheme   string
-		registry string
-	}{
-		{in: "localhost:5000/acme/api:latest", scheme: "http", registry: "localhost:5000"},
-		{in: "localhost/acme/api", scheme: "http", registry: "localhost"},
-		{in: "127.0.0.1:5000/acme/api", scheme: "http", registry: "127.0.0.1:5000"},
-		{in: "[::1]:5000/acme/api", scheme: "http", registry: "[::1]:5000"},
-		{in: "ghcr.io/acme/api:v1", scheme: "https", registry: "ghcr.io"},
-		{in: "ghcr.io/acme/api:v1", insecure: true, scheme: "http", registry: "ghcr.io"},
-		{in: "registry.example.com:8443/api@sha256:0000000000000000000000000000000000000000000000000000000000000000", scheme: "https", registry: "registry.example.com:8443"},
-	} {
-		t.Run(fmt.Sprintf("%s insecure=%t", tc.in, tc.insecure), func(t *testing.T) {
-			ref, err := ParseReference(tc.in, tc.insecure)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := ref.Context().Scheme(); got != tc.scheme {
-				t.Errorf("scheme = %s, want %s", got, tc.scheme)
-			}
-			if got := ref.Context().RegistryStr(); got != tc.registry {
-				t.Errorf("registry = %s, want %s", got, tc.registry)
-			}
-		})
-	}
-	if _, err := ParseReference("Not A Reference", false); err == nil {
-		t.Error("ParseReference accepted an invalid reference")
-	}
-}
 
 func TestIsRetryable(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
@@ -111,7 +79,7 @@ func TestOneLine(t *testing.T) {
 func TestRemoteOptions(t *testing.T) {
 	// The options must be accepted by ggcr as a whole.
 	host, rl := testRegistry(t, false, nil)
-	ref, err := ParseReference(host+"/acme/api:latest", false)
+	ref, err := imageref.Parse(host+"/acme/api:latest", false)
 	if err != nil {
 		t.Fatal(err)
 	}

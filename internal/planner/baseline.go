@@ -9,6 +9,7 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 )
 
@@ -45,7 +46,7 @@ func (b Baseline) Read(ctx context.Context, cfg *config.Config, images []string)
 	}
 	refs := make(map[string]name.Reference, len(repos))
 	for img, repo := range repos {
-		ref, err := layering.ParseReference(b.Registry+"/"+repo+":"+b.Tag, b.Insecure)
+		ref, err := imageref.Parse(imageref.Join(b.Registry, repo)+":"+b.Tag, b.Insecure)
 		if err != nil {
 			return nil, fmt.Errorf("baseline of %s: %w", img, err)
 		}

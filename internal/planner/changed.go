@@ -5,6 +5,7 @@ import (
 
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 )
 
 // Changes splits plans into the images to build (new or changed) and the
@@ -24,13 +25,5 @@ func Changes(plans []graph.ImagePlan) (build, unchanged []string) {
 // prints it: REGISTRY/REPOSITORY@sha256:… for a registry baseline, and
 // REPOSITORY@sha256:… (as the layout publisher does) for a layout.
 func (b Baseline) Reference(repository string, prev state.Previous) (name.Digest, error) {
-	repo := repository
-	if b.Registry != "" {
-		repo = b.Registry + "/" + repository
-	}
-	var opts []name.Option
-	if b.Insecure {
-		opts = append(opts, name.Insecure)
-	}
-	return name.NewDigest(repo+"@"+prev.Digest.String(), opts...)
+	return imageref.Digest(imageref.Join(b.Registry, repository)+"@"+prev.Digest.String(), b.Insecure)
 }

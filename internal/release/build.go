@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 )
@@ -22,7 +23,7 @@ func (r *run) reuse(ctx context.Context) error {
 		if img.Claimed {
 			continue // see adopt
 		}
-		ref, err := layering.ParseReference(img.Repository+":"+img.ociTag, r.opts.Insecure)
+		ref, err := imageref.Parse(img.Repository+":"+img.ociTag, r.opts.Insecure)
 		if err != nil {
 			return fmt.Errorf("release of %s: %w", img.Image, err)
 		}

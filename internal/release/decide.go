@@ -12,6 +12,7 @@ import (
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/release/gitrepo"
 	"github.com/gobake/gobake/internal/release/version"
@@ -169,7 +170,7 @@ func (d decider) changedSinceLast(ctx context.Context, names []string) (map[stri
 			continue
 		}
 		img, _ := d.cfg.Image(n)
-		ref, err := layering.ParseReference(d.opts.Registry+"/"+img.Repository+":"+version.OCITag(last.Version), d.opts.Insecure)
+		ref, err := imageref.Parse(imageref.Join(d.opts.Registry, img.Repository)+":"+version.OCITag(last.Version), d.opts.Insecure)
 		if err != nil {
 			return nil, fmt.Errorf("release of %s: %w", n, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 )
 
@@ -87,7 +88,7 @@ func (r *run) moveTags(ctx context.Context) error {
 
 // digestRef is the reference of img by digest.
 func (r *run) digestRef(img *Image) (name.Digest, error) {
-	ref, err := layering.ParseReference(img.Reference, r.opts.Insecure)
+	ref, err := imageref.Parse(img.Reference, r.opts.Insecure)
 	if err != nil {
 		return name.Digest{}, fmt.Errorf("release of %s: %w", img.Image, err)
 	}

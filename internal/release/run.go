@@ -14,6 +14,7 @@ import (
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/gitinfo"
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/release/gitrepo"
@@ -181,7 +182,7 @@ func (r *run) plan(rels []version.Release, claimed map[string]bool) error {
 		}
 		rel := rels[i]
 		out := Image{
-			Image: img.Name, Repository: r.opts.Registry + "/" + img.Repository,
+			Image: img.Name, Repository: imageref.Join(r.opts.Registry, img.Repository),
 			Version: rel.Version.String(), Bump: rel.Bump.String(), Reason: rel.Reason,
 			GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
 			commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 )
@@ -76,8 +76,8 @@ func (r *Released) Build(ctx context.Context, names []string) (map[string]name.D
 		if err != nil {
 			return nil, err
 		}
-		s := strings.TrimSuffix(r.Config.Registry, "/") + "/" + img.Repository + ":" + tag
-		ref, err := layering.ParseReference(s, false)
+		s := imageref.Join(r.Config.Registry, img.Repository) + ":" + tag
+		ref, err := imageref.Parse(s, false)
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", n, err)
 		}

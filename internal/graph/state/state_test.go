@@ -22,6 +22,7 @@ import (
 
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 )
 
@@ -162,7 +163,7 @@ func pushAll(t *testing.T, pub layering.Publisher, ref func(repo string) string)
 	pushed := map[string]v1.Hash{}
 	refs := map[string]name.Reference{}
 	for _, s := range cases() {
-		r, err := layering.ParseReference(ref(s.repo), false)
+		r, err := imageref.Parse(ref(s.repo), false)
 		if err != nil {
 			t.Fatal(err)
 		}
