@@ -30,7 +30,10 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 			return nil, nil, fmt.Errorf("build --changed: %w", err)
 		}
 	}
-	repos := planner.Repositories(cfg, opts.Images)
+	repos, err := planner.Repositories(cfg, opts.Images)
+	if err != nil {
+		return nil, nil, err
+	}
 	var build []string
 	var kept []keptImage
 	for _, p := range graph.Plan(snap, prev) {

@@ -38,7 +38,7 @@ func (c *buildCmd) target(cfg *config.Config, push bool) buildTarget {
 			registry:  registry, describe: "registry " + registry, close: noClose,
 		}
 	}
-	dir := defaultLayout(cfg)
+	dir := cfg.LayoutDir()
 	return buildTarget{publisher: layering.NewLayoutPublisher(dir), layout: dir, describe: "OCI layout " + dir, close: noClose}
 }
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"path/filepath"
-
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/planner"
 )
@@ -19,13 +17,7 @@ type changeFlags struct {
 // gobake.yaml).
 func (f changeFlags) baseline(cfg *config.Config, registry, dir string, insecure bool) planner.Baseline {
 	if registry == "" && dir == "" {
-		dir = defaultLayout(cfg)
+		dir = cfg.LayoutDir()
 	}
 	return planner.Baseline{Registry: registry, Layout: dir, Tag: f.Baseline, Insecure: insecure}
-}
-
-// defaultLayout is the OCI layout build writes to, and plan reads from,
-// when there is no registry: .gobake/oci beside gobake.yaml.
-func defaultLayout(cfg *config.Config) string {
-	return filepath.Join(cfg.Root, filepath.FromSlash(config.DefaultLayoutDir))
 }

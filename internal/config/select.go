@@ -46,6 +46,13 @@ func (c *Config) SelectNames(names []string) ([]string, error) {
 	return out, nil
 }
 
+// LayoutDir is the OCI layout images go to when there is no registry, and
+// where plan reads the previous build from then: DefaultLayoutDir beside
+// gobake.yaml.
+func (c *Config) LayoutDir() string {
+	return filepath.Join(c.Root, filepath.FromSlash(DefaultLayoutDir))
+}
+
 // unknownImages is the error for image names c does not have.
 func (c *Config) unknownImages(unknown []string) error {
 	file := filepath.Base(c.Path)

@@ -37,7 +37,10 @@ func (b Baseline) Read(ctx context.Context, cfg *config.Config, images []string)
 	if b.Tag == "" {
 		return nil, errors.New("baseline: no tag")
 	}
-	repos := Repositories(cfg, images)
+	repos, err := Repositories(cfg, images)
+	if err != nil {
+		return nil, err
+	}
 	if b.Registry == "" {
 		if b.Layout == "" {
 			return nil, errors.New("baseline: neither a registry nor an OCI layout")

@@ -1,6 +1,10 @@
-// Package planner wires the input graph to the outside world for the CLI:
-// it computes the current inputs of images with the same base lookups a
-// build uses (Current), the inputs at a git ref (Since), reads the records
-// of the previous build back from a registry or an OCI layout (Baseline)
-// and says what must be rebuilt (Changed).
+// Package planner is gobake's one pipeline, above graph and layering and
+// below the commands: New plans the selected images once (every image ×
+// platform with its Go environment, base image and digest, input record,
+// tags and the annotations recording its inputs), Plan.Build builds those
+// targets and attaches the inputs record to every result, and Publish
+// stores the results. build, release and resolve all go through it, so
+// every push carries its inputs. The package also reads the previous build
+// back from a registry or an OCI layout (Baseline), computes the inputs at
+// a git ref (Since) and says what must be rebuilt (Changes).
 package planner

@@ -53,11 +53,6 @@ func (o Options) check(cfg *config.Config) error {
 // selected returns the images of cfg that o releases, in configuration
 // order.
 func (o Options) selected(cfg *config.Config) []string {
-	var out []string
-	for _, img := range cfg.Images {
-		if len(o.Images) == 0 || slices.Contains(o.Images, img.Name) {
-			out = append(out, img.Name)
-		}
-	}
+	out, _ := cfg.SelectNames(o.Images) // check has reported unknown names
 	return out
 }
