@@ -53,6 +53,11 @@ func (c *buildCmd) Validate() error {
 		if p == platform.All && len(c.Platform) > 1 {
 			return fmt.Errorf("--platform %s cannot be combined with other platforms", platform.All)
 		}
+		if p != platform.All {
+			if _, err := platform.Check(p); err != nil {
+				return fmt.Errorf("--platform: %w", err)
+			}
+		}
 	}
 	for _, t := range c.Tag {
 		if strings.TrimSpace(t) == "" {

@@ -27,6 +27,8 @@ func TestBuildValidate(t *testing.T) {
 		{name: "three targets", cmd: buildCmd{Registry: "r", OCILayout: "d", Tarball: "t"}, wantErr: "not --registry and --oci-layout and --tarball"},
 		{name: "negative jobs", cmd: buildCmd{Jobs: -1}, wantErr: "--jobs"},
 		{name: "all and more", cmd: buildCmd{Platform: []string{"all", "linux/amd64"}}, wantErr: "--platform all"},
+		{name: "arm64 level", cmd: buildCmd{Platform: []string{"linux/arm64/v8.2"}}},
+		{name: "unknown variant", cmd: buildCmd{Platform: []string{"linux/arm64/v7"}}, wantErr: `--platform: "linux/arm64/v7": unknown arm64 variant "v7"`},
 		{name: "empty tag", cmd: buildCmd{Tag: []string{" "}}, wantErr: "--tag"},
 		{name: "skaffold image", cmd: buildCmd{Image: "r.example/api:v1", Platform: []string{"linux/arm64"}}},
 		{name: "image and names", cmd: buildCmd{Image: "r.example/api:v1", Images: []string{"api"}}, wantErr: "--image"},

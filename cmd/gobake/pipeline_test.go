@@ -124,3 +124,36 @@ func TestRegistrySlash(t *testing.T) {
 		t.Errorf("plan --registry %s: exit %d, want hello unchanged\nstdout: %s\nstderr: %s", prefix, code, stdout, stderr)
 	}
 }
+
+// TestArchVariantPlan plans an image on a platform variant that config
+// accepts: linux/arm64/v8.2 passed config, then plan and build failed
+// (graph loaded packages with GOARM64=8.2, which go rejects). The build
+// side uses the same mapping (platform.GoEnv, checked against go env for
+// every accepted variant in internal/platform), so the test stops at plan
+// and compiles nothing.
+func TestArchVariantPlan(t *testing.T) {
+	cfg := writeRepo(t)
+	yaml := "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/arm64/v8.2]\nimages:\n  hello:\n    main: ./cmd/hello\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	code, stdout, stderr := gobakeRunner(cfg)("plan", "--json", "--registry", strings.TrimPrefix(s.URL, "http://")+"/acme")
+	if code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Images []struct {
+			Image     string   `json:"image"`
+			Status    string   `json:"status"`
+			Platforms []string `json:"platforms"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("plan --json: %v\n%s", err, stdout)
+	}
+	if len(rep.Images) != 1 || rep.Images[0].Status != "new" || strings.Join(rep.Images[0].Platforms, ",") != "linux/arm64/v8.2" {
+		t.Errorf("plan: %+v, want hello new on linux/arm64/v8.2", rep.Images)
+	}
+}
