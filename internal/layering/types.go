@@ -1,6 +1,8 @@
-// Package layering turns Go main packages into container images: it runs
-// go build, layers the binary and static files onto a base image, assembles
-// multi-platform indexes, makes SBOMs and publishes the results.
+// Package layering turns Go main packages into container images: it
+// resolves base images (Bases, which the planner uses to make Targets),
+// then executes Targets as given: runs go build, layers the binary and
+// static files onto the base image, assembles multi-platform indexes,
+// makes SBOMs and publishes the results.
 package layering
 
 import (
@@ -18,7 +20,7 @@ type Result struct {
 	Image      v1.Image      // set when one platform was built
 	Index      v1.ImageIndex // set when several platforms were built
 	Referrers  []Referrer    // artifacts whose subject is the image, the index or one of its manifests
-	Tags       []string      // rendered tags to publish it under (the image's, or those of WithTags)
+	Tags       []string      // rendered tags to publish it under (Target.Tags)
 }
 
 // Referrer is an OCI 1.1 artifact (an SBOM) attached to a manifest of a Result.
