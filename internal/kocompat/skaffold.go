@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/imageref"
 )
 
 // Skaffold's custom-builder contract: the environment of the build command.
@@ -32,10 +33,7 @@ type SkaffoldTarget struct {
 
 // Ref returns the reference the target is pushed to, REGISTRY/REPO:TAG.
 func (t SkaffoldTarget) Ref() string {
-	if t.Registry == "" {
-		return t.Repository + ":" + t.Tag
-	}
-	return t.Registry + "/" + t.Repository + ":" + t.Tag
+	return imageref.Join(t.Registry, t.Repository) + ":" + t.Tag
 }
 
 // SkaffoldImage maps Skaffold's $IMAGE onto an image of cfg. Skaffold

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -56,10 +57,7 @@ func NewTarballPublisher(path string, opts ...TarballOption) *TarballPublisher {
 // Publish records r to be written by Close. It returns
 // "<repository>@sha256:…" with the digest of r's image or index.
 func (p *TarballPublisher) Publish(ctx context.Context, r Result, tags []string) (name.Digest, error) {
-	repoName := r.Repository
-	if p.prefix != "" {
-		repoName = p.prefix + "/" + r.Repository
-	}
+	repoName := imageref.Join(p.prefix, r.Repository)
 	fail := func(format string, args ...any) (name.Digest, error) {
 		return name.Digest{}, fmt.Errorf("write %s (tarball %s): %w", r.Name, p.path, fmt.Errorf(format, args...))
 	}
