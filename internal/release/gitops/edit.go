@@ -26,7 +26,7 @@ func Edit(src []byte, path string, target config.GitOpsTarget, updates []Update,
 	if err != nil {
 		return nil, nil, err
 	}
-	e := &editor{s: newSource(path, src), updates: updates, pin: pin}
+	e := &editor{s: newSource(path, src), updates: updates, pin: pin, sets: map[*yaml.Node]string{}, inserts: map[*yaml.Node][]insertion{}}
 	for i, doc := range docs {
 		root := doc
 		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
@@ -40,7 +40,7 @@ func Edit(src []byte, path string, target config.GitOpsTarget, updates []Update,
 		case isKustomization(path, root):
 			err = e.kustomize(root)
 		default:
-			err = e.manifest(root, "")
+			err = e.manifest(root, nil)
 		}
 		if err != nil {
 			return nil, nil, err
@@ -50,23 +50,39 @@ func Edit(src []byte, path string, target config.GitOpsTarget, updates []Update,
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(e.s.splices) > 0 {
+		if err := verify(path, docs, out, e.sets, e.inserts); err != nil {
+			return nil, nil, err
+		}
+	}
 	return out, e.changes, nil
 }
 
-// editor collects the splices and changes of one file.
+// editor collects the splices and changes of one file, and what they
+// must do to its nodes, for verify.
 type editor struct {
 	s       *source
 	updates []Update
 	pin     config.Pin
 	changes []Change
+	sets    map[*yaml.Node]string      // scalar → the value it is set to
+	inserts map[*yaml.Node][]insertion // mapping → the entries added to it
 }
 
-// set changes the scalar n to v and records it.
-func (e *editor) set(n *yaml.Node, u Update, v, oldRef string) error {
-	if err := e.s.set(n, v); err != nil {
+// insertion is an entry added to a mapping.
+type insertion struct{ key, value string }
+
+// set changes the value of f to v and records it.
+func (e *editor) set(f field, u Update, v, oldRef string) error {
+	changed, err := e.s.set(f, v)
+	if err != nil {
 		return err
 	}
-	e.changes = append(e.changes, Change{File: e.s.path, Line: n.Line, Image: u.Image, Old: n.Value, New: v, OldRef: oldRef})
+	if changed {
+		e.sets[f.val] = v
+	}
+	line, _ := f.pos()
+	e.changes = append(e.changes, Change{File: e.s.path, Line: line, Image: u.Image, Old: value(f.val), New: v, OldRef: oldRef})
 	return nil
 }
 
@@ -132,34 +148,24 @@ func isKustomization(path string, root *yaml.Node) bool {
 
 // lookup returns the value of key in the mapping m, nil when absent.
 func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
+	if f, ok := lookupField(m, key); ok {
+		return f.val
 	}
 	return nil
 }
 
-// lookupKey returns the key node of key in the mapping m, nil when absent.
-func lookupKey(m *yaml.Node, key string) *yaml.Node {
+// lookupField returns the entry key of the mapping m, and whether there
+// is one.
+func lookupField(m *yaml.Node, key string) (field, bool) {
 	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+		return field{}, false
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i]
+		if k := m.Content[i]; k.Kind == yaml.ScalarNode && k.Value == key {
+			return field{key: k, val: m.Content[i+1], name: key}, true
 		}
 	}
-	return nil
-}
-
-// stringScalar reports whether n is a string scalar that can be edited in
-// place (not an alias).
-func stringScalar(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!str" || n.ShortTag() == "!!null" || n.ShortTag() == "!!int" || n.ShortTag() == "!!float")
+	return field{}, false
 }
 
 // checkUpdates checks that every update has what pin writes.

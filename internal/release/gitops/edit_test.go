@@ -224,11 +224,11 @@ func TestEditErrors(t *testing.T) {
 		{"helm alias", read("values.yaml"), config.GitOpsTarget{Helm: map[string]config.HelmPaths{"api": {Tag: ".extraAnnotations.team"}}}, config.PinTag, nil,
 			"invalid.yaml:15:19: .extraAnnotations.team goes through the alias *annotations; edit the anchored values instead"},
 		{"kustomize digest with pin tag", read("kustomization.yaml"), config.GitOpsTarget{}, config.PinTag, nil,
-			"invalid.yaml:15:13: images entry worker has a digest, which pin: tag would leave in place; remove it or pin a digest"},
+			"invalid.yaml:15:13: digest: images entry worker has a digest, which pin: tag would leave in place; remove it or pin a digest"},
 		{"no digest", read("manifests.yaml"), config.GitOpsTarget{}, config.PinDigest, []Update{{Image: "api", Repository: "ghcr.io/acme/api", Tag: "1"}},
 			"update api: pin digest needs a digest"},
 		{"block scalar", []byte("image: |\n  ghcr.io/acme/api:1\n"), config.GitOpsTarget{}, config.PinTag, nil,
-			"invalid.yaml:1:8: cannot edit a block scalar (| or >)"},
+			"invalid.yaml:1:8: image: cannot edit a block scalar (| or >)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			updates := tc.updates

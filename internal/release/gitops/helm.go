@@ -23,7 +23,7 @@ func (e *editor) helm(root *yaml.Node, paths map[string]config.HelmPaths) error 
 		if e.pin != config.PinTag && u.Digest == "" {
 			return fmt.Errorf("%s: pin %s needs the digest of %s, which is unknown", e.s.path, e.pin, u.Image)
 		}
-		nodes := map[string]*yaml.Node{}
+		nodes := map[string]field{}
 		for _, yp := range []string{p.Repository, p.Tag, p.Digest} {
 			if yp == "" {
 				continue
@@ -35,14 +35,14 @@ func (e *editor) helm(root *yaml.Node, paths map[string]config.HelmPaths) error 
 			nodes[yp] = n
 		}
 		oldRef := ""
-		if n := nodes[p.Repository]; n != nil {
-			oldRef = n.Value
+		if f, ok := nodes[p.Repository]; ok {
+			oldRef = value(f.val)
 		}
-		if n := nodes[p.Tag]; n != nil {
-			oldRef = joinRef(oldRef, n.Value, "")
+		if f, ok := nodes[p.Tag]; ok {
+			oldRef = joinRef(oldRef, value(f.val), "")
 		}
-		if n := nodes[p.Digest]; n != nil {
-			oldRef = joinRef(oldRef, "", n.Value)
+		if f, ok := nodes[p.Digest]; ok {
+			oldRef = joinRef(oldRef, "", value(f.val))
 		}
 		tag := u.Tag
 		if e.pin != config.PinTag && p.Digest == "" {
@@ -65,26 +65,24 @@ func (e *editor) helm(root *yaml.Node, paths map[string]config.HelmPaths) error 
 }
 
 // find returns the scalar at the YAML path yp (.a.b.c) under root.
-func (e *editor) find(root *yaml.Node, yp string) (*yaml.Node, error) {
-	n := root
+func (e *editor) find(root *yaml.Node, yp string) (field, error) {
+	f := field{val: root, name: yp}
 	for _, key := range strings.Split(strings.TrimPrefix(yp, "."), ".") {
+		n := f.val
 		if n.Kind == yaml.AliasNode {
-			return nil, fmt.Errorf("%s:%d:%d: %s goes through the alias *%s; edit the anchored values instead", e.s.path, n.Line, n.Column, yp, n.Value)
+			return field{}, fmt.Errorf("%s:%d:%d: %s goes through the alias *%s; edit the anchored values instead", e.s.path, n.Line, n.Column, yp, n.Value)
 		}
 		if n.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s:%d:%d: %s: not a mapping at %s", e.s.path, n.Line, n.Column, yp, key)
+			return field{}, fmt.Errorf("%s:%d:%d: %s: not a mapping at %s", e.s.path, n.Line, n.Column, yp, key)
 		}
-		next := lookup(n, key)
-		if next == nil {
-			return nil, fmt.Errorf("%s:%d:%d: %s: no key %s", e.s.path, n.Line, n.Column, yp, key)
+		next, ok := lookupField(n, key)
+		if !ok {
+			return field{}, fmt.Errorf("%s:%d:%d: %s: no key %s", e.s.path, n.Line, n.Column, yp, key)
 		}
-		n = next
+		f = field{key: next.key, val: next.val, name: yp}
 	}
-	if n.Kind == yaml.AliasNode {
-		return nil, fmt.Errorf("%s:%d:%d: %s is the alias *%s; edit the anchored value instead", e.s.path, n.Line, n.Column, yp, n.Value)
+	if err := e.s.editable(f); err != nil {
+		return field{}, err
 	}
-	if !stringScalar(n) {
-		return nil, fmt.Errorf("%s:%d:%d: %s must be a string", e.s.path, n.Line, n.Column, yp)
-	}
-	return n, nil
+	return f, nil
 }

@@ -1,8 +1,6 @@
 package gitops
 
 import (
-	"fmt"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/gobake/gobake/internal/config"
@@ -16,12 +14,12 @@ func (e *editor) kustomize(root *yaml.Node) error {
 		return nil
 	}
 	for _, entry := range images.Content {
-		name := lookup(entry, "name")
-		if name == nil || name.Kind != yaml.ScalarNode {
+		name, ok := lookupField(entry, "name")
+		if !ok || name.val.Kind != yaml.ScalarNode {
 			continue
 		}
 		for _, u := range e.updates {
-			if name.Value == u.Repository || name.Value == u.Image {
+			if name.val.Value == u.Repository || name.val.Value == u.Image {
 				if err := e.kustomizeEntry(entry, name, u); err != nil {
 					return err
 				}
@@ -33,19 +31,31 @@ func (e *editor) kustomize(root *yaml.Node) error {
 }
 
 // kustomizeEntry edits one images: entry for u.
-func (e *editor) kustomizeEntry(entry, name *yaml.Node, u Update) error {
-	newName, newTag, digest := lookup(entry, "newName"), lookup(entry, "newTag"), lookup(entry, "digest")
-	oldRef := name.Value
-	if newName != nil {
-		oldRef = newName.Value
+func (e *editor) kustomizeEntry(entry *yaml.Node, name field, u Update) error {
+	newName, hasName := lookupField(entry, "newName")
+	newTag, hasTag := lookupField(entry, "newTag")
+	digest, hasDigest := lookupField(entry, "digest")
+	for _, f := range []struct {
+		f  field
+		ok bool
+	}{{newName, hasName}, {newTag, hasTag}, {digest, hasDigest}} {
+		if f.ok {
+			if err := e.s.editable(f.f); err != nil {
+				return err
+			}
+		}
 	}
-	if newTag != nil {
-		oldRef = joinRef(oldRef, newTag.Value, "")
+	oldRef := name.val.Value
+	if hasName && value(newName.val) != "" {
+		oldRef = value(newName.val)
 	}
-	if digest != nil {
-		oldRef = joinRef(oldRef, "", digest.Value)
+	if hasTag {
+		oldRef = joinRef(oldRef, value(newTag.val), "")
 	}
-	if newName != nil {
+	if hasDigest {
+		oldRef = joinRef(oldRef, "", value(digest.val))
+	}
+	if hasName {
 		if err := e.set(newName, u, u.Repository, oldRef); err != nil {
 			return err
 		}
@@ -53,48 +63,49 @@ func (e *editor) kustomizeEntry(entry, name *yaml.Node, u Update) error {
 	var wantTag, wantDigest string
 	switch e.pin {
 	case config.PinTag:
-		if digest != nil && digest.Value != "" {
-			return fmt.Errorf("%s:%d:%d: images entry %s has a digest, which pin: tag would leave in place; remove it or pin a digest", e.s.path, digest.Line, digest.Column, name.Value)
+		if hasDigest && value(digest.val) != "" {
+			return e.s.errorf(digest, "images entry %s has a digest, which pin: tag would leave in place; remove it or pin a digest", name.val.Value)
 		}
 		wantTag = u.Tag
 	case config.PinDigest:
 		wantDigest = u.Digest
 	default:
 		wantTag = joinRef("", u.Tag, u.Digest)
-		if digest != nil {
+		if hasDigest {
 			wantTag, wantDigest = u.Tag, u.Digest
 		}
 	}
 	if e.pin != config.PinTag && u.Digest == "" {
-		return fmt.Errorf("%s:%d:%d: pin %s needs the digest of %s, which is unknown", e.s.path, name.Line, name.Column, e.pin, u.Image)
+		return e.s.errorf(name, "pin %s needs the digest of %s, which is unknown", e.pin, u.Image)
 	}
 	if wantTag != "" {
-		if err := e.setOrInsert(entry, newTag, "newTag", name, u, wantTag, oldRef); err != nil {
+		if err := e.setOrInsert(entry, newTag, hasTag, "newTag", name, u, wantTag, oldRef); err != nil {
 			return err
 		}
 	}
 	if wantDigest != "" {
-		if err := e.setOrInsert(entry, digest, "digest", name, u, wantDigest, oldRef); err != nil {
+		if err := e.setOrInsert(entry, digest, hasDigest, "digest", name, u, wantDigest, oldRef); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setOrInsert sets the value n of key in entry, or adds key after the
-// name: entry when it is missing.
-func (e *editor) setOrInsert(entry, n *yaml.Node, key string, name *yaml.Node, u Update, v, oldRef string) error {
-	if n != nil {
-		if !stringScalar(n) {
-			return fmt.Errorf("%s:%d:%d: %s must be a string", e.s.path, n.Line, n.Column, key)
-		}
-		return e.set(n, u, v, oldRef)
+// setOrInsert sets f, the entry key of the images: entry, to v, or adds
+// key after the name: entry when it is missing.
+func (e *editor) setOrInsert(entry *yaml.Node, f field, ok bool, key string, name field, u Update, v, oldRef string) error {
+	if ok {
+		return e.set(f, u, v, oldRef)
 	}
-	nameKey := lookupKey(entry, "name")
-	k := &yaml.Node{Kind: yaml.ScalarNode, Value: key, Line: nameKey.Line, Column: nameKey.Column}
+	k := &yaml.Node{Kind: yaml.ScalarNode, Value: key, Line: name.key.Line, Column: name.key.Column}
 	if err := e.s.insertAfter(entry, k, name, v); err != nil {
 		return err
 	}
-	e.changes = append(e.changes, Change{File: e.s.path, Line: name.Line + 1, Image: u.Image, New: v, OldRef: oldRef})
+	e.inserts[entry] = append(e.inserts[entry], insertion{key, v})
+	line := name.val.Line + 1 // on a line of its own
+	if entry.Style&yaml.FlowStyle != 0 {
+		line = name.val.Line
+	}
+	e.changes = append(e.changes, Change{File: e.s.path, Line: line, Image: u.Image, New: v, OldRef: oldRef})
 	return nil
 }

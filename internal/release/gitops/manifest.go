@@ -12,22 +12,19 @@ var imagePolicyRE = regexp.MustCompile(`\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\
 
 // manifest edits, under n, every image: value whose repository is an
 // updated image's, and every value with a Flux $imagepolicy marker naming
-// an updated image. key is the mapping key n is the value of.
-func (e *editor) manifest(n *yaml.Node, key string) error {
+// an updated image. key is the mapping key n is the value of, nil for a
+// document or a sequence item.
+func (e *editor) manifest(n, key *yaml.Node) error {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for _, c := range n.Content {
-			if err := e.manifest(c, ""); err != nil {
+			if err := e.manifest(c, nil); err != nil {
 				return err
 			}
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if v.Kind == yaml.ScalarNode && v.LineComment == "" && k.LineComment != "" {
-				v.LineComment = k.LineComment // yaml.v3 puts some line comments on the key
-			}
-			if err := e.manifest(v, k.Value); err != nil {
+			if err := e.manifest(n.Content[i+1], n.Content[i]); err != nil {
 				return err
 			}
 		}
@@ -37,12 +34,18 @@ func (e *editor) manifest(n *yaml.Node, key string) error {
 	return nil
 }
 
-// scalar edits one scalar of a manifest.
-func (e *editor) scalar(n *yaml.Node, key string) error {
-	if !stringScalar(n) {
-		return nil
+// scalar edits one scalar of a manifest, the value of key (nil in a
+// sequence).
+func (e *editor) scalar(n, key *yaml.Node) error {
+	f := field{key: key, val: n, name: "value"}
+	comment := n.LineComment
+	if key != nil {
+		f.name = key.Value
+		if comment == "" {
+			comment = key.LineComment // yaml.v3 puts some line comments on the key
+		}
 	}
-	if m := imagePolicyRE.FindStringSubmatch(n.LineComment); m != nil {
+	if m := imagePolicyRE.FindStringSubmatch(comment); m != nil {
 		parts := strings.Split(m[1], ":")
 		if len(parts) < 2 {
 			return nil
@@ -62,17 +65,17 @@ func (e *editor) scalar(n *yaml.Node, key string) error {
 					v = u.Digest
 				}
 			}
-			return e.set(n, u, v, n.Value)
+			return e.set(f, u, v, value(n))
 		}
 		return nil
 	}
-	if key != "image" {
+	if key == nil || key.Value != "image" {
 		return nil
 	}
-	repo, _, _ := splitRef(n.Value)
+	repo, _, _ := splitRef(value(n))
 	for _, u := range e.updates {
 		if repo == u.Repository {
-			return e.set(n, u, u.pinned(e.pin), n.Value)
+			return e.set(f, u, u.pinned(e.pin), value(n))
 		}
 	}
 	return nil
