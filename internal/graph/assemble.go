@@ -350,7 +350,7 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 	inputs["main"] = root.PkgPath
 	inputs["toolchain"] = g.l.env.Version
 	for k, v := range g.l.env.Codegen {
-		inputs["goenv:"+k] = v
+		inputs["goenv:"+k] = codegenInput(k, v)
 	}
 	work := ""
 	if w := g.l.env.Work; w != "" {
@@ -359,7 +359,7 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 	}
 	img := t.img
 	for k, v := range map[string]any{
-		"env": img.Env, "flags": img.Flags, "ldflags": img.Ldflags,
+		"env": envInputs(img.Env), "flags": img.Flags, "ldflags": img.Ldflags,
 		"labels": img.Labels, "annotations": img.Annotations,
 	} {
 		b, err := json.Marshal(v)

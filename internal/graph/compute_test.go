@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -54,5 +55,45 @@ func TestComputeArchVariant(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("go env inputs (-want +got):\n%s", diff)
+	}
+}
+
+// TestRecordHoldsNoEnvValues checks that the records pushed to registries
+// hold digests of an image's env values, never the values, and that a
+// changed value still changes the inputs.
+func TestRecordHoldsNoEnvValues(t *testing.T) {
+	const secret, flag = "s3cret-literal-0123", "-ldflags=-X=main.key=k3y-literal-4567"
+	root := copySample(t)
+	digestWith := func(token string) (*Record, []byte) {
+		t.Helper()
+		cfg := sampleConfig(root)
+		cfg.Images[0].Env = []string{"API_TOKEN=" + token, "GOFLAGS=" + flag, "VERSION={{.Version}}"}
+		cfg.Images = cfg.Images[:1]
+		s, err := Compute(context.Background(), cfg, Options{Targets: fakeBases{}.targets(t, cfg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := s.Records[cfg.Images[0].Name]
+		b, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, b
+	}
+	r, b := digestWith(secret)
+	for _, s := range []string{secret, "k3y-literal"} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("the record holds %q:\n%s", s, b)
+		}
+	}
+	env, _ := json.Marshal([]string{"API_TOKEN=" + ValueDigest(secret), "GOFLAGS=" + ValueDigest(flag), "VERSION=" + ValueDigest("{{.Version}}")})
+	if got := r.Platforms[0].Inputs["cfg:env"]; got != string(env) {
+		t.Errorf("cfg:env = %s, want %s", got, env)
+	}
+	if got := r.Platforms[0].Inputs["goenv:GOFLAGS"]; got != ValueDigest(flag) {
+		t.Errorf("goenv:GOFLAGS = %s, want %s", got, ValueDigest(flag))
+	}
+	if r2, _ := digestWith(secret + "x"); r2.Digest == r.Digest {
+		t.Error("a changed env value leaves the input digest unchanged")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"sort"
+	"strings"
 )
 
 // MediaType is the media type of an encoded Record, used as the artifact
@@ -33,14 +34,15 @@ const RecordSchema = 1
 // Input keys and their values:
 //
 //	toolchain                 Go toolchain version, e.g. "go1.26.4"
-//	goenv:NAME                a go env value that changes code generation (GOEXPERIMENT, GOAMD64…)
+//	goenv:NAME                a go env value that changes code generation (GOEXPERIMENT, GOAMD64…); GOFLAGS as its ValueDigest
 //	gomod:PATH:go             the go line of the go.mod at PATH (relative to the repository root)
 //	gomod:PATH:toolchain      its toolchain line
 //	gomod:PATH:godebug        its godebug lines, joined
 //	file:PATH                 SHA-256 of a source, embedded, go.work, vendor or replace-target file
 //	pkg:IMPORTPATH            "std", "mod MODULEPATH", or "local DIR SHA256" for a package of the closure
 //	mod:PATH                  "VERSION SUM" of a third-party module (replacements after "=>")
-//	cfg:NAME                  the image's env, flags, ldflags (as written), user, labels, annotations, binary, main
+//	cfg:env                   the image's env as KEY=sha256:… (ValueDigest of each value: env may hold secrets)
+//	cfg:NAME                  the image's flags, ldflags (as written), user, labels, annotations, binary, main
 //	base                      digest of the base image for the platform
 //	data:PATH                 mode and SHA-256 of a file of the data directory (PATH relative to it)
 type Record struct {
@@ -106,6 +108,36 @@ func InputsDigest(inputs map[string]string) string {
 		writeString(h, inputs[k])
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// ValueDigest is what a record holds in place of a value that may be a
+// secret: sha256: and the hex SHA-256 of the value. Records are pushed to
+// registries, so values stay out; a changed value still changes the digest.
+func ValueDigest(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// envInputs returns the env entries of an image as a record holds them:
+// KEY=ValueDigest(VALUE), in the order written. Literal values may be
+// credentials, and templates may hold literal parts.
+func envInputs(env []string) []string {
+	out := make([]string, len(env))
+	for i, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		out[i] = k + "=" + ValueDigest(v)
+	}
+	return out
+}
+
+// codegenInput returns the go env value v of the variable k as a record
+// holds it: GOFLAGS, free-form (an image's env may set it, -ldflags with
+// -X secrets and all), as its ValueDigest; the others as they are.
+func codegenInput(k, v string) string {
+	if k == "GOFLAGS" {
+		return ValueDigest(v)
+	}
+	return v
 }
 
 func writeString(h hash.Hash, s string) {
