@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/gobake/gobake/internal/redact"
 )
 
 // cli is the command tree. Each command lives in a file of its own.
@@ -44,8 +46,12 @@ func main() {
 	os.Exit(code)
 }
 
-// run parses args and runs the chosen command. It returns the process exit code.
+// run parses args and runs the chosen command. It returns the process exit
+// code. Whatever goes to stderr loses the credentials of URLs in it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	rs := redact.NewWriter(stderr)
+	defer rs.Flush()
+	stderr = rs
 	var c cli
 	exitCode := -1
 	parser, err := kong.New(&c,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +47,24 @@ func TestError(t *testing.T) {
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Error("the redacted error no longer matches what it wraps")
+	}
+}
+
+func TestWriter(t *testing.T) {
+	var out strings.Builder
+	w := NewWriter(&out)
+	for _, s := range []string{"push to https://x:TO", "KEN@host/r.git failed\nnext ", "line https://a:b@h", "/r"} {
+		if _, err := w.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := out.String(), "push to https://***@host/r.git failed\n"; got != want {
+		t.Errorf("before Flush: %q, want %q", got, want)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "push to https://***@host/r.git failed\nnext line https://***@h/r"; got != want {
+		t.Errorf("after Flush: %q, want %q", got, want)
 	}
 }

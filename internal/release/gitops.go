@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gobake/gobake/internal/redact"
 	"github.com/gobake/gobake/internal/release/gitops"
 )
 
@@ -31,7 +32,7 @@ func (r *run) writeGitOps(ctx context.Context) error {
 	if !r.opts.DryRun {
 		o.Refresh = r.refreshGitOps
 	}
-	rep := &GitOpsReport{Repo: g.Repo, Files: []string{}}
+	rep := &GitOpsReport{Repo: redact.String(g.Repo), Files: []string{}}
 	r.report.GitOps = rep
 	var res gitops.Result
 	var err error

@@ -6,7 +6,12 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/gobake/gobake/internal/redact"
 )
+
+// Every output of a report goes through redact: URLs in it (the GitOps
+// repository's, those in errors) lose their credentials.
 
 // WriteJSON writes the report as indented JSON to the file path.
 func (rep *Report) WriteJSON(path string) error {
@@ -14,7 +19,7 @@ func (rep *Report) WriteJSON(path string) error {
 	if err != nil {
 		return fmt.Errorf("release report: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(redact.String(string(b))+"\n"), 0o644); err != nil {
 		return fmt.Errorf("release report: %w", err)
 	}
 	return nil
@@ -36,6 +41,13 @@ func (rep *Report) WriteReferences(w io.Writer) error {
 
 // WriteSummary writes what the release did, for people, to w.
 func (rep *Report) WriteSummary(w io.Writer) {
+	rw := redact.NewWriter(w)
+	defer rw.Flush()
+	rep.writeSummary(rw)
+}
+
+// writeSummary is WriteSummary, unredacted.
+func (rep *Report) writeSummary(w io.Writer) {
 	switch {
 	case len(rep.Images) == 0 && len(rep.Errors) == 0:
 		fmt.Fprintln(w, "release: nothing to release")
@@ -133,7 +145,7 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 	if g := rep.GitOps; g != nil && g.Pushed {
 		commit = g.Commit
 	}
-	return appendFile(path, fmt.Sprintf("images=%s\nreleased=%t\ngitTags=%s\ngitopsCommit=%s\n", b, rep.Released, tags, commit))
+	return appendFile(path, redact.String(fmt.Sprintf("images=%s\nreleased=%t\ngitTags=%s\ngitopsCommit=%s\n", b, rep.Released, tags, commit)))
 }
 
 // AppendStepSummary appends a markdown table of the release to the file
@@ -167,7 +179,7 @@ func (rep *Report) AppendStepSummary(path string) error {
 		fmt.Fprintf(&b, "\n- :x: %s", strings.ReplaceAll(e, "\n", " "))
 	}
 	b.WriteString("\n")
-	return appendFile(path, b.String())
+	return appendFile(path, redact.String(b.String()))
 }
 
 // appendFile appends s to the file path, creating it.

@@ -17,6 +17,7 @@ import (
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/redact"
 	"github.com/gobake/gobake/internal/release/gitrepo"
 	"github.com/gobake/gobake/internal/release/version"
 )
@@ -48,7 +49,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	err := r.release(ctx)
 	if err != nil {
 		for _, e := range flatten(err) {
-			rep.Errors = append(rep.Errors, e.Error())
+			rep.Errors = append(rep.Errors, redact.String(e.Error()))
 		}
 	}
 	return rep, err

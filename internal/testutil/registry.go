@@ -23,6 +23,8 @@ const registryBin = "/usr/bin/docker-registry"
 type Registry struct {
 	// Host is the registry's host:port, e.g. "127.0.0.1:41234".
 	Host string
+	// Storage is the directory the registry stores blobs and manifests in.
+	Storage string
 
 	t      testing.TB
 	config string
@@ -62,7 +64,7 @@ http:
 	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
 		t.Fatalf("write registry config: %v", err)
 	}
-	r := &Registry{Host: host, t: t, config: config}
+	r := &Registry{Host: host, Storage: filepath.Join(dir, "storage"), t: t, config: config}
 	t.Cleanup(r.Stop)
 	r.Start()
 	return r

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/redact"
 )
 
 // DefaultAttempts bounds the pushes Apply tries when others push first.
@@ -87,8 +88,14 @@ func (o Options) withDefaults() (Options, error) {
 // files again and retries, up to Attempts times with jittered backoff. A
 // target where none of the images appears, or a file that is not YAML,
 // fails before anything is pushed. With nothing to change, Apply pushes
-// nothing.
+// nothing. Its errors never show the credentials a repository URL holds.
 func Apply(ctx context.Context, o Options) (Result, error) {
+	res, err := apply(ctx, o)
+	return res, redact.Error(err)
+}
+
+// apply is Apply, with errors that may hold credentials.
+func apply(ctx context.Context, o Options) (Result, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return Result{}, err

@@ -1,12 +1,22 @@
 package gitops
 
-import "context"
+import (
+	"context"
+
+	"github.com/gobake/gobake/internal/redact"
+)
 
 // Plan shows what Apply would do, without committing or pushing: it edits
 // a fresh shallow clone and returns the unified diff of every changed file
 // (git diff) and the commit message. Its errors are those of Apply before
 // the push.
 func Plan(ctx context.Context, o Options) (Result, error) {
+	res, err := plan(ctx, o)
+	return res, redact.Error(err)
+}
+
+// plan is Plan, with errors that may hold credentials.
+func plan(ctx context.Context, o Options) (Result, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return Result{}, err
