@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/gobake/gobake/internal/dotdir"
 )
 
 // racyWindow is how recent a file's mtime may be before its hash is not
@@ -79,6 +81,9 @@ func (c *HashCache) Save() error {
 	defer c.mu.Unlock()
 	if c.path == "" || !c.dirty {
 		return nil
+	}
+	if err := dotdir.Prepare(filepath.Dir(c.path)); err != nil {
+		return fmt.Errorf("saving hash cache: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return fmt.Errorf("saving hash cache: %w", err)

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gobake/gobake/internal/dotdir"
 )
 
 // ociLayoutFile is the content of an image layout's oci-layout file.
@@ -70,6 +72,9 @@ func (p *LayoutPublisher) Publish(ctx context.Context, r Result, tags []string) 
 
 	lp := layout.Path(p.dir)
 	if err := ctx.Err(); err != nil {
+		return fail("%w", err)
+	}
+	if err := dotdir.Prepare(p.dir); err != nil {
 		return fail("%w", err)
 	}
 	if r.Image != nil {

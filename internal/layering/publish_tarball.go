@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/gobake/gobake/internal/dotdir"
 )
 
 // TarballPublisher collects results and writes them, on Close, as one
@@ -184,6 +187,9 @@ func (p *TarballPublisher) Close(ctx context.Context) error {
 	p.closed = true
 	if len(p.refs) == 0 {
 		return nil
+	}
+	if err := dotdir.Prepare(filepath.Dir(p.path)); err != nil {
+		return fmt.Errorf("write tarball %s: %w", p.path, err)
 	}
 	err := writeFileAtomicFunc(p.path, func(w io.Writer) error {
 		return tarball.MultiRefWrite(p.refs, ctxWriter{ctx: ctx, w: w})
