@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"gopkg.in/yaml.v3"
 
 	"github.com/gobake/gobake/internal/config"
@@ -168,7 +170,9 @@ func lookupField(m *yaml.Node, key string) (field, bool) {
 	return field{}, false
 }
 
-// checkUpdates checks that every update has what pin writes.
+// checkUpdates checks that every update has what pin writes, and that
+// what it writes is a valid repository, tag and digest: nothing else may
+// reach a deployment repository's YAML.
 func checkUpdates(updates []Update, pin config.Pin) error {
 	for _, u := range updates {
 		switch {
@@ -178,6 +182,20 @@ func checkUpdates(updates []Update, pin config.Pin) error {
 			return fmt.Errorf("update %s: pin %s needs a tag", u.Image, pin)
 		case u.Digest == "" && pin != config.PinTag:
 			return fmt.Errorf("update %s: pin %s needs a digest", u.Image, pin)
+		}
+		// The values are quoted: the library's messages would print them raw.
+		if _, err := name.NewRepository(u.Repository); err != nil {
+			return fmt.Errorf("update %s: %q is not a valid repository", u.Image, u.Repository)
+		}
+		if u.Tag != "" {
+			if _, err := name.NewTag(u.Repository + ":" + u.Tag); err != nil {
+				return fmt.Errorf("update %s: %q is not a valid tag", u.Image, u.Tag)
+			}
+		}
+		if u.Digest != "" {
+			if _, err := v1.NewHash(u.Digest); err != nil {
+				return fmt.Errorf("update %s: %q is not a valid digest", u.Image, u.Digest)
+			}
 		}
 	}
 	return nil

@@ -227,6 +227,12 @@ func TestEditErrors(t *testing.T) {
 			"invalid.yaml:15:13: digest: images entry worker has a digest, which pin: tag would leave in place; remove it or pin a digest"},
 		{"no digest", read("manifests.yaml"), config.GitOpsTarget{}, config.PinDigest, []Update{{Image: "api", Repository: "ghcr.io/acme/api", Tag: "1"}},
 			"update api: pin digest needs a digest"},
+		{"repository not a repository", read("manifests.yaml"), config.GitOpsTarget{}, config.PinTag, []Update{{Image: "api", Repository: "ghcr.io/acme/\xff", Tag: "1"}},
+			`update api: "ghcr.io/acme/\xff" is not a valid repository`},
+		{"tag not a tag", read("manifests.yaml"), config.GitOpsTarget{}, config.PinTag, []Update{{Image: "api", Repository: "ghcr.io/acme/api", Tag: "1 # x"}},
+			`update api: "1 # x" is not a valid tag`},
+		{"digest not a digest", read("manifests.yaml"), config.GitOpsTarget{}, config.PinDigest, []Update{{Image: "api", Repository: "ghcr.io/acme/api", Digest: "sha256:abc"}},
+			`update api: "sha256:abc" is not a valid digest`},
 		{"block scalar", []byte("image: |\n  ghcr.io/acme/api:1\n"), config.GitOpsTarget{}, config.PinTag, nil,
 			"invalid.yaml:1:8: image: cannot edit a block scalar (| or >)"},
 	} {
