@@ -153,6 +153,16 @@ func TestResolve(t *testing.T) {
 			wantErr: []string{"e.yaml:1:4: ko://example.com/kouser/cmd/api: cannot rewrite this reference in place"},
 		},
 		{
+			name:    "escaped reference spelled out in a comment after it is not rewritten there",
+			inputs:  []Input{{Name: "e.yaml", Data: []byte(`a: "ko://example.com/kouser/cmd\u002fapi" # ko://example.com/kouser/cmd/api` + "\n")}},
+			wantErr: []string{"e.yaml:1:4: ko://example.com/kouser/cmd/api: cannot rewrite this reference in place"},
+		},
+		{
+			name:   "anchors, tags, quotes with blanks and commented block headers",
+			inputs: []Input{{Name: "f.yaml", Data: []byte("a: &x !!str ko://example.com/kouser/cmd/api\nb: ' ko://example.com/kouser/cmd/api'\nc: | # the api\n  ko://example.com/kouser/cmd/api\n")}},
+			want:   "a: &x !!str registry.example.com/kouser/api@sha256:" + strings.Repeat("d", 64) + "\nb: ' registry.example.com/kouser/api@sha256:" + strings.Repeat("d", 64) + "'\nc: | # the api\n  registry.example.com/kouser/api@sha256:" + strings.Repeat("d", 64) + "\n",
+		},
+		{
 			name:    "syntax error",
 			inputs:  []Input{{Name: "bad.yaml", Data: []byte("a: [\n")}},
 			wantErr: []string{"bad.yaml: yaml:"},

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -79,7 +82,7 @@ func Scan(in Input) (refs []Ref, warnings []string, err error) {
 			}
 			start, ok := locate(in.Data, lines, n.Line, n.Column, v)
 			if !ok {
-				walkErr = fmt.Errorf("%s:%d:%d: %s: cannot rewrite this reference in place (escaped or folded); write it as a plain string", in.Name, n.Line, n.Column, v)
+				walkErr = fmt.Errorf("%s:%d:%d: %s: cannot rewrite this reference in place (escaped or folded); write it as a plain string", in.Name, n.Line, n.Column, printable(v))
 				return
 			}
 			refs = append(refs, Ref{
@@ -93,6 +96,15 @@ func Scan(in Input) (refs []Ref, warnings []string, err error) {
 		}
 	}
 	return refs, warnings, nil
+}
+
+// printable returns v as it is when it is printable on one line, else
+// quoted.
+func printable(v string) string {
+	if strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(v)
+	}
+	return v
 }
 
 // walk calls f on n and every node below it. Aliases are not followed: the
@@ -136,8 +148,13 @@ func locate(data []byte, lines []int, line, col int, text string) (int, bool) {
 	}
 	limit = min(limit+len(text), len(data))
 	i := bytes.Index(data[off:limit], []byte(text))
-	if i < 0 {
-		return 0, false
+	if i < 0 || !leadIn.Match(data[off:off+i]) {
+		return 0, false // not there, or found further on (in a comment, say)
 	}
 	return off + i, true
 }
+
+// leadIn matches what may stand between a node's position and its text:
+// an anchor and a tag, then an opening quote and blanks, or a block
+// scalar's header (with a comment) and the next line's indentation.
+var leadIn = regexp.MustCompile(`^(?:[&!][^ \t\r\n]*[ \t\r\n]+)*(?:["'][ \t\r\n]*|[|>][0-9+-]*[ \t]*(?:#[^\n]*)?\r?\n[ \t\r\n]*)?$`)

@@ -17,7 +17,7 @@ type Conventional struct {
 }
 
 var (
-	headerRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*)(?:\(([^()\r\n]*)\))?(!)?:[ \t]*(\S.*)$`)
+	headerRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*)(?:\(([^()\r\n]*)\))?(!)?:\s*(\S.*)$`)
 	revertRE = regexp.MustCompile(`^Revert "(.*)"\s*$`)
 	mergeRE  = regexp.MustCompile(`^Merge (?:branch|branches|remote-tracking branch|pull request|tag|commit|[0-9a-f]{7,40})\b`)
 	footerRE = regexp.MustCompile(`^BREAKING[ -]CHANGE(?:: | #)`)

@@ -22,6 +22,7 @@ func TestParseConventional(t *testing.T) {
 		{"upper-case type", "FEAT: shout", Conventional{Type: "feat", Description: "shout"}, BumpMinor},
 		{"mixed-case type", "Fix(API): x", Conventional{Type: "fix", Scope: "API", Description: "x"}, BumpPatch},
 		{"no space after colon", "feat:tight", Conventional{Type: "feat", Description: "tight"}, BumpMinor},
+		{"form feed after colon", "feat: \fx", Conventional{Type: "feat", Description: "x"}, BumpMinor},
 		{"hyphenated type", "build-deps: bump x", Conventional{Type: "build-deps", Description: "bump x"}, BumpPatch},
 		{"footer", "fix: x\n\nsome body\n\nBREAKING CHANGE: tokens expire", Conventional{Type: "fix", Breaking: true, Description: "x"}, BumpMajor},
 		{"hyphen footer", "feat: x\n\nBREAKING-CHANGE: y", Conventional{Type: "feat", Breaking: true, Description: "x"}, BumpMajor},
