@@ -62,3 +62,17 @@ echo "== go test" >&2
 export GIT_CONFIG_GLOBAL=/dev/null
 # -p 2: the machines have two cores; the e2e package builds images itself.
 go test -p 2 -timeout 12m ./...
+
+echo "== go test -fuzz" >&2
+# Each fuzz target for a short, fixed time, one after the other (10 s each,
+# 40 s in all). A crasher is written to the package's testdata/fuzz and
+# fails the run; keep it there as a seed once fixed.
+fuzz_targets=(
+	./internal/release/gitops:FuzzEdit
+	./internal/config:FuzzLoad
+	./internal/resolve:FuzzScan
+	./internal/release/version:FuzzParseConventional
+)
+for target in "${fuzz_targets[@]}"; do
+	go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
+done
