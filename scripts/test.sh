@@ -60,5 +60,37 @@ echo "== go test" >&2
 # Tests must not lean on this machine's git identity or settings: a fresh
 # CI machine has none.
 export GIT_CONFIG_GLOBAL=/dev/null
-# -p 2: the machines have two cores; the e2e package builds images itself.
-go test -p 2 -timeout 12m ./...
+
+# Tests write only to temporary directories: each package that runs gobake,
+# podman, skopeo or ko gives them a temporary home (testutil.Main). To
+# catch any that does not, the tests run with HOME pointing at an empty
+# directory that must still be empty afterwards. Go keeps its own build and
+# module caches (and go env file) where they were: go test itself uses them.
+for v in GOCACHE GOMODCACHE GOPATH GOENV; do
+	export "$v=$(go env "$v")"
+done
+guard_home=$(mktemp -d "${TMPDIR:-/tmp}/gobake-guard-home.XXXXXX")
+trap 'rm -rf "$guard_home"' EXIT
+
+# -p 2: the machines have two cores. The slowest package (e2e) takes about
+# 5 minutes there; the timeout leaves room for slower machines.
+status=0
+env HOME="$guard_home" -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME \
+	-u XDG_STATE_HOME -u XDG_RUNTIME_DIR -u GOBAKE_CACHE \
+	go test -p 2 -timeout 30m ./... || status=$?
+
+# The go command's own usage counters (go telemetry) are the one thing
+# allowed in the home.
+written=$(find "$guard_home" -mindepth 1 \
+	-not -path "$guard_home/.config" -not -path "$guard_home/.config/go" \
+	-not -path "$guard_home/.config/go/telemetry" -not -path "$guard_home/.config/go/telemetry/*")
+if [[ -n $written ]]; then
+	echo "test.sh: FAIL: tests wrote to the user's home (run them through testutil.Main):" >&2
+	echo "$written" | sed "s|^$guard_home|~|" >&2
+	status=1
+fi
+if ((status != 0)); then
+	echo "test.sh: FAIL (exit $status)" >&2
+	exit "$status"
+fi
+echo "test.sh: ok" >&2
