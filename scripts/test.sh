@@ -3,6 +3,8 @@
 # tests included. They need Go 1.26 and docker-registry, skopeo, podman,
 # runc and git; run as root, this script installs the missing ones with apt.
 set -euo pipefail
+# Any failing step ends the script loudly, naming the step.
+trap 'echo "test.sh: FAIL: $BASH_COMMAND (line $LINENO)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 if ! command -v go >/dev/null 2>&1; then
