@@ -77,8 +77,8 @@ trap 'rm -rf "$guard_home"' EXIT
 # -p 2: the machines have two cores. The slowest package (e2e) takes about
 # 5 minutes there; the timeout leaves room for slower machines.
 status=0
-env HOME="$guard_home" -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME \
-	-u XDG_STATE_HOME -u XDG_RUNTIME_DIR -u GOBAKE_CACHE \
+env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME \
+	-u XDG_RUNTIME_DIR -u GOBAKE_CACHE HOME="$guard_home" \
 	go test -p 2 -timeout 30m ./... || status=$?
 
 # The go command's own usage counters (go telemetry) are the one thing
