@@ -207,6 +207,7 @@ func remoteImage(t *testing.T, ref string) v1.Image {
 }
 
 func TestKoMigration(t *testing.T) {
+	t.Parallel()
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	koRepo := reg.Host + "/kouser"
@@ -336,6 +337,7 @@ func goBinary(t *testing.T) string {
 // `gobake build --image "$IMAGE"` publishes exactly $IMAGE when
 // $PUSH_IMAGE=true and writes the local layout otherwise.
 func TestSkaffoldCustomBuilder(t *testing.T) {
+	t.Parallel()
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kouser", "VERSION=1.2.3"}

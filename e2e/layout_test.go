@@ -21,12 +21,12 @@ var offlineEnv = []string{"GOPROXY=off"}
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
 
 func TestBuildOCILayoutOffline(t *testing.T) {
-	dir := testutil.CopySample(t)
-	out := gobake.MustRun(t, dir, offlineEnv, "build")
-	refs := parseRefs(t, out.Stdout, sampleImages)
-	layoutDir := filepath.Join(dir, ".gobake", "oci")
+	t.Parallel()
+	s := sharedLayoutSample(t)
+	dir, refs, layoutDir := s.dir, s.refs, s.layout
 
 	t.Run("index.json", func(t *testing.T) {
+		t.Parallel()
 		b, err := os.ReadFile(filepath.Join(layoutDir, "index.json"))
 		if err != nil {
 			t.Fatalf("no default layout: %v", err)
@@ -46,6 +46,7 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 		}
 	})
 	t.Run("skopeo reads it", func(t *testing.T) {
+		t.Parallel()
 		for name, r := range refs {
 			// Entries are named <repository>:<tag>.
 			raw := testutil.Skopeo(t, "inspect", "--raw", "oci:"+layoutDir+":"+name+":latest")
@@ -55,6 +56,7 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 		}
 	})
 	t.Run("binaries run", func(t *testing.T) {
+		t.Parallel()
 		for _, name := range sampleImages {
 			t.Run(name, func(t *testing.T) {
 				root := unpackApp(t, layoutImage(t, layoutDir, refs[name].Digest, amd64))
@@ -65,6 +67,7 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 		}
 	})
 	t.Run("explicit --oci-layout", func(t *testing.T) {
+		t.Parallel()
 		other := filepath.Join(t.TempDir(), "layout")
 		out := gobake.MustRun(t, dir, offlineEnv, "build", "--oci-layout", other, "worker")
 		got := parseRefs(t, out.Stdout, []string{"worker"})
@@ -78,9 +81,10 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 }
 
 func TestBuildTarball(t *testing.T) {
-	dir := testutil.CopySample(t)
+	t.Parallel()
+	s := sharedLayoutSample(t)
 	file := filepath.Join(t.TempDir(), "api.tar")
-	out := gobake.MustRun(t, dir, offlineEnv, "build", "--tarball", file, "api")
+	out := gobake.MustRun(t, s.dir, offlineEnv, "build", "--tarball", file, "api")
 	refs := parseRefs(t, out.Stdout, []string{"api"})
 	img, err := tarball.ImageFromPath(file, nil)
 	if err != nil {
@@ -92,13 +96,11 @@ func TestBuildTarball(t *testing.T) {
 	}
 
 	// A docker tarball keeps the config, not the manifest: compare configs
-	// with the same image built into a layout.
-	layoutDir := filepath.Join(t.TempDir(), "oci")
-	out = gobake.MustRun(t, dir, offlineEnv, "build", "--oci-layout", layoutDir, "api")
-	if got := parseRefs(t, out.Stdout, []string{"api"}); got["api"].Digest != refs["api"].Digest {
-		t.Errorf("api digest = %s with --tarball, %s with --oci-layout", refs["api"].Digest, got["api"].Digest)
+	// with the same image built into the sample's layout.
+	if got, want := refs["api"].Digest, s.refs["api"].Digest; got != want {
+		t.Errorf("api digest = %s with --tarball, %s with the OCI layout", got, want)
 	}
-	want, err := layoutImage(t, layoutDir, refs["api"].Digest, amd64).ConfigName()
+	want, err := layoutImage(t, s.layout, s.refs["api"].Digest, amd64).ConfigName()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,26 +113,31 @@ func TestBuildTarball(t *testing.T) {
 	}
 }
 
+// TestReproducibleDigests builds a second copy of the sample, in another
+// directory, from an empty build cache and gobake cache, and compares the
+// digests with the shared build, made with the caches every other test
+// fills: neither the directory nor what the caches hold may show.
 func TestReproducibleDigests(t *testing.T) {
+	t.Parallel()
+	warm := digests(sharedLayoutSample(t).refs)
+
 	dir := testutil.CopySample(t)
 	testutil.GitInit(t, dir)
-	var got []map[string]string
-	for i := range 2 {
-		// An empty build cache each time: nothing is reused between builds.
-		env := append([]string{"GOCACHE=" + t.TempDir()}, offlineEnv...)
-		layoutDir := filepath.Join(t.TempDir(), "oci")
-		// --jobs 1: concurrent go builds on an empty cache each compile the
-		// standard library; one at a time is twice as fast on two cores.
-		out := gobake.MustRun(t, dir, env, "build", "--jobs", "1", "--oci-layout", layoutDir)
-		got = append(got, digests(parseRefs(t, out.Stdout, sampleImages)))
-		t.Logf("build %d: %v", i+1, got[i])
-	}
-	if diff := cmp.Diff(got[0], got[1]); diff != "" {
-		t.Errorf("two builds from empty caches differ (-first +second):\n%s", diff)
+	env := append([]string{"GOCACHE=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir()}, offlineEnv...)
+	layoutDir := filepath.Join(t.TempDir(), "oci")
+	// --jobs 1: concurrent go builds on an empty cache each compile the
+	// standard library; one at a time is twice as fast on two cores.
+	out := gobake.MustRun(t, dir, env, "build", "--jobs", "1", "--oci-layout", layoutDir)
+	cold := digests(parseRefs(t, out.Stdout, sampleImages))
+	t.Logf("warm: %v", warm)
+	t.Logf("cold: %v", cold)
+	if diff := cmp.Diff(warm, cold); diff != "" {
+		t.Errorf("a build from empty caches differs from the shared one (-warm +cold):\n%s", diff)
 	}
 }
 
 func TestBuildGobakeItself(t *testing.T) {
+	t.Parallel()
 	root := testutil.RepoRoot(t)
 	layoutDir := filepath.Join(t.TempDir(), "oci")
 	out := gobake.MustRun(t, root, offlineEnv, "-c", filepath.Join(root, "gobake.yaml"),

@@ -25,11 +25,10 @@ import (
 // gobake is the binary under test, built once per test binary.
 var gobake testutil.Gobake
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	gobake.Cleanup()
-	os.Exit(code)
-}
+// TestMain runs the tests with a temporary home (gobake's binary cache,
+// podman, skopeo and ko write there, never to the user's home), then
+// removes the shared fixtures and the gobake binary.
+func TestMain(m *testing.M) { testutil.Main(m, fixtures.Cleanup, gobake.Cleanup) }
 
 // sampleImages are the images of testdata/monorepo/gobake.yaml.
 var sampleImages = []string{"api", "ctl", "web", "worker"}
@@ -85,7 +84,7 @@ type builtRef struct {
 // parseRefs checks that stdout is one REF@sha256:… line per image in
 // images and returns them by image name. An image's line is the one whose
 // reference names it as a path element or as the tag.
-func parseRefs(t *testing.T, stdout string, images []string) map[string]builtRef {
+func parseRefs(t testing.TB, stdout string, images []string) map[string]builtRef {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
 	if stdout == "" {

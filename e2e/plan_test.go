@@ -116,6 +116,7 @@ func checkChangedFlow(t *testing.T, dir string, target []string, first map[strin
 }
 
 func TestPlanAndBuildChangedRegistry(t *testing.T) {
+	t.Parallel()
 	s := pushSample(t)
 	target := []string{"--registry", s.prefix}
 
@@ -165,6 +166,7 @@ func TestPlanAndBuildChangedRegistry(t *testing.T) {
 }
 
 func TestPlanAndBuildChangedLayout(t *testing.T) {
+	t.Parallel()
 	dir := testutil.CopySample(t)
 	testutil.GitInit(t, dir)
 	out := gobake.MustRun(t, dir, nil, "build")

@@ -29,7 +29,7 @@ type registrySample struct {
 
 // pushSample starts a registry, pushes the test base to it, points a copy
 // of the sample at that base and runs gobake build --registry HOST/acme.
-func pushSample(t *testing.T) registrySample {
+func pushSample(t testing.TB) registrySample {
 	t.Helper()
 	reg := testutil.StartRegistry(t)
 	base := reg.Host + "/bases/static:latest"
@@ -58,9 +58,11 @@ type imageConfig struct {
 }
 
 func TestBuildToRegistry(t *testing.T) {
-	s := pushSample(t)
+	t.Parallel()
+	s := sharedRegistrySample(t)
 
 	t.Run("references", func(t *testing.T) {
+		t.Parallel()
 		for name, r := range s.refs {
 			if !strings.HasPrefix(r.Name, s.prefix+"/"+name) {
 				t.Errorf("%s: reference %s is not under %s/%s", name, r.Ref, s.prefix, name)
@@ -74,6 +76,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("ctl is a two-platform index", func(t *testing.T) {
+		t.Parallel()
 		raw := testutil.Skopeo(t, "inspect", "--raw", "docker://"+s.refs["ctl"].Ref)
 		var idx v1.IndexManifest
 		if err := json.Unmarshal([]byte(raw), &idx); err != nil {
@@ -95,6 +98,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("ctl index copies whole with skopeo", func(t *testing.T) {
+		t.Parallel()
 		// skopeo 1.9 refuses --all --preserve-digests when index entries
 		// carry an artifactType, which container images must not.
 		dir := filepath.Join(t.TempDir(), "ctl")
@@ -102,6 +106,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("single-platform images are images", func(t *testing.T) {
+		t.Parallel()
 		for _, name := range []string{"api", "web", "worker"} {
 			raw := testutil.Skopeo(t, "inspect", "--raw", "docker://"+s.refs[name].Ref)
 			var m v1.Manifest
@@ -115,6 +120,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("config", func(t *testing.T) {
+		t.Parallel()
 		tests := []struct {
 			image    string
 			wantData bool
@@ -172,6 +178,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("binaries run", func(t *testing.T) {
+		t.Parallel()
 		layoutDir := filepath.Join(t.TempDir(), "oci")
 		for _, name := range sampleImages {
 			t.Run(name, func(t *testing.T) {
@@ -188,6 +195,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("SBOM fallback tag", func(t *testing.T) {
+		t.Parallel()
 		r := s.refs["api"]
 		tag := strings.Replace(r.Digest, ":", "-", 1) + ".sbom"
 		repo := s.prefix + "/api"
@@ -227,7 +235,9 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("json output", func(t *testing.T) {
-		out := gobake.MustRun(t, s.dir, nil, "build", "--registry", s.prefix, "--json")
+		t.Parallel()
+		// Into another repository: the shared sample's stays as built.
+		out := gobake.MustRun(t, s.dir, nil, "build", "--registry", s.reg.Host+"/json", "--json")
 		dec := json.NewDecoder(strings.NewReader(out.Stdout))
 		n := 0
 		for {
@@ -252,6 +262,7 @@ func TestBuildToRegistry(t *testing.T) {
 	})
 
 	t.Run("podman runs api", func(t *testing.T) {
+		t.Parallel()
 		storage := testutil.PodmanStorage(t)
 		ref := s.refs["api"].Ref
 		out, err := testutil.Podman(t, storage, "run", "--rm", "--tls-verify=false", "--network=none", ref)
@@ -281,6 +292,7 @@ func blob(t *testing.T, host, repo, digest string) []byte {
 }
 
 func TestUnreachableRegistry(t *testing.T) {
+	t.Parallel()
 	dir := testutil.CopySample(t)
 	reg := testutil.StartRegistry(t)
 	tests := []struct {

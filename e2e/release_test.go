@@ -239,6 +239,7 @@ func (e *releaseEnv) checkReleasedOn(t *testing.T, dir string, rep releaseReport
 }
 
 func TestRelease(t *testing.T) {
+	t.Parallel()
 	e := newReleaseEnv(t)
 
 	t.Run("first release", func(t *testing.T) {

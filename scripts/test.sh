@@ -3,6 +3,8 @@
 # tests included. They need Go 1.26 and docker-registry, skopeo, podman,
 # runc and git; run as root, this script installs the missing ones with apt.
 set -euo pipefail
+# Any failing step ends the script loudly, naming the step.
+trap 'echo "test.sh: FAIL: $BASH_COMMAND (line $LINENO)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 if ! command -v go >/dev/null 2>&1; then
@@ -60,8 +62,24 @@ echo "== go test" >&2
 # Tests must not lean on this machine's git identity or settings: a fresh
 # CI machine has none.
 export GIT_CONFIG_GLOBAL=/dev/null
-# -p 2: the machines have two cores; the e2e package builds images itself.
-go test -p 2 -timeout 12m ./...
+
+# Tests write only to temporary directories: each package that runs gobake,
+# podman, skopeo or ko gives them a temporary home (testutil.Main). To
+# catch any that does not, the tests run with HOME pointing at an empty
+# directory that must still be empty afterwards. Go keeps its own build and
+# module caches (and go env file) where they were: go test itself uses them.
+for v in GOCACHE GOMODCACHE GOPATH GOENV; do
+	export "$v=$(go env "$v")"
+done
+guard_home=$(mktemp -d "${TMPDIR:-/tmp}/gobake-guard-home.XXXXXX")
+trap 'rm -rf "$guard_home"' EXIT
+
+# -p 2: the machines have two cores. The slowest package (e2e) takes about
+# 5 minutes there; the timeout leaves room for slower machines.
+status=0
+env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME \
+	-u XDG_RUNTIME_DIR -u GOBAKE_CACHE HOME="$guard_home" \
+	go test -p 2 -timeout 30m ./... || status=$?
 
 echo "== go test -fuzz" >&2
 # Each fuzz target for a short, fixed time, one after the other (10 s each,
@@ -74,5 +92,23 @@ fuzz_targets=(
 	./internal/release/version:FuzzParseConventional
 )
 for target in "${fuzz_targets[@]}"; do
-	go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
+	env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME \
+		-u XDG_RUNTIME_DIR -u GOBAKE_CACHE HOME="$guard_home" \
+		go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}" || status=$?
 done
+
+# The go command's own usage counters (go telemetry) are the one thing
+# allowed in the home.
+written=$(find "$guard_home" -mindepth 1 \
+	-not -path "$guard_home/.config" -not -path "$guard_home/.config/go" \
+	-not -path "$guard_home/.config/go/telemetry" -not -path "$guard_home/.config/go/telemetry/*")
+if [[ -n $written ]]; then
+	echo "test.sh: FAIL: tests wrote to the user's home (run them through testutil.Main):" >&2
+	echo "$written" | sed "s|^$guard_home|~|" >&2
+	status=1
+fi
+if ((status != 0)); then
+	echo "test.sh: FAIL (exit $status)" >&2
+	exit "$status"
+fi
+echo "test.sh: ok" >&2

@@ -312,10 +312,12 @@ func TestMultiModule(t *testing.T) {
 	}
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel() // every fixture and case works on its own tree
 			baseRoot := writeTree(t, fx.tree)
 			before, beforeSnap, _ := computeDigests(t, mmConfig(baseRoot, fx.images))
 			for _, c := range fx.cases {
 				t.Run(c.name, func(t *testing.T) {
+					t.Parallel()
 					root := writeTree(t, fx.tree)
 					c.apply(t, root)
 					after, afterSnap, _ := computeDigests(t, mmConfig(root, fx.images))

@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,6 +177,7 @@ func TestMutations(t *testing.T) {
 	baseTruth := groundTruth(t, base, sampleConfig(base), fakeBases{})
 	for _, m := range mutations() {
 		t.Run(m.name, func(t *testing.T) {
+			t.Parallel() // each works on its own copy
 			root := copySample(t)
 			cfg := sampleConfig(root)
 			bases := fakeBases{}
@@ -246,37 +249,76 @@ func reasons(changes []Change) []string {
 // groundTruth builds every image of cfg for every platform with go build
 // -trimpath and returns, by "image platform", a hash of the binary's bytes
 // and of every other input of the image: data files, config, base digest.
+// Images built alike (directory, platform, ldflags, flags) are built by one
+// go build, as go links each main package on its own anyway.
 func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases) map[string]string {
 	t.Helper()
+	type target struct {
+		img  config.Image
+		plat string
+	}
+	type group struct {
+		dir, plat string
+		args      []string // go build flags before the packages
+		targets   []target
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, img := range cfg.Images {
+		for _, plat := range img.Platforms {
+			ld := strings.ReplaceAll(strings.Join(img.Ldflags, " "), "{{.Version}}", config.DevVersion)
+			args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=" + ld}, img.Flags...)
+			key := strings.Join(append([]string{img.Dir, plat}, args...), "\x00")
+			g := byKey[key]
+			// go build -o DIR/ names each binary after its package: two
+			// mains of one name need two builds.
+			if g != nil && slices.ContainsFunc(g.targets, func(o target) bool { return path.Base(o.img.Main) == path.Base(img.Main) }) {
+				g = nil
+				key += "\x00" + img.Name
+			}
+			if g == nil {
+				g = &group{dir: img.Dir, plat: plat, args: args}
+				byKey[key] = g
+				groups = append(groups, g)
+			}
+			g.targets = append(g.targets, target{img, plat})
+		}
+	}
+
 	out := map[string]string{}
 	var mu sync.Mutex
 	var eg errgroup.Group
 	eg.SetLimit(2)
 	tmp := t.TempDir()
-	for _, img := range cfg.Images {
-		for _, plat := range img.Platforms {
-			eg.Go(func() error {
-				p, _ := platform.Parse(plat)
-				goEnv, err := platform.GoEnv(p)
-				if err != nil {
-					return err
-				}
-				bin := filepath.Join(tmp, img.Name+"-"+p.OS+"-"+p.Architecture)
-				ld := strings.ReplaceAll(strings.Join(img.Ldflags, " "), "{{.Version}}", config.DevVersion)
-				args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=" + ld, "-o", bin}, img.Flags...)
-				cmd := exec.Command("go", append(args, img.Main)...)
-				cmd.Dir = img.Dir
-				cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, goEnv...)...)
-				if b, err := cmd.CombinedOutput(); err != nil {
-					return fmt.Errorf("building %s %s: %v\n%s", img.Name, plat, err, b)
-				}
+	for i, g := range groups {
+		eg.Go(func() error {
+			p, _ := platform.Parse(g.plat)
+			goEnv, err := platform.GoEnv(p)
+			if err != nil {
+				return err
+			}
+			bin := filepath.Join(tmp, strconv.Itoa(i)) + string(filepath.Separator)
+			args := append(slices.Clone(g.args), "-o", bin)
+			var names []string
+			for _, tg := range g.targets {
+				args = append(args, tg.img.Main)
+				names = append(names, tg.img.Name)
+			}
+			cmd := exec.Command("go", args...)
+			cmd.Dir = g.dir
+			cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, goEnv...)...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("building %v for %s: %v\n%s", names, g.plat, err, b)
+			}
+			for _, tg := range g.targets {
+				img := tg.img
 				h := sha256.New()
-				b, err := os.ReadFile(bin)
+				b, err := os.ReadFile(filepath.Join(bin, path.Base(img.Main)))
 				if err != nil {
-					return err
+					return fmt.Errorf("binary of %s %s: %w", img.Name, g.plat, err)
 				}
 				h.Write(b)
-				base, _ := bases.digest(context.Background(), img, plat)
+				base, _ := bases.digest(context.Background(), img, g.plat)
 				labels := sortedKeys(img.Labels)
 				fmt.Fprintf(h, "\nbase=%s user=%s binary=%s labels=%v", base, img.User, img.Binary, labels)
 				for _, k := range labels {
@@ -296,11 +338,11 @@ func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases)
 					}
 				}
 				mu.Lock()
-				out[img.Name+" "+plat] = hex.EncodeToString(h.Sum(nil))
+				out[img.Name+" "+g.plat] = hex.EncodeToString(h.Sum(nil))
 				mu.Unlock()
-				return nil
-			})
-		}
+			}
+			return nil
+		})
 	}
 	if err := eg.Wait(); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 // Package testutil is the harness of gobake's end-to-end tests: a real
 // registry (Debian's docker-registry) on 127.0.0.1, skopeo and podman
 // runners, the gobake binary built once per test binary, and copies of the
-// sample monorepo under testdata/monorepo.
+// sample monorepo under testdata/monorepo. Main gives a package's tests a
+// temporary home, so nothing they run writes to the user's; Fixtures and
+// Shared let tests that only read a build share one.
 //
 // Every helper that needs an external program fails the test, naming the
 // Debian package to install, when the program is missing: nothing is

@@ -17,12 +17,13 @@ import (
 const gobakeTimeout = 5 * time.Minute
 
 // Gobake is the gobake binary of the repository under test, built at most
-// once per test binary. Declare one in the test package and call Cleanup
-// from TestMain after m.Run:
+// once per test binary. Declare one in the test package and run the tests
+// through Main, which gives them a temporary home and removes the binary
+// afterwards:
 //
 //	var gobake testutil.Gobake
 //
-//	func TestMain(m *testing.M) { code := m.Run(); gobake.Cleanup(); os.Exit(code) }
+//	func TestMain(m *testing.M) { testutil.Main(m, gobake.Cleanup) }
 type Gobake struct {
 	once sync.Once
 	dir  string
@@ -64,10 +65,13 @@ func (g *Gobake) Cleanup() {
 }
 
 // Run runs gobake with args in dir. The process inherits the environment
-// minus GOBAKE_* and SOURCE_DATE_EPOCH, then env (KEY=VALUE, later wins).
+// minus GOBAKE_* and SOURCE_DATE_EPOCH, then env (KEY=VALUE, later wins);
+// its binary cache is under the temporary home Main sets, shared by the
+// package's tests. Run fails t when the package does not use Main.
 // A non-zero exit is reported in the Output, not as a failure.
 func (g *Gobake) Run(t testing.TB, dir string, env []string, args ...string) Output {
 	t.Helper()
+	requireIsolatedHome(t, "gobake")
 	bin := g.Path(t)
 	ctx, cancel := context.WithTimeout(context.Background(), gobakeTimeout)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,5 +88,29 @@ func TestGitInit(t *testing.T) {
 	}
 	if ts := strings.TrimSpace(testutil.Git(t, dir, "log", "-1", "--format=%ct")); ts != "1704164645" {
 		t.Errorf("commit time = %s, want the fixed 1704164645", ts)
+	}
+}
+
+// TestIsolatedHome checks what Main sets up: the user cache directory, where
+// gobake keeps binaries by default, is under the temporary home, while go
+// keeps its own build cache.
+func TestIsolatedHome(t *testing.T) {
+	home := os.Getenv(testutil.IsolatedHomeEnv)
+	if home == "" || os.Getenv("HOME") != home {
+		t.Fatalf("HOME = %q, %s = %q; want both the temporary home", os.Getenv("HOME"), testutil.IsolatedHomeEnv, home)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cache, home+string(filepath.Separator)) {
+		t.Errorf("user cache dir %s is not under the temporary home %s", cache, home)
+	}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gocache := strings.TrimSpace(string(out)); gocache == "" || strings.HasPrefix(gocache, home) {
+		t.Errorf("GOCACHE = %q, want go's cache from before the home moved", gocache)
 	}
 }

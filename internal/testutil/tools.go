@@ -55,6 +55,7 @@ var skopeoTLSFlags = map[string][]string{
 // accept-anything policy. It fails t only when skopeo is missing.
 func SkopeoErr(t testing.TB, args ...string) (Output, error) {
 	t.Helper()
+	requireIsolatedHome(t, "skopeo")
 	bin := lookTool(t, "skopeo", "skopeo")
 	full := []string{"--insecure-policy"}
 	for i, a := range args {
@@ -103,17 +104,22 @@ func PodmanStorage(t testing.TB) string {
 	return dir
 }
 
+// PodmanConf is containers.conf for the tests' podman runs (runc, lowered
+// ulimits, cgroupfs), relative to the repository root; see the notes in it.
+const PodmanConf = "internal/testutil/podman/containers.conf"
+
 // Podman runs podman as root with its storage under storage (see
-// PodmanStorage) and the shared containers.conf (runc, lowered ulimits) found at
-// ../shared/podman/containers.conf beside the repository. It fails t when
-// podman, runc or that file is missing; it returns the output and any error.
+// PodmanStorage) and the repository's containers.conf (PodmanConf). It
+// fails t when podman, runc or that file is missing; it returns the output
+// and any error.
 func Podman(t testing.TB, storage string, args ...string) (Output, error) {
 	t.Helper()
+	requireIsolatedHome(t, "podman")
 	bin := lookTool(t, "podman", "podman")
 	lookTool(t, "runc", "runc")
-	conf := filepath.Join(RepoRoot(t), "..", "shared", "podman", "containers.conf")
+	conf := filepath.Join(RepoRoot(t), filepath.FromSlash(PodmanConf))
 	if _, err := os.Stat(conf); err != nil {
-		t.Fatalf("podman needs %s (runc runtime, lowered ulimits; see ../shared/podman/README.md): %v", conf, err)
+		t.Fatalf("podman needs %s (runc runtime, lowered ulimits): %v", conf, err)
 	}
 	full := append([]string{
 		"--root", filepath.Join(storage, "root"),
