@@ -53,17 +53,17 @@ func assemble(a assembly) (v1.Image, error) {
 	created := v1.Time{Time: a.created.UTC()}
 	appPath := path.Join(AppDir, a.binary)
 
+	// Like ko, the data layer is there even without data: DataDir exists
+	// in every image, as KO_DATA_PATH promises.
 	var adds []mutate.Addendum
-	if a.dataDir != "" {
-		l, err := dataLayer(a.dataDir, a.created, layerType)
-		if err != nil {
-			return nil, err
-		}
-		adds = append(adds, mutate.Addendum{Layer: l, MediaType: layerType, History: v1.History{
-			Author: UserAgent, Created: created, CreatedBy: "gobake build " + a.image,
-			Comment: "static files, at $" + DataPathEnv,
-		}})
+	dl, err := dataLayer(a.dataDir, a.created, layerType)
+	if err != nil {
+		return nil, err
 	}
+	adds = append(adds, mutate.Addendum{Layer: dl, MediaType: layerType, History: v1.History{
+		Author: UserAgent, Created: created, CreatedBy: "gobake build " + a.image,
+		Comment: "static files, at $" + DataPathEnv,
+	}})
 	l, err := binaryLayer(a.binaryPath, a.binary, a.created, layerType)
 	if err != nil {
 		return nil, err

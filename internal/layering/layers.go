@@ -26,6 +26,10 @@ const DataDir = "/var/run/ko"
 // DataPathEnv names the variable that points programs at DataDir.
 const DataPathEnv = "KO_DATA_PATH"
 
+// dataMode is the mode of every directory and file of the data layer, as
+// ko writes them: fixed, so that umask, owner and checkout do not matter.
+const dataMode = 0o555
+
 // tarBuilder writes a reproducible tar stream: fixed owner, times and
 // modes, parent directories written once before their entries.
 type tarBuilder struct {
@@ -33,6 +37,12 @@ type tarBuilder struct {
 	tw    *tar.Writer
 	mtime time.Time
 	dirs  map[string]bool
+
+	// koNames writes names as ko's data layer does: absolute, directories
+	// without a trailing slash; dirMode is the mode of directories (0755
+	// when 0).
+	koNames bool
+	dirMode int64
 }
 
 func newTarBuilder(mtime time.Time) *tarBuilder {
@@ -43,6 +53,9 @@ func newTarBuilder(mtime time.Time) *tarBuilder {
 
 // header returns the common fields of every entry.
 func (t *tarBuilder) header(name string, typ byte, mode int64) *tar.Header {
+	if t.koNames {
+		name = "/" + strings.TrimSuffix(name, "/")
+	}
 	return &tar.Header{
 		Name:     name,
 		Typeflag: typ,
@@ -51,8 +64,8 @@ func (t *tarBuilder) header(name string, typ byte, mode int64) *tar.Header {
 	}
 }
 
-// dir writes dir and every missing parent, mode 0755. dir is a slash path
-// without a leading slash.
+// dir writes dir and every missing parent, mode t.dirMode (0755 by
+// default). dir is a slash path without a leading slash.
 func (t *tarBuilder) dir(dir string) error {
 	dir = strings.Trim(dir, "/")
 	if dir == "" || dir == "." || t.dirs[dir] {
@@ -62,7 +75,11 @@ func (t *tarBuilder) dir(dir string) error {
 		return err
 	}
 	t.dirs[dir] = true
-	return t.tw.WriteHeader(t.header(dir+"/", tar.TypeDir, 0o755))
+	mode := t.dirMode
+	if mode == 0 {
+		mode = 0o755
+	}
+	return t.tw.WriteHeader(t.header(dir+"/", tar.TypeDir, mode))
 }
 
 // file writes a regular file with the given contents and mode.
@@ -133,14 +150,24 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 	return l, nil
 }
 
-// dataLayer puts the tree under dir at DataDir. Entries are written in
-// lexical order; symbolic links are kept as links; files are 0644, or 0755
-// when any execute bit is set, so that umask and owner do not matter.
+// dataLayer puts the tree under dir at DataDir, as ko does: DataDir and
+// its parents always (dir "" gives just those, as ko's layer for a main
+// without kodata), entries in lexical order, absolute names, every file
+// and directory mode 0555 and owned by 0:0. Symbolic links are kept as
+// links (ko copies their targets).
 func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
 	t := newTarBuilder(mtime)
+	t.koNames, t.dirMode = true, dataMode
 	root := strings.TrimPrefix(DataDir, "/")
 	if err := t.dir(root); err != nil {
 		return nil, fmt.Errorf("data layer %s: %w", dir, err)
+	}
+	if dir == "" {
+		l, err := t.layer(mt)
+		if err != nil {
+			return nil, fmt.Errorf("data layer: %w", err)
+		}
+		return l, nil
 	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -190,9 +217,5 @@ func addFile(t *tarBuilder, p, name string) error {
 	if err != nil {
 		return err
 	}
-	mode := int64(0o644)
-	if fi.Mode().Perm()&0o111 != 0 {
-		mode = 0o755
-	}
-	return t.file(name, mode, f, fi.Size())
+	return t.file(name, dataMode, f, fi.Size())
 }

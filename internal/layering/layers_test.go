@@ -43,17 +43,19 @@ func TestDataLayer(t *testing.T) {
 
 	l, err := dataLayer(dir, mtime, types.OCILayer)
 	noErr(t, err)
+	// As ko writes them: absolute names, no trailing slash, 0555 for every
+	// file and directory whatever its source mode.
 	dirEntry := func(name string) tarEntry {
-		return tarEntry{Name: name, Type: tar.TypeDir, Mode: 0o755, ModTime: mtime}
+		return tarEntry{Name: name, Type: tar.TypeDir, Mode: 0o555, ModTime: mtime}
 	}
 	want := []tarEntry{
-		dirEntry("var/"), dirEntry("var/run/"), dirEntry("var/run/ko/"),
-		{Name: "var/run/ko/index.html", Type: tar.TypeSymlink, Mode: 0o777, Link: "static/a.html", ModTime: mtime},
-		{Name: "var/run/ko/run.sh", Type: tar.TypeReg, Mode: 0o755, Body: "#!", ModTime: mtime},
-		dirEntry("var/run/ko/static/"),
-		{Name: "var/run/ko/static/a.html", Type: tar.TypeReg, Mode: 0o644, Body: "a", ModTime: mtime},
-		dirEntry("var/run/ko/static/css/"),
-		{Name: "var/run/ko/static/css/b.css", Type: tar.TypeReg, Mode: 0o644, Body: "b", ModTime: mtime},
+		dirEntry("/var"), dirEntry("/var/run"), dirEntry("/var/run/ko"),
+		{Name: "/var/run/ko/index.html", Type: tar.TypeSymlink, Mode: 0o777, Link: "static/a.html", ModTime: mtime},
+		{Name: "/var/run/ko/run.sh", Type: tar.TypeReg, Mode: 0o555, Body: "#!", ModTime: mtime},
+		dirEntry("/var/run/ko/static"),
+		{Name: "/var/run/ko/static/a.html", Type: tar.TypeReg, Mode: 0o555, Body: "a", ModTime: mtime},
+		dirEntry("/var/run/ko/static/css"),
+		{Name: "/var/run/ko/static/css/b.css", Type: tar.TypeReg, Mode: 0o555, Body: "b", ModTime: mtime},
 	}
 	if diff := cmp.Diff(want, layerEntries(t, l)); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
@@ -68,5 +70,27 @@ func TestDataLayer(t *testing.T) {
 	noErr(t, err)
 	if d1 != d2 {
 		t.Errorf("digests differ: %s, %s", d1, d2)
+	}
+}
+
+// TestEmptyDataLayer checks the layer of an image without data: ko's
+// /var/run/ko and its parents, so that $KO_DATA_PATH exists.
+func TestEmptyDataLayer(t *testing.T) {
+	mtime := time.Unix(0, 0).UTC()
+	l, err := dataLayer("", mtime, types.DockerLayer)
+	noErr(t, err)
+	want := []tarEntry{
+		{Name: "/var", Type: tar.TypeDir, Mode: 0o555, ModTime: mtime},
+		{Name: "/var/run", Type: tar.TypeDir, Mode: 0o555, ModTime: mtime},
+		{Name: "/var/run/ko", Type: tar.TypeDir, Mode: 0o555, ModTime: mtime},
+	}
+	if diff := cmp.Diff(want, layerEntries(t, l)); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+	// The tar stream ko v0.19.1 writes for a main without kodata (and
+	// without $KO_DATA_DATE_EPOCH): the same bytes give the same diff ID.
+	const koDiffID = "sha256:ffe56a1c5f3878e9b5f803842adb9e2ce81584b6bd027e8599582aefe14a975b"
+	if d, err := l.DiffID(); err != nil || d.String() != koDiffID {
+		t.Errorf("diff ID = %v, %v; want ko's %s", d, err, koDiffID)
 	}
 }
