@@ -87,7 +87,9 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 			add(g.l.env.Work)
 		}
 	}
-	modes := make(map[string]fs.FileMode)
+	// Modes are not inputs: the data layer writes every entry with one
+	// fixed mode, as ko does.
+	files := make(map[string]bool)
 	for _, img := range images {
 		if img.Data == "" || a.data[img.Data] != nil {
 			continue
@@ -105,10 +107,10 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 			switch {
 			case fi.IsDir():
 				if r != "." {
-					a.data[img.Data]["data:"+r+"/"] = fmt.Sprintf("dir %o", fi.Mode().Perm())
+					a.data[img.Data]["data:"+r+"/"] = "dir"
 				}
 			case fi.Mode().IsRegular():
-				modes[p] = fi.Mode()
+				files[p] = true
 				add(p)
 				a.feeds[img.Data] = append(a.feeds[img.Data], rel(a.root, p))
 			}
@@ -124,10 +126,9 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 	}
 	a.hashes = hashes
 	for _, img := range images {
-		for p, mode := range modes {
+		for p := range files {
 			if under(p, img.Data) {
-				r := rel(img.Data, p)
-				a.data[img.Data]["data:"+r] = fmt.Sprintf("%o %s", mode.Perm(), hashes[p])
+				a.data[img.Data]["data:"+rel(img.Data, p)] = hashes[p]
 			}
 		}
 	}
