@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
 	"errors"
@@ -295,6 +296,32 @@ func TestKoMigration(t *testing.T) {
 		}
 	})
 
+	t.Run("same layers as ko", func(t *testing.T) {
+		for bin := range kouserMains {
+			ko, gb := remoteImage(t, koRefs[bin]), remoteImage(t, gobakeRefs[bin])
+			koLayers, gbLayers := imageLayers(t, ko), imageLayers(t, gb)
+			if len(koLayers) != len(gbLayers) {
+				t.Errorf("%s: %d layers from ko, %d from gobake", bin, len(koLayers), len(gbLayers))
+				continue
+			}
+			for i := range koLayers {
+				if isBinaryLayer(koLayers[i]) && isBinaryLayer(gbLayers[i]) {
+					continue // the binary is compared by "same ldflags as ko"
+				}
+				if diff := cmp.Diff(koLayers[i], gbLayers[i]); diff != "" {
+					t.Errorf("%s: layer %d (-ko +gobake):\n%s", bin, i, diff)
+				}
+			}
+		}
+		// The fixture covers what modes are about: a data file that is
+		// executable in the checkout, one that is not, a subdirectory,
+		// and images without kodata.
+		data := imageLayers(t, remoteImage(t, gobakeRefs["api"]))
+		if got := len(data); got < 2 || !slices.ContainsFunc(data[len(data)-2], func(e layerEntry) bool { return e.Name == "/var/run/ko/hooks/ready.sh" }) {
+			t.Errorf("api: no /var/run/ko/hooks/ready.sh in the layer below the binary: %+v", data)
+		}
+	})
+
 	t.Run("same ldflags as ko", func(t *testing.T) {
 		koOut := runAppArgs(t, unpackApp(t, remoteImage(t, koRefs["api"])), "api", "version")
 		gbOut := runAppArgs(t, unpackApp(t, remoteImage(t, gobakeRefs["api"])), "api", "version")
@@ -369,5 +396,58 @@ func TestSkaffoldCustomBuilder(t *testing.T) {
 		if _, err := testutil.SkopeoErr(t, "inspect", "--raw", "docker://"+image); err == nil {
 			t.Errorf("%s was pushed although PUSH_IMAGE=false", image)
 		}
+	})
+}
+
+// layerEntry is what the ko comparison checks of a layer entry: all of its
+// tar header but the time, and its contents.
+type layerEntry struct {
+	Name         string
+	Type         byte
+	Mode         int64
+	Uid, Gid     int
+	Uname, Gname string
+	Link         string
+	Size         int64
+	SHA256       string
+}
+
+// imageLayers lists the entries of every layer of img, in order.
+func imageLayers(t *testing.T, img v1.Image) [][]layerEntry {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([][]layerEntry, len(layers))
+	for i, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("layer %d: %v", i, err)
+			}
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatalf("layer %d: %v", i, err)
+			}
+			out[i] = append(out[i], layerEntry{h.Name, h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname, h.Gname, h.Linkname, h.Size, sha256Hex(string(b))})
+		}
+		rc.Close()
+	}
+	return out
+}
+
+// isBinaryLayer reports whether a layer holds the binary under /ko-app.
+func isBinaryLayer(entries []layerEntry) bool {
+	return slices.ContainsFunc(entries, func(e layerEntry) bool {
+		return strings.HasPrefix(strings.TrimPrefix(e.Name, "/"), "ko-app/")
 	})
 }
