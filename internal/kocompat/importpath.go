@@ -14,8 +14,13 @@ import (
 
 // ImportPath returns the import path of the package in directory dir (an
 // absolute path) from the module path of the nearest go.mod at or above it.
+// A directory in a module's vendor directory holds a package of a required
+// module: its import path is its path below vendor, as the go command says.
 func ImportPath(dir string) (string, error) {
 	dir = filepath.Clean(dir)
+	if ip, ok := vendoredImportPath(dir); ok {
+		return ip, nil
+	}
 	for d := dir; ; {
 		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
 		if err == nil {
@@ -68,4 +73,25 @@ func ImportPaths(cfg *config.Config) (map[string]string, error) {
 		out[img.Name] = ip
 	}
 	return out, nil
+}
+
+// vendoredImportPath returns the path of dir below the nearest vendor
+// directory above it that sits next to a go.mod, if there is one.
+func vendoredImportPath(dir string) (string, bool) {
+	for d := dir; ; {
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", false
+		}
+		if filepath.Base(parent) == "vendor" {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(parent), "go.mod")); err == nil {
+				rel, err := filepath.Rel(parent, dir)
+				if err != nil {
+					return "", false
+				}
+				return filepath.ToSlash(rel), true
+			}
+		}
+		d = parent
+	}
 }

@@ -149,6 +149,10 @@ func TestImportPath(t *testing.T) {
 		"sub/cmd/x/main.go":  "package main\n",
 		"nomod/placeholder":  "",
 		"../outside/nothing": "",
+		// A main of a required module, vendored (its go.mod vendored too).
+		"vendor/knative.dev/pkg/go.mod":               "module knative.dev/pkg\n",
+		"vendor/knative.dev/pkg/cmd/migrate/main.go":  "package main\n",
+		"sub/vendor/example.com/dep/cmd/tool/main.go": "package main\n",
 	})
 	tests := []struct {
 		dir  string
@@ -158,6 +162,8 @@ func TestImportPath(t *testing.T) {
 		{"cmd/api", "example.com/shop/cmd/api"},
 		{"sub", "example.com/other/v2"},
 		{"sub/cmd/x", "example.com/other/v2/cmd/x"},
+		{"vendor/knative.dev/pkg/cmd/migrate", "knative.dev/pkg/cmd/migrate"},
+		{"sub/vendor/example.com/dep/cmd/tool", "example.com/dep/cmd/tool"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
