@@ -55,6 +55,7 @@ func Translate(f *KoFile, root string) *Translation {
 
 	for _, o := range f.BaseImageOverrides {
 		s := t.image(strings.ToLower(o.ImportPath))
+		s.ImportPath = o.ImportPath // as written: a vendored main is found by it
 		s.Base = o.Base
 	}
 	for _, b := range f.Builds {

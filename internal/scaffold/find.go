@@ -143,3 +143,29 @@ func FindMains(ctx context.Context, root string) ([]Main, error) {
 	slices.SortFunc(mains, func(a, b Main) int { return strings.Compare(a.Dir, b.Dir) })
 	return mains, nil
 }
+
+// VendoredMains returns, for each import path of importPaths that is a
+// main package vendored by one of the repository's modules (moduleDirs),
+// that main: go runs in the module and builds ./vendor/<import path>, as
+// ko builds ko://<import path>. Import paths not vendored are left out.
+func VendoredMains(moduleDirs, importPaths []string) []Main {
+	bctx := build.Default
+	bctx.GOOS = "linux"
+	var out []Main
+	for _, ip := range importPaths {
+		for _, mod := range moduleDirs {
+			p := filepath.Join(mod, "vendor", filepath.FromSlash(ip))
+			pkg, err := bctx.ImportDir(p, 0)
+			if err != nil || pkg.Name != "main" {
+				continue
+			}
+			m := Main{ImportPath: ip, ModuleDir: mod, Dir: p}
+			if fi, err := os.Stat(filepath.Join(p, "kodata")); err == nil && fi.IsDir() {
+				m.Kodata = filepath.Join(p, "kodata")
+			}
+			out = append(out, m)
+			break
+		}
+	}
+	return out
+}

@@ -60,6 +60,9 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 		return nil, fmt.Errorf("naming %s cannot be written into gobake.yaml; pass --naming bare to build and resolve instead", opts.Naming)
 	}
 	p := &Plan{Notes: append([]kocompat.Note(nil), opts.Notes...)}
+	if opts.Ko != nil {
+		mains = append(slices.Clone(mains), vendoredMains(root, mains, opts.Ko)...)
+	}
 	names := ImageNames(root, mains)
 	used := map[string]bool{}
 	for i, m := range mains {
@@ -112,12 +115,36 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 			s := ko.Images[key]
 			p.Notes = append(p.Notes, kocompat.Note{
 				Where: opts.KoFile + ": " + s.ImportPath,
-				What:  "no main package with this import path in the repository; its settings (base, builds entry) are left out",
+				What:  "no main package with this import path in the repository or its vendor directory; its settings (base, builds entry) are left out",
 			})
 		}
 		p.Notes = append(p.Notes, ko.Notes...)
 	}
 	return p, nil
+}
+
+// vendoredMains returns the mains .ko.yaml configures (baseImageOverrides,
+// builds) that are not packages of the repository but of a required
+// module vendored by one of its modules: ko builds those too.
+func vendoredMains(root string, mains []Main, ko *kocompat.Translation) []Main {
+	known := map[string]bool{}
+	mods := []string{}
+	for _, m := range mains {
+		known[strings.ToLower(m.ImportPath)] = true
+		if !slices.Contains(mods, m.ModuleDir) {
+			mods = append(mods, m.ModuleDir)
+		}
+	}
+	if !slices.Contains(mods, root) {
+		mods = append(mods, root)
+	}
+	var wanted []string
+	for _, key := range slices.Sorted(maps.Keys(ko.Images)) {
+		if !known[key] {
+			wanted = append(wanted, ko.Images[key].ImportPath)
+		}
+	}
+	return VendoredMains(mods, wanted)
 }
 
 func binaryName(importPath string) string {

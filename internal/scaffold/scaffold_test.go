@@ -232,3 +232,45 @@ func TestWriteFileRefusesToOverwrite(t *testing.T) {
 		t.Errorf("file = %q", got)
 	}
 }
+
+// TestGenerateVendoredMain checks that init --from-ko translates a
+// baseImageOverrides entry keyed by a main package of a required module
+// (vendored) into an image building it, instead of leaving it out.
+func TestGenerateVendoredMain(t *testing.T) {
+	ctx := context.Background()
+	repo := copyDir(t, "../../testdata/kovendor")
+	got, notes, err := Generate(ctx, repo, InitOptions{KoDockerRepo: "registry.example.com/kovendor"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes = %v, want none", notes)
+	}
+	path := filepath.Join(repo, config.FileName)
+	if err := WriteFile(path, got, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatalf("config.Load: %v\n%s", err, got)
+	}
+	type image struct{ Name, Main, Binary, Base string }
+	var gotImages []image
+	for _, img := range cfg.Images {
+		gotImages = append(gotImages, image{img.Name, img.Main, img.Binary, img.Base})
+	}
+	want := []image{
+		{"api", "./cmd/api", "api", "cgr.dev/chainguard/static:latest"},
+		{"migrate", "./vendor/example.com/kodep/storageversion/cmd/migrate", "migrate", "gcr.io/distroless/static-debian12:nonroot"},
+	}
+	if diff := cmp.Diff(want, gotImages); diff != "" {
+		t.Errorf("images (-want +got):\n%s\n%s", diff, got)
+	}
+	paths, err := kocompat.ImportPaths(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := paths["migrate"]; ip != "example.com/kodep/storageversion/cmd/migrate" {
+		t.Errorf("import path of migrate = %q, want the vendored module's", ip)
+	}
+}
