@@ -350,6 +350,77 @@ func TestKoMigration(t *testing.T) {
 	})
 }
 
+// TestKoVendoredMain resolves a ko:// reference to a main package of a
+// required module (vendored, as knative's storage version migration is)
+// like ko does: init --from-ko makes an image of it with its base override,
+// resolve builds and pushes it to the registry, and the image runs it.
+func TestKoVendoredMain(t *testing.T) {
+	reg := testutil.StartRegistry(t)
+	dir := filepath.Join(t.TempDir(), "kovendor")
+	if err := testutil.CopyDir(filepath.Join(testutil.RepoRoot(t), "testdata", "kovendor"), dir); err != nil {
+		t.Fatal(err)
+	}
+	bases := map[string]string{
+		"cgr.dev/chainguard/static:latest":          reg.Host + "/bases/static:latest",
+		"gcr.io/distroless/static-debian12:nonroot": reg.Host + "/bases/distroless:nonroot",
+	}
+	for public, local := range bases {
+		pushNonrootBase(t, local)
+		testutil.ReplaceInFile(t, filepath.Join(dir, ".ko.yaml"), public, local)
+	}
+	testutil.GitInit(t, dir)
+	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kovendor"}
+
+	initOut := gobake.MustRun(t, dir, env, "init", "--from-ko")
+	if strings.Contains(initOut.Stderr, "not translated") {
+		t.Errorf("init left settings out:\n%s", initOut.Stderr)
+	}
+	resolved := gobake.MustRun(t, dir, env, "resolve", "-f", "config/").Stdout
+	refs := refsByBinary(t, resolved)
+	if diff := cmp.Diff([]string{"api", "migrate"}, slices.Sorted(maps.Keys(refs))); diff != "" {
+		t.Fatalf("binaries (-want +got):\n%s\n%s", diff, resolved)
+	}
+
+	t.Run("the dependency's main runs from its image", func(t *testing.T) {
+		out := runApp(t, unpackApp(t, remoteImage(t, refs["migrate"])), "migrate")
+		if want := "migrate of example.com/kodep\n"; out != want {
+			t.Errorf("migrate printed %q, want %q", out, want)
+		}
+	})
+
+	t.Run("on its overridden base", func(t *testing.T) {
+		var m struct {
+			Annotations map[string]string `json:"annotations"`
+		}
+		raw := testutil.Skopeo(t, "inspect", "--raw", "docker://"+refs["migrate"])
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := m.Annotations["org.opencontainers.image.base.name"], bases["gcr.io/distroless/static-debian12:nonroot"]; got != want {
+			t.Errorf("migrate is built on %q, want %q", got, want)
+		}
+	})
+
+	t.Run("same manifests and layers as ko", func(t *testing.T) {
+		koResolved := runKo(t, dir, env, "resolve", "--insecure-registry", "--sbom=none", "-f", "config/")
+		if diff := cmp.Diff(decodeStream(t, koResolved), decodeStream(t, resolved)); diff != "" {
+			t.Errorf("resolved YAML, ko vs gobake, images masked (-ko +gobake):\n%s", diff)
+		}
+		koRefs := refsByBinary(t, koResolved)
+		ko, gb := imageLayers(t, remoteImage(t, koRefs["migrate"])), imageLayers(t, remoteImage(t, refs["migrate"]))
+		if len(ko) != len(gb) {
+			t.Fatalf("migrate: %d layers from ko, %d from gobake", len(ko), len(gb))
+		}
+		for i := range ko {
+			if !isBinaryLayer(ko[i]) {
+				if diff := cmp.Diff(ko[i], gb[i]); diff != "" {
+					t.Errorf("migrate: layer %d (-ko +gobake):\n%s", i, diff)
+				}
+			}
+		}
+	})
+}
+
 // goBinary returns the path of the go command, so a PATH can hold it alone.
 func goBinary(t *testing.T) string {
 	t.Helper()
