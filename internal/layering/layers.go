@@ -158,18 +158,27 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
 	t := newTarBuilder(mtime)
 	t.koNames, t.dirMode = true, dataMode
-	root := strings.TrimPrefix(DataDir, "/")
-	if err := t.dir(root); err != nil {
+	if err := writeData(t, dir); err != nil {
 		return nil, fmt.Errorf("data layer %s: %w", dir, err)
 	}
-	if dir == "" {
-		l, err := t.layer(mt)
-		if err != nil {
-			return nil, fmt.Errorf("data layer: %w", err)
-		}
-		return l, nil
+	l, err := t.layer(mt)
+	if err != nil {
+		return nil, fmt.Errorf("data layer %s: %w", dir, err)
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return l, nil
+}
+
+// writeData writes the tree under dir at DataDir into t; dir "" writes
+// DataDir and its parents alone.
+func writeData(t *tarBuilder, dir string) error {
+	root := strings.TrimPrefix(DataDir, "/")
+	if err := t.dir(root); err != nil {
+		return err
+	}
+	if dir == "" {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -196,14 +205,6 @@ func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error
 			return fmt.Errorf("%s: unsupported file type %s", p, typ)
 		}
 	})
-	if err != nil {
-		return nil, fmt.Errorf("data layer %s: %w", dir, err)
-	}
-	l, err := t.layer(mt)
-	if err != nil {
-		return nil, fmt.Errorf("data layer %s: %w", dir, err)
-	}
-	return l, nil
 }
 
 // addFile copies the regular file at p into t as name.
