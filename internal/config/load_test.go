@@ -64,7 +64,7 @@ func TestLoadErrors(t *testing.T) {
 		}},
 		{"invalid/main.yaml", []string{
 			"main.yaml:3:3: images.api.main: missing; set it to the image's package main, e.g. ./cmd/api",
-			`main.yaml:6:11: images.worker.main: "services/worker" must be a relative path starting with ./ (relative to dir)`,
+			`main.yaml:6:11: images.worker.main: "services/worker" must be a relative path starting with ./ (relative to dir), or the import path of a main package of a required module (example.com/mod/cmd/x)`,
 		}},
 		{"invalid/syntax.yaml", []string{
 			"syntax.yaml:5:4: YAML syntax error: did not find expected key",

@@ -234,3 +234,33 @@ func TestConfigImage(t *testing.T) {
 		})
 	}
 }
+
+// TestImportPathMain checks that main may be the import path of a main
+// package of a required module, as ko:// references name them, and that
+// bare directories without ./ are still refused.
+func TestImportPathMain(t *testing.T) {
+	for _, tc := range []struct {
+		main   string
+		wantOK bool
+	}{
+		{"knative.dev/pkg/apiextensions/storageversion/cmd/migrate", true},
+		{"example.com/kodep/v2/cmd/x", true},
+		{"services/worker", false}, // a directory written without ./
+		{"example.com/x/main.go", false},
+		{"example.com/x/...", false},
+	} {
+		t.Run(tc.main, func(t *testing.T) {
+			root := t.TempDir()
+			writeFiles(t, root, map[string]string{FileName: "version: 1\nimages:\n  a: {main: " + tc.main + "}\n"})
+			cfg, err := Load(filepath.Join(root, FileName))
+			if (err == nil) != tc.wantOK {
+				t.Fatalf("Load: err = %v, want ok = %t", err, tc.wantOK)
+			}
+			if err == nil {
+				if img := cfg.Images[0]; img.Main != tc.main || img.Data != "" {
+					t.Errorf("main, data = %q, %q; want %q, none", img.Main, img.Data, tc.main)
+				}
+			}
+		})
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/module"
 )
 
 // paths resolves and checks dir, main and data of an image.
@@ -34,8 +36,22 @@ func (w *walker) paths(ri *rawImage, img *Image) {
 	}
 	img.Main = ri.main.v
 	mainPath := joinPath(ri.path, "main")
+	if IsImportPathMain(img.Main) {
+		// A main of a module in the build list (ko://knative.dev/pkg/...):
+		// go finds it, in vendor/ or the module cache; the graph checks
+		// that it is a main package. It has no default data directory.
+		if ri.data != nil && ri.data.v != "" {
+			data, err := w.repoDir(ri.data.v, img.Dir)
+			if err != nil {
+				w.p.add(ri.data.n.Line, ri.data.n.Column, joinPath(ri.path, "data"), "%v", err)
+				return
+			}
+			img.Data = data
+		}
+		return
+	}
 	if !isRelative(img.Main) {
-		w.p.add(ri.main.n.Line, ri.main.n.Column, mainPath, "%q must be a relative path starting with ./ (relative to dir)", img.Main)
+		w.p.add(ri.main.n.Line, ri.main.n.Column, mainPath, "%q must be a relative path starting with ./ (relative to dir), or the import path of a main package of a required module (example.com/mod/cmd/x)", img.Main)
 		return
 	}
 	mainDir, err := w.repoDir(img.Main, img.Dir)
@@ -67,6 +83,16 @@ func (w *walker) paths(ri *rawImage, img *Image) {
 			img.Data = kodata
 		}
 	}
+}
+
+// IsImportPathMain reports whether an image's main is written as the import
+// path of a package (of any module in the build list) rather than as a
+// directory: a valid import path whose first element has a dot, like a
+// module path's domain (knative.dev/pkg/cmd/migrate, not services/worker).
+func IsImportPathMain(m string) bool {
+	first, _, _ := strings.Cut(m, "/")
+	return !isRelative(m) && strings.Contains(first, ".") && !strings.HasSuffix(m, ".go") &&
+		!strings.Contains(m, "...") && module.CheckImportPath(m) == nil
 }
 
 // isRelative reports whether a main package path is written relative: ".",

@@ -53,7 +53,7 @@ type Settings struct {
 // Image is one image of the repository, with defaults merged in.
 type Image struct {
 	Name       string   // key under images
-	Main       string   // package main, as written (relative to Dir, e.g. ./services/api/cmd/api)
+	Main       string   // package main, as written: relative to Dir (./services/api/cmd/api) or an import path (IsImportPathMain)
 	Dir        string   // absolute directory where go runs
 	Data       string   // absolute static-files directory, "" when none
 	Binary     string   // binary name under /ko-app

@@ -16,6 +16,7 @@ import (
 // nothing that requires parsing or type checking.
 type pkg struct {
 	PkgPath    string
+	Name       string // package clause: a root must be "main"
 	Dir        string
 	Module     *listModule
 	GoFiles    []string        // absolute .go files compiled in (cgo ones included)
@@ -67,6 +68,11 @@ func load(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
 		if p == nil {
 			return nil, fmt.Errorf("loading %s in %s: package not found", m, b.Dir)
 		}
+		if p.Name != "" && p.Name != "main" {
+			// config checks the mains it finds in the repository; an
+			// import path main is only known once go has found it.
+			return nil, fmt.Errorf("loading %s in %s: package %s, not a main package", m, b.Dir, p.Name)
+		}
 		l.roots[m] = p
 		roots = append(roots, p)
 	}
@@ -114,6 +120,7 @@ func listGraph(ctx context.Context, b buildConfig, mains []string) (map[string]*
 		}
 		p := &pkg{
 			PkgPath:    lp.PkgPath,
+			Name:       lp.Name,
 			Dir:        lp.Dir,
 			Module:     convertModule(lp.Module),
 			GoFiles:    absJoin(lp.Dir, lp.GoFiles),

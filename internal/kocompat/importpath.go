@@ -66,6 +66,10 @@ func MainDir(img config.Image) string {
 func ImportPaths(cfg *config.Config) (map[string]string, error) {
 	out := make(map[string]string, len(cfg.Images))
 	for _, img := range cfg.Images {
+		if config.IsImportPathMain(img.Main) {
+			out[img.Name] = img.Main
+			continue
+		}
 		ip, err := ImportPath(MainDir(img))
 		if err != nil {
 			return nil, fmt.Errorf("image %s: %w", img.Name, err)

@@ -1,0 +1,3 @@
+module example.com/kodep
+
+go 1.22
