@@ -10,6 +10,7 @@ import (
 	"go/build"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,9 @@ type Main struct {
 	ModuleDir  string // absolute directory of its module: where go runs
 	Dir        string // absolute directory of the package
 	Kodata     string // absolute path of its kodata directory, "" when none
+	// External marks a main of a required module found outside the
+	// repository (module cache, replace directory): built by import path.
+	External bool
 }
 
 // Modules returns the absolute directories of the repository's modules:
@@ -144,28 +148,50 @@ func FindMains(ctx context.Context, root string) ([]Main, error) {
 	return mains, nil
 }
 
-// VendoredMains returns, for each import path of importPaths that is a
-// main package vendored by one of the repository's modules (moduleDirs),
-// that main: go runs in the module and builds ./vendor/<import path>, as
-// ko builds ko://<import path>. Import paths not vendored are left out.
-func VendoredMains(moduleDirs, importPaths []string) []Main {
+// DependencyMains returns, for each import path of importPaths that is a
+// main package of a required module of one of the repository's modules
+// (moduleDirs), that main, as ko builds ko://<import path>: vendored (go
+// runs in the module and builds ./vendor/<import path>), else where go
+// list finds it (External: built by import path). Import paths that are
+// not such mains are left out.
+func DependencyMains(ctx context.Context, moduleDirs, importPaths []string) []Main {
 	bctx := build.Default
 	bctx.GOOS = "linux"
 	var out []Main
 	for _, ip := range importPaths {
+		if m, ok := vendoredMain(bctx, moduleDirs, ip); ok {
+			out = append(out, m)
+			continue
+		}
 		for _, mod := range moduleDirs {
-			p := filepath.Join(mod, "vendor", filepath.FromSlash(ip))
-			pkg, err := bctx.ImportDir(p, 0)
-			if err != nil || pkg.Name != "main" {
+			cmd := exec.CommandContext(ctx, "go", "list", "-e", "-f", "{{.Name}}\t{{.Dir}}", ip)
+			cmd.Dir = mod
+			cmd.Env = append(os.Environ(), "GOOS=linux")
+			b, err := cmd.Output()
+			name, dir, _ := strings.Cut(strings.TrimSpace(string(b)), "\t")
+			if err != nil || name != "main" || dir == "" {
 				continue
 			}
-			m := Main{ImportPath: ip, ModuleDir: mod, Dir: p}
-			if fi, err := os.Stat(filepath.Join(p, "kodata")); err == nil && fi.IsDir() {
-				m.Kodata = filepath.Join(p, "kodata")
-			}
-			out = append(out, m)
+			out = append(out, Main{ImportPath: ip, ModuleDir: mod, Dir: dir, External: true})
 			break
 		}
 	}
 	return out
+}
+
+// vendoredMain returns the main package ip vendored by one of moduleDirs.
+func vendoredMain(bctx build.Context, moduleDirs []string, ip string) (Main, bool) {
+	for _, mod := range moduleDirs {
+		p := filepath.Join(mod, "vendor", filepath.FromSlash(ip))
+		pkg, err := bctx.ImportDir(p, 0)
+		if err != nil || pkg.Name != "main" {
+			continue
+		}
+		m := Main{ImportPath: ip, ModuleDir: mod, Dir: p}
+		if fi, err := os.Stat(filepath.Join(p, "kodata")); err == nil && fi.IsDir() {
+			m.Kodata = filepath.Join(p, "kodata")
+		}
+		return m, true
+	}
+	return Main{}, false
 }

@@ -62,6 +62,9 @@ func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, []koc
 			ro.Notes = append(ro.Notes, notes...)
 		}
 	}
+	if ro.Ko != nil {
+		mains = append(mains, KoDependencyMains(ctx, root, mains, ro.Ko)...)
+	}
 	p, err := NewPlan(root, mains, ro)
 	if err != nil {
 		return nil, nil, fmt.Errorf("init: %w", err)

@@ -23,6 +23,9 @@ func sanitize(s string) string {
 // import path.
 func nameParts(root string, m Main) []string {
 	rel, err := filepath.Rel(root, m.Dir)
+	if m.External {
+		rel = filepath.FromSlash(m.ImportPath)
+	}
 	if err != nil || rel == "." {
 		return []string{sanitize(path.Base(m.ImportPath))}
 	}

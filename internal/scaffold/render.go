@@ -2,8 +2,10 @@ package scaffold
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,9 +62,6 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 		return nil, fmt.Errorf("naming %s cannot be written into gobake.yaml; pass --naming bare to build and resolve instead", opts.Naming)
 	}
 	p := &Plan{Notes: append([]kocompat.Note(nil), opts.Notes...)}
-	if opts.Ko != nil {
-		mains = append(slices.Clone(mains), vendoredMains(root, mains, opts.Ko)...)
-	}
 	names := ImageNames(root, mains)
 	used := map[string]bool{}
 	for i, m := range mains {
@@ -75,6 +74,9 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 			return nil, err
 		}
 		img := PlannedImage{Name: names[i], ImportPath: m.ImportPath, Dir: dir, Main: dotSlash(main)}
+		if m.External {
+			img.Main = m.ImportPath // outside the repository: go finds it by import path
+		}
 		if b := binaryName(m.ImportPath); b != img.Name {
 			img.Binary = b // ko names the binary after the import path: keep /ko-app/<binary>
 		}
@@ -123,10 +125,10 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 	return p, nil
 }
 
-// vendoredMains returns the mains .ko.yaml configures (baseImageOverrides,
-// builds) that are not packages of the repository but of a required
-// module vendored by one of its modules: ko builds those too.
-func vendoredMains(root string, mains []Main, ko *kocompat.Translation) []Main {
+// KoDependencyMains returns the mains ko configures (baseImageOverrides,
+// builds) that are not packages of the repository but of a required module
+// of one of its modules (see DependencyMains): ko builds those too.
+func KoDependencyMains(ctx context.Context, root string, mains []Main, ko *kocompat.Translation) []Main {
 	known := map[string]bool{}
 	mods := []string{}
 	for _, m := range mains {
@@ -136,7 +138,9 @@ func vendoredMains(root string, mains []Main, ko *kocompat.Translation) []Main {
 		}
 	}
 	if !slices.Contains(mods, root) {
-		mods = append(mods, root)
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			mods = append(mods, root)
+		}
 	}
 	var wanted []string
 	for _, key := range slices.Sorted(maps.Keys(ko.Images)) {
@@ -144,7 +148,7 @@ func vendoredMains(root string, mains []Main, ko *kocompat.Translation) []Main {
 			wanted = append(wanted, ko.Images[key].ImportPath)
 		}
 	}
-	return VendoredMains(mods, wanted)
+	return DependencyMains(ctx, mods, wanted)
 }
 
 func binaryName(importPath string) string {

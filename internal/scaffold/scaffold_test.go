@@ -12,6 +12,7 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/kocompat"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -233,12 +234,30 @@ func TestWriteFileRefusesToOverwrite(t *testing.T) {
 	}
 }
 
-// TestGenerateVendoredMain checks that init --from-ko translates a
+// TestGenerateDependencyMain checks that init --from-ko translates a
 // baseImageOverrides entry keyed by a main package of a required module
-// (vendored) into an image building it, instead of leaving it out.
-func TestGenerateVendoredMain(t *testing.T) {
+// into an image building it, instead of leaving it out: from vendor/ when
+// the module vendors it, else by import path.
+func TestGenerateDependencyMain(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, main string
+	}{
+		{"kovendor", "./vendor/example.com/kodep/storageversion/cmd/migrate"},
+		{"koreplace", "example.com/kodep/storageversion/cmd/migrate"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) { testGenerateDependencyMain(t, tc.fixture, tc.main) })
+	}
+}
+
+func testGenerateDependencyMain(t *testing.T, fixture, wantMain string) {
 	ctx := context.Background()
-	repo := copyDir(t, "../../testdata/kovendor")
+	tmp := t.TempDir()
+	for _, d := range []string{fixture, "kodep"} { // koreplace requires ../kodep
+		if err := testutil.CopyDir(filepath.Join("..", "..", "testdata", d), filepath.Join(tmp, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo := filepath.Join(tmp, fixture)
 	got, notes, err := Generate(ctx, repo, InitOptions{KoDockerRepo: "registry.example.com/kovendor"})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
@@ -261,7 +280,7 @@ func TestGenerateVendoredMain(t *testing.T) {
 	}
 	want := []image{
 		{"api", "./cmd/api", "api", "cgr.dev/chainguard/static:latest"},
-		{"migrate", "./vendor/example.com/kodep/storageversion/cmd/migrate", "migrate", "gcr.io/distroless/static-debian12:nonroot"},
+		{"migrate", wantMain, "migrate", "gcr.io/distroless/static-debian12:nonroot"},
 	}
 	if diff := cmp.Diff(want, gotImages); diff != "" {
 		t.Errorf("images (-want +got):\n%s\n%s", diff, got)
