@@ -350,16 +350,27 @@ func TestKoMigration(t *testing.T) {
 	})
 }
 
-// TestKoVendoredMain resolves a ko:// reference to a main package of a
-// required module (vendored, as knative's storage version migration is)
-// like ko does: init --from-ko makes an image of it with its base override,
+// TestKoDependencyMain resolves a ko:// reference to a main package of a
+// required module (as knative's storage version migration is) like ko
+// does: init --from-ko makes an image of it with its base override,
 // resolve builds and pushes it to the registry, and the image runs it.
-func TestKoVendoredMain(t *testing.T) {
-	reg := testutil.StartRegistry(t)
-	dir := filepath.Join(t.TempDir(), "kovendor")
-	if err := testutil.CopyDir(filepath.Join(testutil.RepoRoot(t), "testdata", "kovendor"), dir); err != nil {
-		t.Fatal(err)
+// kovendor vendors the module; koreplace finds it through go.mod (a local
+// replace, so no network is needed).
+func TestKoDependencyMain(t *testing.T) {
+	for _, fixture := range []string{"kovendor", "koreplace"} {
+		t.Run(fixture, func(t *testing.T) { testKoDependencyMain(t, fixture) })
 	}
+}
+
+func testKoDependencyMain(t *testing.T, fixture string) {
+	reg := testutil.StartRegistry(t)
+	tmp := t.TempDir()
+	for _, d := range []string{fixture, "kodep"} { // koreplace requires ../kodep
+		if err := testutil.CopyDir(filepath.Join(testutil.RepoRoot(t), "testdata", d), filepath.Join(tmp, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(tmp, fixture)
 	bases := map[string]string{
 		"cgr.dev/chainguard/static:latest":          reg.Host + "/bases/static:latest",
 		"gcr.io/distroless/static-debian12:nonroot": reg.Host + "/bases/distroless:nonroot",
@@ -369,7 +380,7 @@ func TestKoVendoredMain(t *testing.T) {
 		testutil.ReplaceInFile(t, filepath.Join(dir, ".ko.yaml"), public, local)
 	}
 	testutil.GitInit(t, dir)
-	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kovendor"}
+	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/" + fixture}
 
 	initOut := gobake.MustRun(t, dir, env, "init", "--from-ko")
 	if strings.Contains(initOut.Stderr, "not translated") {
