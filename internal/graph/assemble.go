@@ -378,6 +378,9 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 	if t.base != "" {
 		inputs["base"] = t.base
 	}
+	if t.layout != "" {
+		inputs["layout"] = t.layout
+	}
 	for k, v := range a.data[img.Data] {
 		inputs[k] = v
 	}

@@ -23,6 +23,7 @@ type Target struct {
 	Platform string   // os/arch[/variant]: the key of its PlatformRecord
 	GoEnv    []string // GOOS, GOARCH and variant variables (platform.GoEnv)
 	Base     string   // digest of the base image for the platform, or "scratch"; "" leaves it out of the inputs
+	Layout   string   // version of the image layout the builder writes (layering.LayoutVersion); "" leaves it out
 }
 
 // Options control Compute.
@@ -42,10 +43,11 @@ type Options struct {
 
 // target is one Target and the group it is loaded with.
 type target struct {
-	img   config.Image
-	plat  string
-	group *group
-	base  string
+	img    config.Image
+	plat   string
+	group  *group
+	base   string
+	layout string
 }
 
 // group is the targets sharing a build configuration, and their packages.
@@ -167,7 +169,7 @@ func groupTargets(ts []Target) ([]*target, []*group, []config.Image) {
 		if !slices.Contains(g.mains, t.Image.Main) {
 			g.mains = append(g.mains, t.Image.Main)
 		}
-		targets = append(targets, &target{img: t.Image, plat: t.Platform, group: g, base: t.Base})
+		targets = append(targets, &target{img: t.Image, plat: t.Platform, group: g, base: t.Base, layout: t.Layout})
 	}
 	return targets, groups, images
 }

@@ -137,6 +137,8 @@ func describe(key, old, new string, inOld, inNew bool, via func(string) string) 
 		return arrow(name), 0
 	case "base":
 		return "base digest " + verb, 0
+	case "layout":
+		return arrow("gobake image layout"), 0
 	case "main":
 		return arrow("main package"), 0
 	case "cfg":

@@ -33,6 +33,7 @@ func TestDiffReasons(t *testing.T) {
 		"cfg:ldflags":                `["-s"]`,
 		"base":                       "sha256:1",
 	}
+
 	with := func(changes map[string]string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -50,19 +51,25 @@ func TestDiffReasons(t *testing.T) {
 	via := func(_, mod string) string { return "internal/httpx" }
 	tests := []struct {
 		name string
+		old  map[string]string // nil: base
 		new  map[string]string
 		want []string
 	}{
-		{"file", with(map[string]string{"file:internal/auth/tok.go": "h2"}), []string{"internal/auth/tok.go changed"}},
-		{"module", with(map[string]string{"mod:golang.org/x/net": "v0.21.0 h1:b="}), []string{"golang.org/x/net v0.20.0 → v0.21.0 (via internal/httpx)"}},
-		{"toolchain", with(map[string]string{"toolchain": "go1.26.4"}), []string{"go 1.26.3 → 1.26.4"}},
-		{"ldflags and base", with(map[string]string{"cfg:ldflags": `["-w"]`, "base": "sha256:2"}), []string{"base digest changed", "ldflags changed"}},
-		{"package added", with(map[string]string{"pkg:example.com/x": "local x abc", "file:x/x.go": "h"}), []string{"package example.com/x added to closure"}},
-		{"unchanged", with(nil), []string{}},
+		{"file", nil, with(map[string]string{"file:internal/auth/tok.go": "h2"}), []string{"internal/auth/tok.go changed"}},
+		{"module", nil, with(map[string]string{"mod:golang.org/x/net": "v0.21.0 h1:b="}), []string{"golang.org/x/net v0.20.0 → v0.21.0 (via internal/httpx)"}},
+		{"toolchain", nil, with(map[string]string{"toolchain": "go1.26.4"}), []string{"go 1.26.3 → 1.26.4"}},
+		{"ldflags and base", nil, with(map[string]string{"cfg:ldflags": `["-w"]`, "base": "sha256:2"}), []string{"base digest changed", "ldflags changed"}},
+		{"package added", nil, with(map[string]string{"pkg:example.com/x": "local x abc", "file:x/x.go": "h"}), []string{"package example.com/x added to closure"}},
+		{"layout", nil, with(map[string]string{"layout": "2"}), []string{"gobake image layout (none) → 2"}},
+		{"layout bumped", with(map[string]string{"layout": "2"}), with(map[string]string{"layout": "3"}), []string{"gobake image layout 2 → 3"}},
+		{"unchanged", nil, with(nil), []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			old := record(map[string]map[string]string{"linux/amd64": base})
+			if tt.old == nil {
+				tt.old = base
+			}
+			old := record(map[string]map[string]string{"linux/amd64": tt.old})
 			cur := record(map[string]map[string]string{"linux/amd64": tt.new})
 			got := []string{}
 			for _, c := range Diff(old, cur, via) {

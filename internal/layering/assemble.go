@@ -19,6 +19,14 @@ const (
 	BaseDigestAnnotation = "org.opencontainers.image.base.digest"
 )
 
+// LayoutVersion names what the builder writes around a binary for the same
+// inputs: the layers, their names, modes and order, and the config. It is
+// an input of every image (graph.Target.Layout), so a gobake that ships
+// images differently flags every image as changed once instead of keeping
+// images that a full build would no longer reproduce. Bump it with any
+// such change. Version 2: /var/run/ko always, data files 0555 as ko.
+const LayoutVersion = "2"
+
 // defaultPath is PATH when the base image sets none, as in ko.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

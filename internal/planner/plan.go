@@ -68,7 +68,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 	var gts []graph.Target
 	for _, t := range targets {
 		for _, pt := range t.Platforms {
-			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest})
+			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest, Layout: layering.LayoutVersion})
 		}
 	}
 	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache})

@@ -74,6 +74,13 @@ func TestPlanTargets(t *testing.T) {
 	if rec == nil || len(rec.Platforms) != 2 {
 		t.Fatalf("record = %+v, want two platforms", rec)
 	}
+	// What the builder writes around the binary is an input: a gobake
+	// that lays images out differently must not keep the old ones.
+	for _, pr := range rec.Platforms {
+		if got := pr.Inputs["layout"]; got != layering.LayoutVersion {
+			t.Errorf("%s: layout input = %q, want %q", pr.Platform, got, layering.LayoutVersion)
+		}
+	}
 	if diff := cmp.Diff(map[string]string{graph.AnnotationKey: rec.Digest}, tg.Annotations); diff != "" {
 		t.Errorf("annotations (-want +got):\n%s", diff)
 	}
