@@ -4,22 +4,22 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gobake/gobake/internal/release/version"
+	"github.com/gobake/gobake/internal/reltag"
 )
 
 // Release is the release stanza: how `gobake release` versions and tags
 // images, with defaults applied.
 type Release struct {
-	TagTemplate    string   // git tag of an image's release (.Image, .Version); default version.DefaultTagTemplate
-	InitialVersion string   // version of an image's first release, X.Y.Z; default version.DefaultInitial
+	TagTemplate    string   // git tag of an image's release (.Image, .Version); default reltag.DefaultTemplate
+	InitialVersion string   // version of an image's first release, X.Y.Z; default reltag.DefaultInitial
 	Tags           []string // image tags a release moves besides the version's own (templates); default ["latest"]
 }
 
 // DefaultRelease returns the release stanza when gobake.yaml sets none.
 func DefaultRelease() Release {
 	return Release{
-		TagTemplate:    version.DefaultTagTemplate,
-		InitialVersion: version.DefaultInitial,
+		TagTemplate:    reltag.DefaultTemplate,
+		InitialVersion: reltag.DefaultInitial,
 		Tags:           []string{DefaultTag},
 	}
 }
@@ -35,7 +35,7 @@ var releaseFields = map[string]decoder[rawRelease]{
 	"tagTemplate": func(w *walker, path string, n *yaml.Node, r *rawRelease) {
 		if s, ok := w.str(path, n); ok {
 			r.tagTemplate = &s
-			if err := version.CheckTagTemplate(s.v); err != nil {
+			if err := reltag.Check(s.v); err != nil {
 				w.p.add(s.n.Line, s.n.Column, path, "%v", err)
 			}
 		}

@@ -55,7 +55,7 @@ func TestReleaseErrors(t *testing.T) {
 			`gobake.yaml:5:24: release.tagTemplate: tag template "{{.Image}}" must use {{.Version}} exactly once`,
 		}},
 		{"template with an unknown field", "release:\n  tagTemplate: \"{{.Git.Tag}}-{{.Version}}\"\n", []string{
-			`gobake.yaml:6:16: release.tagTemplate: tag template "{{.Git.Tag}}-{{.Version}}": template: tag:1:6: executing "tag" at <.Git.Tag>: can't evaluate field Git in type version.tagData`,
+			`gobake.yaml:6:16: release.tagTemplate: tag template "{{.Git.Tag}}-{{.Version}}": template: tag:1:6: executing "tag" at <.Git.Tag>: can't evaluate field Git in type reltag.tagData`,
 		}},
 		{"template making a bad git tag", "release:\n  tagTemplate: \"{{.Image}}:{{.Version}}\"\n", []string{
 			`gobake.yaml:6:16: release.tagTemplate: tag template "{{.Image}}:{{.Version}}" for example 1.2.3-rc.1+build.1: "example:1.2.3-rc.1+build.1" is not a valid git tag name: contains ':'`,

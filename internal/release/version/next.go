@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/gobake/gobake/internal/reltag"
 )
 
 // DefaultInitial is the version of an image's first release when
 // release.initialVersion is not set.
-const DefaultInitial = "0.1.0"
+const DefaultInitial = reltag.DefaultInitial
 
 // Input is what Next decides the version of one image from.
 type Input struct {

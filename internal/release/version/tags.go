@@ -8,6 +8,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/gobake/gobake/internal/release/gitrepo"
+	"github.com/gobake/gobake/internal/reltag"
 )
 
 // Tagged is one release of an image: its version and git tag.
@@ -21,7 +22,7 @@ type Tagged struct {
 // template tmpl, sorted by version (oldest first). With at "", every tag
 // counts; otherwise only tags reachable from the revision at.
 func Tags(ctx context.Context, repo *gitrepo.Repo, image, tmpl, at string) ([]Tagged, error) {
-	prefix, suffix, err := tagPattern(tmpl, image)
+	pattern, err := reltag.Compile(tmpl, image)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +32,7 @@ func Tags(ctx context.Context, repo *gitrepo.Repo, image, tmpl, at string) ([]Ta
 	}
 	var out []Tagged
 	for _, t := range tags {
-		v, ok, _ := parseTag(prefix, suffix, t.Name)
+		v, ok := pattern.Match(t.Name)
 		if ok {
 			out = append(out, Tagged{Version: v, Tag: t.Name, Commit: t.Commit})
 		}
