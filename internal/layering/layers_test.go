@@ -2,12 +2,15 @@ package layering
 
 import (
 	"archive/tar"
+	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -93,4 +96,66 @@ func TestEmptyDataLayer(t *testing.T) {
 	if d, err := l.DiffID(); err != nil || d.String() != koDiffID {
 		t.Errorf("diff ID = %v, %v; want ko's %s", d, err, koDiffID)
 	}
+}
+
+// TestLayerDigestsPinned pins the digests of a binary and a data layer made
+// from fixed inputs: how layers are written (in memory, streamed, spooled)
+// may change, the bytes must not, or every image's digest moves.
+func TestLayerDigestsPinned(t *testing.T) {
+	mtime := time.Unix(1700000000, 0).UTC()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	noErr(t, os.WriteFile(bin, pinnedBytes(3<<20+17, 1), 0o755))
+	data := filepath.Join(dir, "data")
+	for i := range 40 {
+		p := filepath.Join(data, fmt.Sprintf("d%d", i%5), fmt.Sprintf("f%02d.txt", i))
+		noErr(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		noErr(t, os.WriteFile(p, pinnedBytes(i*4099, int64(i)), 0o644))
+	}
+	noErr(t, os.Symlink("d0/f00.txt", filepath.Join(data, "link")))
+
+	for _, tc := range []struct {
+		name           string
+		layer          func() (v1.Layer, error)
+		digest, diffID string
+		size           int64
+	}{
+		{"binary", func() (v1.Layer, error) { return binaryLayer(bin, "api", mtime, types.OCILayer) },
+			"sha256:2612c633617b67eada00a7b9740bdfd5815f348410ec3ea548e58fd16ca9ed87",
+			"sha256:f2d9e778c92c85cafb8dd69851c539b18e19b5635d4b6c662d60a709bcb04479", 2599891},
+		{"data", func() (v1.Layer, error) { return dataLayer(data, mtime, types.DockerLayer) },
+			"sha256:68b12871ee7791a5472bc88e871faa4d1e99b8140703b800cbd172fa232b7fad",
+			"sha256:83e838bdf6b2721c00565fc061ccf943ff6f89bebe22bff4bb895c4bf2316acb", 2631038},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := tc.layer()
+			noErr(t, err)
+			d, err := l.Digest()
+			noErr(t, err)
+			id, err := l.DiffID()
+			noErr(t, err)
+			size, err := l.Size()
+			noErr(t, err)
+			got := fmt.Sprintf("%s %s %d", d, id, size)
+			want := fmt.Sprintf("%s %s %d", tc.digest, tc.diffID, tc.size)
+			if got != want {
+				t.Errorf("digest diffID size:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// pinnedBytes returns n bytes, half text-like and half random, the same for
+// the same seed.
+func pinnedBytes(n int, seed int64) []byte {
+	r := rand.New(rand.NewSource(seed))
+	b := make([]byte, n)
+	for i := range b {
+		if (i/4096)%2 == 0 {
+			b[i] = "abcdefgh \n"[r.Intn(10)]
+		} else {
+			b[i] = byte(r.Intn(256))
+		}
+	}
+	return b
 }
