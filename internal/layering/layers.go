@@ -2,7 +2,6 @@ package layering
 
 import (
 	"archive/tar"
-	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -33,7 +31,6 @@ const dataMode = 0o555
 // tarBuilder writes a reproducible tar stream: fixed owner, times and
 // modes, parent directories written once before their entries.
 type tarBuilder struct {
-	buf   bytes.Buffer
 	tw    *tar.Writer
 	mtime time.Time
 	dirs  map[string]bool
@@ -45,10 +42,8 @@ type tarBuilder struct {
 	dirMode int64
 }
 
-func newTarBuilder(mtime time.Time) *tarBuilder {
-	t := &tarBuilder{mtime: mtime.UTC(), dirs: map[string]bool{}}
-	t.tw = tar.NewWriter(&t.buf)
-	return t
+func newTarBuilder(w io.Writer, mtime time.Time) *tarBuilder {
+	return &tarBuilder{tw: tar.NewWriter(w), mtime: mtime.UTC(), dirs: map[string]bool{}}
 }
 
 // header returns the common fields of every entry.
@@ -112,19 +107,27 @@ func (t *tarBuilder) symlink(name, target string) error {
 	return t.tw.WriteHeader(h)
 }
 
-// layer closes the tar stream and wraps it as a gzip layer of media type mt.
-func (t *tarBuilder) layer(mt types.MediaType) (v1.Layer, error) {
-	if err := t.tw.Close(); err != nil {
+// spoolTar runs write on a tarBuilder (set up by setup, if not nil) whose
+// stream is gzipped into a spool, and returns the spooled layer of media
+// type mt.
+func spoolTar(mtime time.Time, mt types.MediaType, setup func(t *tarBuilder), write func(t *tarBuilder) error) (v1.Layer, error) {
+	s, err := newSpool()
+	if err != nil {
 		return nil, err
 	}
-	return layerFromTar(t.buf.Bytes(), mt)
-}
-
-// layerFromTar wraps an uncompressed tar stream as a layer that ggcr gzips
-// (once) when it is pushed or written.
-func layerFromTar(data []byte, mt types.MediaType) (v1.Layer, error) {
-	opener := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	return tarball.LayerFromOpener(opener, tarball.WithMediaType(mt), tarball.WithCompressedCaching)
+	t := newTarBuilder(s, mtime)
+	if setup != nil {
+		setup(t)
+	}
+	if err := write(t); err != nil {
+		s.discard()
+		return nil, err
+	}
+	if err := t.tw.Close(); err != nil {
+		s.discard()
+		return nil, err
+	}
+	return s.layer(mt)
 }
 
 // binaryLayer puts the file at binaryPath at AppDir/name, mode 0555.
@@ -138,12 +141,9 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 	if err != nil {
 		return nil, fmt.Errorf("binary layer: %w", err)
 	}
-	t := newTarBuilder(mtime)
-	t.buf.Grow(int(fi.Size()) + 4<<10) // the file plus headers, padding and trailer: no regrowth
-	if err := t.file(strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555, f, fi.Size()); err != nil {
-		return nil, fmt.Errorf("binary layer: %w", err)
-	}
-	l, err := t.layer(mt)
+	l, err := spoolTar(mtime, mt, nil, func(t *tarBuilder) error {
+		return t.file(strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555, f, fi.Size())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("binary layer: %w", err)
 	}
@@ -156,12 +156,8 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 // and directory mode 0555 and owned by 0:0. Symbolic links are kept as
 // links (ko copies their targets).
 func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
-	t := newTarBuilder(mtime)
-	t.koNames, t.dirMode = true, dataMode
-	if err := writeData(t, dir); err != nil {
-		return nil, fmt.Errorf("data layer %s: %w", dir, err)
-	}
-	l, err := t.layer(mt)
+	koLayout := func(t *tarBuilder) { t.koNames, t.dirMode = true, dataMode }
+	l, err := spoolTar(mtime, mt, koLayout, func(t *tarBuilder) error { return writeData(t, dir) })
 	if err != nil {
 		return nil, fmt.Errorf("data layer %s: %w", dir, err)
 	}
