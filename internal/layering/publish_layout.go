@@ -23,7 +23,10 @@ import (
 const ociLayoutFile = `{"imageLayoutVersion":"1.0.0"}`
 
 // LayoutPublisher writes results into an OCI image layout directory that
-// accumulates images across runs. It is safe for concurrent use.
+// accumulates images across runs. It is safe for concurrent use, and
+// several processes may write one layout at once: each update of
+// index.json is a read-modify-write under an exclusive lock on the layout
+// directory (flock), replacing the file atomically.
 type LayoutPublisher struct {
 	dir string
 	mu  sync.Mutex // serializes updates of index.json
@@ -99,6 +102,11 @@ func (p *LayoutPublisher) Publish(ctx context.Context, r Result, tags []string) 
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	unlock, err := lockLayout(ctx, p.dir)
+	if err != nil {
+		return fail("%w", err)
+	}
+	defer unlock()
 	if err := updateLayoutIndex(p.dir, entries); err != nil {
 		return fail("%w", err)
 	}
