@@ -11,7 +11,8 @@ import (
 // CheckRegistry makes one request to registry (host[:port][/prefix]) so
 // that a registry that cannot be reached is reported before any build
 // starts, in one line naming it. Any HTTP answer, even 401 or 404, counts
-// as reachable; only a failure to connect is an error.
+// as reachable; only a failure to connect or an untrusted TLS certificate
+// is an error.
 func CheckRegistry(ctx context.Context, registry string, opts ...RegistryOption) error {
 	o := makeRegistryOptions(opts...)
 	repo, err := imageref.Repository(imageref.Join(registry, "gobake-probe"), o.insecure)
@@ -25,8 +26,5 @@ func CheckRegistry(ctx context.Context, registry string, opts ...RegistryOption)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if classified := classifyRegistryError(repo.RegistryStr(), err); classified != err {
-		return classified
-	}
-	return nil
+	return registryFault(repo.RegistryStr(), err)
 }

@@ -3,8 +3,11 @@ package layering
 import (
 	"context"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
 )
 
 func TestCheckRegistry(t *testing.T) {
@@ -36,5 +39,29 @@ func TestCheckRegistry(t *testing.T) {
 				t.Errorf("CheckRegistry error = %q, want one line containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestCheckRegistryUntrustedTLS checks a loopback registry serving TLS with
+// a certificate nobody trusts: one line naming the registry, the
+// certificate problem and the ways out (it used to panic comparing ggcr's
+// uncomparable multi-error); with insecure, the certificate is not
+// verified and the registry is reachable.
+func TestCheckRegistryUntrustedTLS(t *testing.T) {
+	s := httptest.NewUnstartedServer(registry.New(registry.Logger(nopLogger())))
+	s.Config.ErrorLog = nopLogger() // handshake failures are expected
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	host := strings.TrimPrefix(s.URL, "https://")
+
+	err := CheckRegistry(context.Background(), host+"/acme")
+	want := "registry " + host + ": TLS certificate not trusted (tls: failed to verify certificate: x509: certificate signed by unknown authority): " +
+		"add its CA to the system's trusted certificates (or $SSL_CERT_FILE), or pass --insecure to skip verification"
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckRegistry error:\n got %v\nwant %s", err, want)
+	}
+
+	if err := CheckRegistry(context.Background(), host+"/acme", WithRegistryInsecure(true)); err != nil {
+		t.Errorf("CheckRegistry with insecure: %v", err)
 	}
 }

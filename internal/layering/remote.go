@@ -2,6 +2,7 @@ package layering
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"time"
 
@@ -59,7 +60,9 @@ func WithRegistryTransport(t http.RoundTripper) RegistryOption {
 }
 
 // WithRegistryInsecure makes references use plain HTTP and accept registries
-// without TLS, whatever their host.
+// without TLS, whatever their host, and skips the verification of TLS
+// certificates (as crane --insecure does) unless WithRegistryTransport
+// sets the transport.
 func WithRegistryInsecure(insecure bool) RegistryOption {
 	return func(o *registryOptions) { o.insecure = insecure }
 }
@@ -111,8 +114,15 @@ func (o registryOptions) remoteOptions(ctx context.Context) []remote.Option {
 		remote.WithRetryStatusCodes(registryRetryStatusCodes...),
 		remote.WithRetryPredicate(isRetryable),
 	}
-	if o.transport != nil {
+	switch {
+	case o.transport != nil:
 		ro = append(ro, remote.WithTransport(o.transport))
+	case o.insecure:
+		if dt, ok := remote.DefaultTransport.(*http.Transport); ok {
+			t := dt.Clone()
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
+			ro = append(ro, remote.WithTransport(t))
+		}
 	}
 	if o.jobs > 0 {
 		ro = append(ro, remote.WithJobs(o.jobs))

@@ -2,6 +2,8 @@ package layering
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -64,17 +66,68 @@ func (e *unreachableError) Error() string {
 // Unwrap returns the underlying network error.
 func (e *unreachableError) Unwrap() error { return e.err }
 
+// tlsError is returned when a registry's TLS certificate is not trusted.
+type tlsError struct {
+	registry string
+	err      error
+}
+
+// Error names the registry, the certificate problem and the ways out on
+// one line.
+func (e *tlsError) Error() string {
+	cause := e.err
+	var cv *tls.CertificateVerificationError
+	if errors.As(e.err, &cv) {
+		cause = cv
+	}
+	return fmt.Sprintf("registry %s: TLS certificate not trusted (%s): add its CA to the system's trusted certificates (or $SSL_CERT_FILE), or pass --insecure to skip verification",
+		e.registry, oneLine(cause.Error()))
+}
+
+// Unwrap returns the underlying TLS error.
+func (e *tlsError) Unwrap() error { return e.err }
+
+// isTLSError reports whether err comes from a certificate that does not
+// verify.
+func isTLSError(err error) bool {
+	var (
+		cv       *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &cv) || errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// registryFault returns the error to report when err shows that registry
+// cannot be talked to at all (no connection, an untrusted certificate),
+// and nil for any other error, an HTTP answer included.
+func registryFault(registry string, err error) error {
+	var (
+		u *unreachableError
+		t *tlsError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &u) || errors.As(err, &t):
+		return err
+	case isTLSError(err):
+		return &tlsError{registry: registry, err: err}
+	case isDialError(err):
+		return &unreachableError{registry: registry, err: err}
+	}
+	return nil
+}
+
 // classifyRegistryError turns a failure to connect to registry into an
-// unreachableError and leaves other errors alone.
+// unreachableError, an untrusted certificate into a tlsError, and leaves
+// other errors alone.
 func classifyRegistryError(registry string, err error) error {
-	if err == nil || !isDialError(err) {
-		return err
+	if f := registryFault(registry, err); f != nil {
+		return f
 	}
-	var u *unreachableError
-	if errors.As(err, &u) {
-		return err
-	}
-	return &unreachableError{registry: registry, err: err}
+	return err
 }
 
 // oneLine joins the lines of s with "; " so that an error fits on one line.

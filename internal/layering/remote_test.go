@@ -2,6 +2,7 @@ package layering
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,9 @@ func TestClassifyRegistryError(t *testing.T) {
 	}{
 		{name: "refused", err: fmt.Errorf("Get \"http://r:1/v2/\": %w", refused), want: "registry r:1 is unreachable: dial tcp: connect: connection refused"},
 		{name: "other", err: errors.New("DENIED: no"), want: "DENIED: no"},
+		{name: "untrusted certificate", err: fmt.Errorf("Get \"https://r:1/v2/\": %w", x509.UnknownAuthorityError{}),
+			want: "registry r:1: TLS certificate not trusted (Get \"https://r:1/v2/\": x509: certificate signed by unknown authority): " +
+				"add its CA to the system's trusted certificates (or $SSL_CERT_FILE), or pass --insecure to skip verification"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := classifyRegistryError("r:1", tc.err)
