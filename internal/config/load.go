@@ -3,11 +3,13 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -100,21 +102,14 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line \d+: `)
 
 // syntaxPosition finds where a yaml.v3 syntax error is. yaml.v3 names at
 // best the line a surrounding block starts on, so the problem line is found
-// as the line after the longest prefix of the file that parses; the column is
-// that of the line's first non-blank character.
+// as the line after the longest prefix of the file that parses (see
+// syntaxLine); the column is that of the line's first non-blank character.
 func syntaxPosition(src []byte, err error) (line, col int, msg string) {
 	msg = yamlLineRE.ReplaceAllString(err.Error(), "")
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	lines := bytes.SplitAfter(src, []byte("\n"))
 	// A tab in indentation is a common mistake: point at column 1 then.
-	line = 1
-	for n := len(lines) - 1; n > 0; n-- {
-		var doc yaml.Node
-		if yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc) == nil {
-			line = n + 1
-			break
-		}
-	}
+	line = syntaxLine(src, lines, parseYAML)
 	col = 1
 	if line <= len(lines) {
 		if i := bytes.IndexFunc(lines[line-1], func(r rune) bool { return r != ' ' }); i >= 0 {
@@ -122,6 +117,84 @@ func syntaxPosition(src []byte, err error) (line, col int, msg string) {
 		}
 	}
 	return line, col, "YAML syntax error: " + msg
+}
+
+// parseYAML parses src as yaml.Unmarshal does, and returns how many bytes
+// of src the parser had read when it stopped.
+func parseYAML(src []byte) (read int, err error) {
+	r := &countingReader{r: bytes.NewReader(src)}
+	var doc yaml.Node
+	err = yaml.NewDecoder(r).Decode(&doc)
+	if err == io.EOF { // an empty document, which Unmarshal accepts
+		err = nil
+	}
+	return r.n, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// syntaxLine returns the 1-based line of the syntax error in src (split
+// into lines): the line after the longest prefix of whole lines that
+// parses. It takes O(log n) parses, not one per line, so that an error
+// near the top of a long file is found in about linear time:
+//
+//   - the parser reads the input in small chunks and stops at the error, so
+//     every prefix holding all it read fails as the whole file does; the
+//     answer is below the line where its reading stopped (the end of the
+//     file for an unclosed quote);
+//   - below that, prefixes are tried 1, 2, 4, 8… lines further up until
+//     one parses, then the boundary is bisected.
+//
+// It assumes, as the line-by-line search did, that prefixes up to the
+// error parse and longer ones do not; a multi-line flow collection or
+// quoted string closed before the error can break that and move the line
+// reported to where it starts.
+func syntaxLine(src []byte, lines [][]byte, parse func([]byte) (int, error)) int {
+	end := make([]int, len(lines)+1) // end[n]: length of the first n lines
+	for i, l := range lines {
+		end[i+1] = end[i] + len(l)
+	}
+	parses := func(n int) bool {
+		_, err := parse(src[:end[n]])
+		return err == nil
+	}
+	// hi: the fewest lines holding everything the parser read; that prefix
+	// fails (the whole file when the parser read it all).
+	read, err := parse(src)
+	hi := len(lines)
+	if err != nil && read < len(src) {
+		hi = sort.SearchInts(end, read)
+	}
+	if hi >= len(lines) {
+		hi = len(lines) // the old search never tried the whole file either
+	}
+	lo := 0 // the empty prefix parses
+	for step := 1; hi-step > 0; step *= 2 {
+		if parses(hi - step) {
+			lo = hi - step
+			break
+		}
+		hi -= step
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if parses(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo + 1
 }
 
 // walker decodes the YAML node tree, recording problems as it goes.
