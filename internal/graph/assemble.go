@@ -99,11 +99,22 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 			if err != nil {
 				return err
 			}
-			fi, err := os.Stat(p) // follow symlinks, as the layer does
+			r := rel(img.Data, p)
+			if d.Type()&fs.ModeSymlink != 0 {
+				// The layer keeps links as links: what it ships is the
+				// target path, not the target's content.
+				target, err := os.Readlink(p)
+				if err != nil {
+					return err
+				}
+				a.data[img.Data]["data:"+r] = "link " + filepath.ToSlash(target)
+				a.feeds[img.Data] = append(a.feeds[img.Data], rel(a.root, p))
+				return nil
+			}
+			fi, err := d.Info()
 			if err != nil {
 				return err
 			}
-			r := rel(img.Data, p)
 			switch {
 			case fi.IsDir():
 				if r != "." {

@@ -159,3 +159,25 @@ func pinnedBytes(n int, seed int64) []byte {
 	}
 	return b
 }
+
+// TestDataLayerLinkTarget checks that a link is shipped as its target path:
+// repointed to a file with the same content, the layer differs.
+func TestDataLayerLinkTarget(t *testing.T) {
+	mtime := time.Unix(0, 0).UTC()
+	dir := t.TempDir()
+	noErr(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("same"), 0o644))
+	noErr(t, os.WriteFile(filepath.Join(dir, "b.txt"), []byte("same"), 0o644))
+	link := filepath.Join(dir, "current.txt")
+	digest := func(target string) v1.Hash {
+		os.Remove(link)
+		noErr(t, os.Symlink(target, link))
+		l, err := dataLayer(dir, mtime, types.OCILayer)
+		noErr(t, err)
+		d, err := l.Digest()
+		noErr(t, err)
+		return d
+	}
+	if a, b := digest("a.txt"), digest("b.txt"); a == b {
+		t.Errorf("the layer is %s whether current.txt points at a.txt or b.txt", a)
+	}
+}
