@@ -40,7 +40,15 @@ type globals struct {
 }
 
 func main() {
+	// SIGINT or SIGTERM cancels the context: go build and other
+	// subprocesses are killed and the command returns promptly. Once the
+	// first has arrived the handler is removed, so a second one kills
+	// gobake at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -139,6 +140,9 @@ func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output 
 	args = append(args, mains...)
 
 	cmd := exec.CommandContext(ctx, c.goBin, args...)
+	// Cancelling kills go (its compile and link processes die with it);
+	// Wait then returns within waitDelay even if a pipe is still held.
+	cmd.WaitDelay = waitDelay
 	cmd.Dir = req.Dir
 	env := make([]string, 0, len(c.environ)+len(platformEnv)+len(req.Env)+1)
 	env = append(env, c.environ...)
@@ -148,6 +152,9 @@ func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output 
 	cmd.Env = env
 	return cmd, nil
 }
+
+// waitDelay bounds how long a cancelled go command may take to be reaped.
+const waitDelay = 2 * time.Second
 
 // hasFlag reports whether flags set the boolean or valued flag name, in any
 // of the spellings go accepts (-f, --f, -f=v).
