@@ -9,11 +9,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/gobake/gobake/internal/redact"
+	"github.com/gobake/gobake/internal/runtmp"
 )
 
 // cli is the command tree. Each command lives in a file of its own.
@@ -49,8 +51,18 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// Every temporary file of the run, go build's included, goes under a
+	// run directory that is removed at the end, or by the next run when
+	// this one is killed.
+	tmp, err := runtmp.Open(filepath.Join(os.TempDir(), fmt.Sprintf("gobake-runs-%d", os.Getuid())))
+	if err == nil {
+		os.Setenv("TMPDIR", tmp.Path())
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if tmp != nil {
+		tmp.Close()
+	}
 	os.Exit(code)
 }
 

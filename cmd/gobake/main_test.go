@@ -126,3 +126,34 @@ func noErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestKilledRunTempDirRemoved kills a gobake build with SIGKILL while it
+// builds, so that nothing of it can clean up, then runs gobake again: the
+// killed run's temporary directory (its gobake-* directories and go
+// build's work) must be gone.
+func TestKilledRunTempDirRemoved(t *testing.T) {
+	cfg := writeRepo(t)
+	tmp := t.TempDir()
+	runs := filepath.Join(tmp, fmt.Sprintf("gobake-runs-%d", os.Getuid()))
+	env := []string{"TMPDIR=" + tmp, "GOCACHE=" + t.TempDir(), "GOBAKE_CACHE=off"}
+	cmd := gobakeProcess(t, env, "--config", cfg, "build", "--oci-layout", filepath.Join(t.TempDir(), "oci"))
+	stderr, err := cmd.StderrPipe()
+	noErr(t, err)
+	noErr(t, cmd.Start())
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "building hello") {
+	}
+	noErr(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	killed, _ := filepath.Glob(filepath.Join(runs, "run-*"))
+	if len(killed) == 0 {
+		t.Fatalf("the killed run left nothing in %s: is its temporary directory elsewhere?", runs)
+	}
+
+	if out, err := gobakeProcess(t, env, "version").CombinedOutput(); err != nil {
+		t.Fatalf("gobake version: %v\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(runs, "run-*")); len(left) != 0 {
+		t.Errorf("after the next run, %s still holds %q", runs, left)
+	}
+}
