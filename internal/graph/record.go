@@ -15,13 +15,11 @@ import (
 // type of the referrer stored with every pushed image.
 const MediaType = "application/vnd.gobake.inputs.v1+json"
 
-// AnnotationKey is the manifest annotation holding an image's input digest
-// (Record.Digest) on every manifest and index gobake pushes.
+// AnnotationKey is the annotation holding an image's input digest
+// (Record.Digest) on its inputs artifact. Images of earlier gobake versions
+// also carry it on their manifest and index; images no longer do, so that
+// an image's digest depends only on what is in it.
 const AnnotationKey = "dev.gobake.inputs.digest"
-
-// PlatformAnnotationKey is the annotation holding a single platform's
-// input digest (PlatformRecord.Digest) on that platform's image manifest.
-const PlatformAnnotationKey = "dev.gobake.inputs.platform-digest"
 
 // RecordSchema is the version of the Record JSON schema this package writes.
 const RecordSchema = 1

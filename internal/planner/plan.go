@@ -13,7 +13,6 @@ import (
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/errlines"
 	"github.com/gobake/gobake/internal/graph"
-	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/layering"
 )
 
@@ -30,7 +29,8 @@ type Options struct {
 
 // Plan is what one run builds, resolved once: for every selected image,
 // its platforms with their Go environment and base image, its input
-// record, its tags and the annotations recording its inputs. Everything
+// record and its tags (the image carries nothing of its inputs, so that
+// its digest depends only on what is in it). Everything
 // after planning (the input comparison, the build, the inputs record
 // pushed beside each image) reads the plan and decides nothing again.
 type Plan struct {
@@ -79,7 +79,6 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 	for i := range p.Targets {
 		t := &p.Targets[i]
 		t.Info = opts.Info
-		t.Annotations = state.Annotations(snap.Records[t.Image.Name])
 		if err := p.renderTags(t); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/layering"
 )
 
@@ -42,7 +43,7 @@ func writeRepo(t *testing.T, platforms, tags string) *config.Config {
 
 // TestPlanTargets checks that a plan holds, for every image × platform,
 // the Go environment go build and go list both get, the base digest and
-// the inputs; annotations record the inputs digest, and tags are rendered.
+// the inputs; no annotation records the inputs, and tags are rendered.
 // linux/arm64/v8.2 is the variant graph once spelled GOARM64=8.2.
 func TestPlanTargets(t *testing.T) {
 	ctx := context.Background()
@@ -81,8 +82,8 @@ func TestPlanTargets(t *testing.T) {
 			t.Errorf("%s: layout input = %q, want %q", pr.Platform, got, layering.LayoutVersion)
 		}
 	}
-	if diff := cmp.Diff(map[string]string{graph.AnnotationKey: rec.Digest}, tg.Annotations); diff != "" {
-		t.Errorf("annotations (-want +got):\n%s", diff)
+	if len(tg.Annotations) != 0 {
+		t.Errorf("annotations = %v, want none: the inputs live in the referrer, not the image", tg.Annotations)
 	}
 	if diff := cmp.Diff([]string{"v1.2.3", "latest"}, tg.Tags); diff != "" {
 		t.Errorf("tags (-want +got):\n%s", diff)
@@ -96,8 +97,8 @@ func TestPlanTargets(t *testing.T) {
 }
 
 // TestPlanBuildRecordsInputs checks that every result of Plan.Build
-// carries its inputs: the annotation on the index and each manifest, and
-// the inputs artifact referring to it.
+// carries its inputs in the inputs artifact referring to it, and that
+// neither the index nor its manifests carry them.
 func TestPlanBuildRecordsInputs(t *testing.T) {
 	ctx := context.Background()
 	cfg := writeRepo(t, "[linux/amd64, linux/arm64]", "[latest]")
@@ -115,13 +116,12 @@ func TestPlanBuildRecordsInputs(t *testing.T) {
 	if len(results) != 1 || results[0].Index == nil {
 		t.Fatalf("results = %+v, want one index", results)
 	}
-	want := p.Snapshot.Records["hello"].Digest
 	im, err := results[0].Index.IndexManifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := im.Annotations[graph.AnnotationKey]; got != want {
-		t.Errorf("index annotation = %q, want %q", got, want)
+	if got, ok := im.Annotations[graph.AnnotationKey]; ok {
+		t.Errorf("index annotation %s = %q, want none", graph.AnnotationKey, got)
 	}
 	for _, d := range im.Manifests {
 		img, err := results[0].Index.Image(d.Digest)
@@ -132,8 +132,8 @@ func TestPlanBuildRecordsInputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := m.Annotations[graph.AnnotationKey]; got != want {
-			t.Errorf("%s annotation = %q, want %q", d.Platform, got, want)
+		if got, ok := m.Annotations[graph.AnnotationKey]; ok {
+			t.Errorf("%s annotation %s = %q, want none", d.Platform, graph.AnnotationKey, got)
 		}
 	}
 	var inputs int
@@ -147,5 +147,75 @@ func TestPlanBuildRecordsInputs(t *testing.T) {
 	}
 	if _, err := p.Build(ctx, layering.NewBuilder(layering.WithCompiler(fake)), []string{"nope"}); err == nil {
 		t.Error("Build of an image not planned succeeded")
+	}
+}
+
+// TestSameOutputSameImage checks that a build whose inputs changed but
+// whose output did not (a comment edit; the fake compiler's binary does
+// not depend on the source) publishes the same image digest, that the
+// baseline then reads the new record, and that a plan after it says
+// unchanged. Before, the inputs digest was a manifest annotation and the
+// second build gave a new image.
+func TestSameOutputSameImage(t *testing.T) {
+	ctx := context.Background()
+	cfg := writeRepo(t, "[linux/amd64, linux/arm64]", "[latest]")
+	dir := filepath.Join(t.TempDir(), "oci")
+	b := Baseline{Layout: dir, Tag: "latest"}
+	fake := layering.CompilerFunc(func(_ context.Context, req layering.CompileRequest) error {
+		return os.WriteFile(req.Output, []byte("binary of "+req.Image), 0o755)
+	})
+	build := func() (string, *graph.Record) {
+		t.Helper()
+		p, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := p.Build(ctx, layering.NewBuilder(layering.WithCompiler(fake), layering.WithSBOMFormats()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, err := Publish(ctx, layering.NewLayoutPublisher(dir), results, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return refs[0].DigestStr(), p.Snapshot.Records["hello"]
+	}
+	planStatus := func() graph.Status {
+		t.Helper()
+		p, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, err := b.Read(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return graph.Plan(p.Snapshot, state.Records(prev))[0].Status
+	}
+
+	first, rec1 := build()
+	main := filepath.Join(cfg.Root, "cmd/hello/main.go")
+	if err := os.WriteFile(main, []byte("package main\n\n// A comment.\nfunc main() { println(\"hello\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := planStatus(); got != graph.StatusChanged {
+		t.Fatalf("plan after the comment edit = %s, want %s", got, graph.StatusChanged)
+	}
+	second, rec2 := build()
+	if rec1.Digest == rec2.Digest {
+		t.Fatalf("inputs digest %s did not change with the source", rec1.Digest)
+	}
+	if second != first {
+		t.Errorf("second build published %s, want the first image %s", second, first)
+	}
+	prev, err := b.Read(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := prev["hello"].Record.Digest; got != rec2.Digest {
+		t.Errorf("baseline record = %s, want the second build's %s", got, rec2.Digest)
+	}
+	if got := planStatus(); got != graph.StatusUnchanged {
+		t.Errorf("plan after the second build = %s, want %s", got, graph.StatusUnchanged)
 	}
 }

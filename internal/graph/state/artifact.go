@@ -1,7 +1,11 @@
 // Package state stores and reads back the input records of pushed images:
-// each image gobake pushes carries the annotation graph.AnnotationKey and a
-// referrer artifact (artifact type graph.MediaType) holding its
-// graph.Record, so that a later plan can say what changed.
+// each image gobake pushes has a referrer artifact (artifact type
+// graph.MediaType, also tagged FallbackTag) holding its graph.Record, so
+// that a later plan can say what changed. The image itself carries nothing
+// of its inputs: two builds with the same output give the same image, and
+// the newest record of it is the one under its fallback tag. Images of
+// earlier gobake versions also carry the record's digest as the manifest
+// annotation graph.AnnotationKey; they are still read.
 package state
 
 import (
@@ -20,11 +24,6 @@ import (
 // registries without the referrers API: "sha256-<hex>.inputs".
 func FallbackTag(subject v1.Hash) string {
 	return subject.Algorithm + "-" + subject.Hex + ".inputs"
-}
-
-// Annotations returns the manifest annotations that record r's digest.
-func Annotations(r *graph.Record) map[string]string {
-	return map[string]string{graph.AnnotationKey: r.Digest}
 }
 
 // Artifact returns the OCI 1.1 artifact holding r, whose subject is the

@@ -64,9 +64,9 @@ func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Pr
 			return nil, fmt.Errorf("previous build of %s: %w", image, err)
 		}
 		r := &graph.Record{Image: image, Digest: want}
-		if a, ok := byName[repo+":"+FallbackTag(d.Digest)]; ok && want != "" {
+		if a, ok := byName[repo+":"+FallbackTag(d.Digest)]; ok {
 			if img, err := idx.Image(a.Digest); err == nil {
-				if rec, err := ReadArtifact(img); err == nil && rec.Digest == want {
+				if rec, err := ReadArtifact(img); err == nil && (want == "" || rec.Digest == want) {
 					r = rec
 					r.Image = image
 				}

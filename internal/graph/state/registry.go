@@ -86,31 +86,32 @@ func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option)
 		return nil, err
 	}
 	p := &Previous{Digest: desc.Digest}
+	// Images built before the record moved out of the manifest carry its
+	// digest as an annotation; the record read back must match it then.
 	want, err := annotation(desc.MediaType, desc.Manifest)
 	if err != nil {
 		return nil, err
 	}
-	if want == "" {
-		p.Record = &graph.Record{}
-		return p, nil
+	// The fallback tag holds the newest record of this digest (two builds
+	// with different inputs can give the same image), so it comes first.
+	tag := ref.Context().Tag(FallbackTag(desc.Digest))
+	if img, err := remote.Image(tag, opts...); err == nil {
+		if r, err := ReadArtifact(img); err == nil && (want == "" || r.Digest == want) {
+			p.Record = r
+			return p, nil
+		}
 	}
 	subject := ref.Context().Digest(desc.Digest.String())
 	if r := fromReferrers(subject, want, opts); r != nil {
 		p.Record = r
 		return p, nil
 	}
-	tag := ref.Context().Tag(FallbackTag(desc.Digest))
-	if img, err := remote.Image(tag, opts...); err == nil {
-		if r, err := ReadArtifact(img); err == nil && r.Digest == want {
-			p.Record = r
-			return p, nil
-		}
-	}
 	p.Record = &graph.Record{Digest: want}
 	return p, nil
 }
 
-// fromReferrers finds the record among the referrers of subject.
+// fromReferrers finds the record among the referrers of subject: the one
+// whose digest is want, or when want is empty the first valid one.
 func fromReferrers(subject name.Digest, want string, opts []remote.Option) *graph.Record {
 	idx, err := remote.Referrers(subject, opts...)
 	if err != nil {
@@ -124,14 +125,17 @@ func fromReferrers(subject name.Digest, want string, opts []remote.Option) *grap
 		// Some registries (ggcr's) list the config media type instead of
 		// the manifest's artifactType: the annotation identifies ours then.
 		ann := d.Annotations[graph.AnnotationKey]
-		if (d.ArtifactType != graph.MediaType && ann != want) || (ann != "" && ann != want) {
+		if d.ArtifactType != graph.MediaType && ann == "" {
+			continue
+		}
+		if want != "" && ann != "" && ann != want {
 			continue
 		}
 		img, err := remote.Image(subject.Context().Digest(d.Digest.String()), opts...)
 		if err != nil {
 			continue
 		}
-		if r, err := ReadArtifact(img); err == nil && r.Digest == want {
+		if r, err := ReadArtifact(img); err == nil && (want == "" || r.Digest == want) {
 			return r
 		}
 	}
@@ -139,7 +143,8 @@ func fromReferrers(subject name.Digest, want string, opts []remote.Option) *grap
 }
 
 // annotation returns the input digest annotation of raw, a manifest or,
-// when mt says so, an index.
+// when mt says so, an index: set only on images of gobake versions that
+// wrote the record's digest into the manifest.
 func annotation(mt types.MediaType, raw []byte) (string, error) {
 	if mt.IsIndex() {
 		m, err := v1.ParseIndexManifest(bytes.NewReader(raw))

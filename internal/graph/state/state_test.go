@@ -38,8 +38,9 @@ func record(image, file string) *graph.Record {
 // stored is how one test image is published, and what reading it back gives.
 type stored struct {
 	repo       string
-	annotate   *graph.Record // record whose digest is annotated; nil for none
+	annotate   *graph.Record // record whose digest is annotated (as gobake did before 0.x); nil for none
 	artifact   *graph.Record // record stored as the inputs artifact; nil for none
+	rebuilt    *graph.Record // record of a second build giving the same image; nil for none
 	index      bool          // a two-platform index instead of an image
 	unpushed   bool          // not published at all
 	want       *graph.Record // read back; nil means no record
@@ -50,8 +51,12 @@ func cases() []stored {
 	r := record("api", "sha256:1")
 	other := record("api", "sha256:2")
 	return []stored{
-		{repo: "record", annotate: r, artifact: r, want: r, wantInputs: true},
-		{repo: "index", annotate: r, artifact: r, index: true, want: r, wantInputs: true},
+		{repo: "record", artifact: r, want: r, wantInputs: true},
+		{repo: "index", artifact: r, index: true, want: r, wantInputs: true},
+		{repo: "rebuilt", artifact: r, rebuilt: other, want: other, wantInputs: true},
+		{repo: "rebuilt-index", artifact: r, rebuilt: other, index: true, want: other, wantInputs: true},
+		{repo: "annotated", annotate: r, artifact: r, want: r, wantInputs: true},
+		{repo: "annotated-index", annotate: r, artifact: r, index: true, want: r, wantInputs: true},
 		{repo: "annotation-only", annotate: r, want: &graph.Record{Digest: r.Digest}},
 		{repo: "stale-artifact", annotate: r, artifact: other, want: &graph.Record{Digest: r.Digest}},
 		{repo: "no-annotation", want: &graph.Record{}},
@@ -70,7 +75,7 @@ func result(t *testing.T, s stored) layering.Result {
 			t.Fatal(err)
 		}
 		if s.annotate != nil {
-			idx = mutate.Annotations(idx, state.Annotations(s.annotate)).(v1.ImageIndex)
+			idx = mutate.Annotations(idx, map[string]string{graph.AnnotationKey: s.annotate.Digest}).(v1.ImageIndex)
 		}
 		res.Index, top = idx, idx
 	} else {
@@ -79,22 +84,28 @@ func result(t *testing.T, s stored) layering.Result {
 			t.Fatal(err)
 		}
 		if s.annotate != nil {
-			img = mutate.Annotations(img, state.Annotations(s.annotate)).(v1.Image)
+			img = mutate.Annotations(img, map[string]string{graph.AnnotationKey: s.annotate.Digest}).(v1.Image)
 		}
 		res.Image, top = img, img
 	}
 	if s.artifact != nil {
-		d, err := partial.Descriptor(top)
-		if err != nil {
-			t.Fatal(err)
-		}
-		art, err := state.Artifact(s.artifact, v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Referrers = []layering.Referrer{{Subject: d.Digest, Artifact: art, FallbackTag: state.FallbackTag(d.Digest)}}
+		res.Referrers = inputsReferrers(t, top, s.artifact)
 	}
 	return res
+}
+
+// inputsReferrers returns the inputs referrer of top holding r.
+func inputsReferrers(t *testing.T, top partial.Describable, r *graph.Record) []layering.Referrer {
+	t.Helper()
+	d, err := partial.Descriptor(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := state.Artifact(r, v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []layering.Referrer{{Subject: d.Digest, Artifact: art, FallbackTag: state.FallbackTag(d.Digest)}}
 }
 
 // check compares what was read back with what each case wants.
@@ -171,9 +182,24 @@ func pushAll(t *testing.T, pub layering.Publisher, ref func(repo string) string)
 		if s.unpushed {
 			continue
 		}
-		d, err := pub.Publish(context.Background(), result(t, s), []string{"latest"})
+		res := result(t, s)
+		d, err := pub.Publish(context.Background(), res, []string{"latest"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if s.rebuilt != nil {
+			var top partial.Describable = res.Image
+			if res.Index != nil {
+				top = res.Index
+			}
+			res.Referrers = inputsReferrers(t, top, s.rebuilt)
+			again, err := pub.Publish(context.Background(), res, []string{"latest"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.DigestStr() != d.DigestStr() {
+				t.Fatalf("%s: second build published %s, want the same image %s", s.repo, again.DigestStr(), d.DigestStr())
+			}
 		}
 		if pushed[s.repo], err = v1.NewHash(d.DigestStr()); err != nil {
 			t.Fatal(err)
