@@ -12,6 +12,7 @@ import (
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/release/version"
 )
 
 // reuse marks the images whose version tag already names a build of the
@@ -94,6 +95,57 @@ func (r *run) build(ctx context.Context) error {
 		r.results[res.Name], r.built[res.Name] = res, versions[res.Name]
 	}
 	return errs.ErrorOrNil()
+}
+
+// sameOutput drops the images whose build is the very image of their last
+// release into the skipped ones: their inputs changed (a comment edit, a
+// module bump they do not link) but not their binary, data or config, so
+// there is nothing to ship: no version, no tags, no GitOps change. Images
+// completing a claim, reused from the registry, first releases and those
+// given --version are kept.
+func (r *run) sameOutput(ctx context.Context) error {
+	var keep []Image
+	for _, img := range r.report.Images {
+		if img.Claimed || img.Reused || img.last == nil || img.Digest == "" || r.opts.Versions[img.Image] != nil {
+			keep = append(keep, img)
+			continue
+		}
+		last, err := r.releasedDigest(ctx, img)
+		if err != nil {
+			return err
+		}
+		if last != img.Digest {
+			keep = append(keep, img)
+			continue
+		}
+		reason := fmt.Sprintf("built output equals its last release %s (%s)", img.last.Tag, last)
+		r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: reason})
+		r.logf("%s: nothing to release (%s)\n", img.Image, reason)
+	}
+	r.report.Images = append([]Image{}, keep...)
+	return nil
+}
+
+// releasedDigest returns the digest of img's last release: the one its
+// claim names, or for a release made without a claim (by hand or an older
+// gobake) the one its version tag names in the registry; "" when unknown.
+func (r *run) releasedDigest(ctx context.Context, img Image) (string, error) {
+	msg, err := r.repo.TagMessage(ctx, img.last.Tag)
+	if err != nil {
+		return "", fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	if d := claimDigest(msg); d != "" {
+		return d, nil
+	}
+	ref, err := imageref.Parse(img.Repository+":"+version.OCITag(img.last.Version), r.opts.Insecure)
+	if err != nil {
+		return "", fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	d, err := tagDigest(ctx, ref.Context().Tag(version.OCITag(img.last.Version)), r.registryOptions()...)
+	if err != nil {
+		return "", fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	return d, nil
 }
 
 // describe fills in the digest, platforms and SBOM references of the

@@ -1,6 +1,10 @@
 package release
 
-import "github.com/Masterminds/semver/v3"
+import (
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/gobake/gobake/internal/release/version"
+)
 
 // ReportSchema is the version of the JSON Report (--output); fields are
 // only ever added.
@@ -44,6 +48,7 @@ type Image struct {
 	repository   string   // repository under the registry
 	ociTag       string   // the version's image tag
 	version      *semver.Version
+	last         *version.Tagged // the last release, nil for a first one
 	versionTags  []string // tags naming this version: put once, never moved
 	floatingTags []string // tags that move from release to release (latest)
 	newest       bool     // no higher final version is tagged: floating tags and GitOps follow it

@@ -118,6 +118,7 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 		{"settle", r.settle},
 		{"reuse", r.reuse},
 		{"build", r.build},
+		{"same output", r.sameOutput},
 	}
 	if r.opts.DryRun {
 		steps = append(steps, struct {
@@ -191,6 +192,7 @@ func (r *run) plan(rels []version.Release, claimed map[string]bool) error {
 		}
 		if rel.Last != nil {
 			out.Previous = rel.Last.Version.String()
+			out.last = rel.Last
 		}
 		if rec := r.snap.Records[img.Name]; rec != nil {
 			out.Inputs = rec.Digest
