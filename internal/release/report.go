@@ -49,9 +49,9 @@ type Image struct {
 	ociTag       string   // the version's image tag
 	version      *semver.Version
 	last         *version.Tagged // the last release, nil for a first one
-	versionTags  []string // tags naming this version: put once, never moved
-	floatingTags []string // tags that move from release to release (latest)
-	newest       bool     // no higher final version is tagged: floating tags and GitOps follow it
+	versionTags  []string        // tags naming this version: put once, never moved
+	floatingTags []string        // tags that move from release to release (latest)
+	newest       bool            // no higher final version is tagged: floating tags and GitOps follow it
 }
 
 // Skipped is a selected image with nothing to release.
