@@ -34,6 +34,7 @@ type pkgInputs struct {
 	dir     string            // directory relative to the root (local packages)
 	module  string            // module path (module and local packages)
 	files   []string          // absolute files to hash (local packages)
+	vendor  string            // absolute vendor/modules.txt of a vendored package; "" otherwise
 	feeds   []string          // root-relative files that feed the package, for affected
 	entries map[string]string // input key → value
 }
@@ -44,6 +45,7 @@ type assembler struct {
 	cache  *HashCache
 	hashes map[string]string            // absolute path → SHA-256
 	sums   map[string]map[string]string // go.sum path → "path version" → hash
+	vendor map[string]*vendorModules    // vendor/modules.txt path → its modules
 	data   map[string]map[string]string // data dir → data: entries
 	feeds  map[string][]string          // data dir → root-relative files
 }
@@ -53,6 +55,7 @@ func newAssembler(root string, cache *HashCache) *assembler {
 		root:   root,
 		cache:  cache,
 		sums:   make(map[string]map[string]string),
+		vendor: make(map[string]*vendorModules),
 		data:   make(map[string]map[string]string),
 		feeds:  make(map[string][]string),
 		hashes: make(map[string]string),
@@ -169,7 +172,7 @@ func (a *assembler) classify(env goEnv, p *pkg) *pkgInputs {
 	}
 	sep := string(filepath.Separator)
 	if i := strings.LastIndex(p.Dir, sep+"vendor"+sep); i >= 0 {
-		pi.files = append(pi.files, filepath.Join(p.Dir[:i], "vendor", "modules.txt"))
+		pi.vendor = filepath.Join(p.Dir[:i], "vendor", "modules.txt")
 	}
 	return pi
 }
@@ -200,6 +203,11 @@ func (a *assembler) packageInputs(g *group) error {
 				pi.feeds = append(pi.feeds, r)
 			}
 			pi.entries["pkg:"+p.PkgPath] = "local " + pi.dir + " " + hex.EncodeToString(h.Sum(nil))
+			if pi.vendor != "" {
+				if err := a.vendorInputs(p.PkgPath, pi); err != nil {
+					return err
+				}
+			}
 			if err := a.moduleInputs(p.Module, pi, gomods); err != nil {
 				return err
 			}
@@ -448,4 +456,82 @@ func via(g *group, closure []*pkg) map[string]string {
 		walk(l)
 	}
 	return out
+}
+
+// vendorInputs adds what vendor/modules.txt says of a vendored package:
+// the block of its own module (the "# path version [=> replacement]" line
+// and its "## explicit; go X.Y" lines: the go line sets the language
+// version the package compiles with) and the lines outside any module
+// (wildcard replacements, "## workspace"). The package lists of other
+// modules, and other modules' versions, do not change its build, so a bump
+// of a module an image does not link leaves the image unchanged. A package
+// the file does not list gets the whole file, as before.
+func (a *assembler) vendorInputs(pkgPath string, pi *pkgInputs) error {
+	vm, ok := a.vendor[pi.vendor]
+	if !ok {
+		var err error
+		if vm, err = readVendorModules(pi.vendor); err != nil {
+			return err
+		}
+		a.vendor[pi.vendor] = vm
+	}
+	r := rel(a.root, pi.vendor)
+	pi.feeds = append(pi.feeds, r)
+	mod, ok := vm.pkgModule[pkgPath]
+	if !ok {
+		pi.entries["file:"+r] = vm.sum
+		return nil
+	}
+	pi.entries["vendor:"+r+":"+mod] = vm.blocks[mod]
+	if vm.global != "" {
+		pi.entries["vendor:"+r] = vm.global
+	}
+	return nil
+}
+
+// vendorModules is what a vendor/modules.txt says, per module.
+type vendorModules struct {
+	blocks    map[string]string // module path → its "# " line and "## " lines, joined by newlines
+	pkgModule map[string]string // package path → module path
+	global    string            // lines outside any module's block, joined by newlines
+	sum       string            // SHA-256 of the whole file
+}
+
+// readVendorModules parses a vendor/modules.txt.
+func readVendorModules(path string) (*vendorModules, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	sum := sha256.Sum256(b)
+	vm := &vendorModules{blocks: map[string]string{}, pkgModule: map[string]string{}, sum: hex.EncodeToString(sum[:])}
+	var global []string
+	cur := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "# "):
+			f := strings.Fields(line[2:])
+			if len(f) >= 2 && f[1] != "=>" { // "# path version [=> replacement]"
+				cur = f[0]
+				vm.blocks[cur] = line
+			} else { // "# path => replacement": a wildcard replacement
+				cur = ""
+				global = append(global, line)
+			}
+		case strings.HasPrefix(line, "##"):
+			if cur != "" {
+				vm.blocks[cur] += "\n" + line
+			} else {
+				global = append(global, line)
+			}
+		case cur != "":
+			vm.pkgModule[line] = cur
+		default:
+			global = append(global, line)
+		}
+	}
+	vm.global = strings.Join(global, "\n")
+	return vm, nil
 }

@@ -163,6 +163,8 @@ func describe(key, old, new string, inOld, inNew bool, via func(string) string) 
 		return name + " " + verb, 3
 	case "data":
 		return "data " + name + " " + verb, 4
+	case "vendor":
+		return vendorReason(name, old, new, inOld, inNew), 1
 	}
 	return key + " " + verb, 5
 }
@@ -206,4 +208,37 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// vendorReason renders the change of a vendor: input: NAME is
+// "vendor/modules.txt:MODULE" for a module's block (old and new are its
+// lines) or "vendor/modules.txt" for the lines outside any block.
+func vendorReason(name, old, new string, inOld, inNew bool) string {
+	file, mod, ok := strings.Cut(name, ":")
+	if !ok {
+		return file + " changed outside the modules' blocks"
+	}
+	// split returns the block's "# path " line without "# path", and its
+	// "##" lines without "##".
+	split := func(block string) (head, rest string) {
+		lines := strings.Split(block, "\n")
+		var more []string
+		for _, l := range lines[1:] {
+			more = append(more, strings.TrimSpace(strings.TrimPrefix(l, "##")))
+		}
+		return strings.Join(strings.Fields(lines[0])[2:], " "), strings.Join(more, "; ")
+	}
+	oh, or := split(old)
+	nh, nr := split(new)
+	switch {
+	case !inOld:
+		return fmt.Sprintf("%s %s added (%s)", mod, nh, file)
+	case !inNew:
+		return fmt.Sprintf("%s %s removed (%s)", mod, oh, file)
+	case or == nr:
+		return fmt.Sprintf("%s %s → %s (%s)", mod, oh, nh, file)
+	case oh == nh:
+		return fmt.Sprintf("%s %s: %s → %s (%s)", mod, oh, or, nr, file)
+	}
+	return fmt.Sprintf("%s %s (%s) → %s (%s) (%s)", mod, oh, or, nh, nr, file)
 }

@@ -36,9 +36,11 @@ const RecordSchema = 1
 //	gomod:PATH:go             the go line of the go.mod at PATH (relative to the repository root)
 //	gomod:PATH:toolchain      its toolchain line
 //	gomod:PATH:godebug        its godebug lines, joined
-//	file:PATH                 SHA-256 of a source, embedded, go.work, vendor or replace-target file
+//	file:PATH                 SHA-256 of a source, embedded, go.work, vendored or replace-target file
 //	pkg:IMPORTPATH            "std", "mod MODULEPATH", or "local DIR SHA256" for a package of the closure
 //	mod:PATH                  "VERSION SUM" of a third-party module (replacements after "=>")
+//	vendor:FILE:MODULE        the "# MODULE VERSION" and "## explicit; go X.Y" lines of a vendored package's module in FILE (vendor/modules.txt)
+//	vendor:FILE               the lines of FILE outside any module (wildcard replacements, "## workspace")
 //	cfg:env                   the image's env as KEY=sha256:… (ValueDigest of each value: env may hold secrets)
 //	cfg:NAME                  the image's flags, ldflags (as written), user, labels, annotations, binary, main
 //	base                      digest of the base image for the platform
