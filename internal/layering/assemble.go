@@ -25,7 +25,9 @@ const (
 // images differently flags every image as changed once instead of keeping
 // images that a full build would no longer reproduce. Bump it with any
 // such change. Version 2: /var/run/ko always, data files 0555 as ko.
-const LayoutVersion = "2"
+// Version 3: an empty Go build ID (-ldflags=-buildid=) and no inputs
+// annotation on the manifest.
+const LayoutVersion = "3"
 
 // defaultPath is PATH when the base image sets none, as in ko.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
