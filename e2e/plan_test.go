@@ -38,14 +38,16 @@ func planReport(t *testing.T, dir string, args ...string) graph.Report {
 	return r
 }
 
-// editShared appends a declaration to sharedFile in the sample copy dir.
+// editShared appends a declaration to sharedFile in the sample copy dir
+// that changes the binaries (an unused constant would not: their image
+// would stay the same).
 func editShared(t *testing.T, dir string) {
 	t.Helper()
 	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(sharedFile)), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteString("\n// Edited is added by the e2e test.\nconst Edited = 1\n"); err != nil {
+	if _, err := f.WriteString("\n// Edited is added by the e2e test.\nvar Edited = fmt.Sprint(\"edited\")\n"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
