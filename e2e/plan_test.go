@@ -115,6 +115,47 @@ func checkChangedFlow(t *testing.T, dir string, target []string, first map[strin
 			}
 		}
 	})
+	again := parseRefs(t, out.Stdout, sampleImages)
+
+	// A comment changes the inputs, not the binaries: the images are built
+	// and are the same, and say so.
+	f, err := os.OpenFile(filepath.Join(dir, filepath.FromSlash(sharedFile)), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\n// A comment only.\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out = gobake.MustRun(t, dir, nil, append([]string{"build", "--changed", "--json"}, target...)...)
+	t.Run("a comment edit builds the same images", func(t *testing.T) {
+		var got []struct {
+			Image, Digest string
+			SameOutput    bool
+		}
+		if err := json.Unmarshal([]byte(out.Stdout), &got); err != nil {
+			t.Fatalf("build --json: %v\n%s", err, out.Stdout)
+		}
+		for _, o := range got {
+			edited := slices.Contains(editedImages, o.Image)
+			if o.Digest != again[o.Image].Digest {
+				t.Errorf("%s: digest %s, want the previous %s", o.Image, o.Digest, again[o.Image].Digest)
+			}
+			if o.SameOutput != edited {
+				t.Errorf("%s: sameOutput = %v, want %v", o.Image, o.SameOutput, edited)
+			}
+			if edited && !strings.Contains(out.Stderr, o.Image+": inputs changed but the build is the baseline's image") {
+				t.Errorf("%s: stderr does not say the build is the same image:\n%s", o.Image, out.Stderr)
+			}
+		}
+		for _, p := range planReport(t, dir, target...).Images {
+			if p.Status != graph.StatusUnchanged {
+				t.Errorf("after the same images, %s: %s %v", p.Image, p.Status, p.Reasons)
+			}
+		}
+	})
 }
 
 func TestPlanAndBuildChangedRegistry(t *testing.T) {

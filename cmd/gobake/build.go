@@ -101,8 +101,9 @@ func (c *buildCmd) Run(g *globals) error {
 	}
 	names := plan.Images()
 	var kept []keptImage
+	var previous map[string]string
 	if c.Changed {
-		if names, kept, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms}); err != nil {
+		if names, kept, previous, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms}); err != nil {
 			return err
 		}
 	}
@@ -121,5 +122,5 @@ func (c *buildCmd) Run(g *globals) error {
 		}
 		fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), target.describe)
 	}
-	return c.print(g, cfg, plan.Snapshot, results, refs, kept)
+	return c.print(g, cfg, plan.Snapshot, results, refs, kept, sameOutput(g, results, refs, previous))
 }

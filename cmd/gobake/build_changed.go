@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 )
 
@@ -17,26 +20,31 @@ type keptImage struct {
 }
 
 // changed plans the selected images against the target's baseline (or
-// --since) and returns the images to build and those kept, noting each on
+// --since) and returns the images to build, those kept, and the digest of
+// the baseline's build of each image to build that has one, noting each on
 // stderr.
-func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *graph.Snapshot, opts planner.Options) ([]string, []keptImage, error) {
+func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *graph.Snapshot, opts planner.Options) ([]string, []keptImage, map[string]string, error) {
 	b := c.baseline(cfg, t)
 	prev, builds, against, err := planner.Previous(g.ctx, cfg, opts, b, c.Since)
 	if err != nil {
-		return nil, nil, fmt.Errorf("build --changed: %w", err)
+		return nil, nil, nil, fmt.Errorf("build --changed: %w", err)
 	}
 	if builds == nil { // --since: the references still come from the target
 		if builds, err = b.Read(g.ctx, cfg, opts.Images); err != nil {
-			return nil, nil, fmt.Errorf("build --changed: %w", err)
+			return nil, nil, nil, fmt.Errorf("build --changed: %w", err)
 		}
 	}
 	repos, err := planner.Repositories(cfg, opts.Images)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var build []string
 	var kept []keptImage
+	previous := map[string]string{}
 	for _, p := range graph.Plan(snap, prev) {
+		if pb, ok := builds[p.Image]; ok {
+			previous[p.Image] = pb.Digest.String()
+		}
 		if p.Status != graph.StatusUnchanged {
 			fmt.Fprintf(g.stderr, "%s: %s against %s (%s): building\n", p.Image, p.Status, against, strings.Join(p.Reasons, "; "))
 			build = append(build, p.Image)
@@ -50,10 +58,24 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 		}
 		ref, err := b.Reference(repos[p.Image], pb)
 		if err != nil {
-			return nil, nil, fmt.Errorf("build --changed: %s: %w", p.Image, err)
+			return nil, nil, nil, fmt.Errorf("build --changed: %s: %w", p.Image, err)
 		}
 		fmt.Fprintf(g.stderr, "%s: unchanged against %s: keeping %s\n", p.Image, against, ref)
 		kept = append(kept, keptImage{image: p.Image, ref: ref.String()})
 	}
-	return build, kept, nil
+	return build, kept, previous, nil
+}
+
+// sameOutput notes on stderr every image built although unchanged in
+// output: its build is the image the baseline already holds (its inputs
+// changed but not its binary, data or config), and returns their names.
+func sameOutput(g *globals, results []layering.Result, refs []name.Digest, previous map[string]string) map[string]bool {
+	same := map[string]bool{}
+	for i, r := range results {
+		if d := refs[i].DigestStr(); d != "" && previous[r.Name] == d {
+			fmt.Fprintf(g.stderr, "%s: inputs changed but the build is the baseline's image %s: output unchanged\n", r.Name, refs[i])
+			same[r.Name] = true
+		}
+	}
+	return same
 }

@@ -13,19 +13,20 @@ import (
 
 // buildOutput is one element of --json output.
 type buildOutput struct {
-	Image     string   `json:"image"`
-	Reference string   `json:"reference"`
-	Digest    string   `json:"digest"`
-	Platforms []string `json:"platforms"`
-	Tags      []string `json:"tags"`
-	SBOM      []string `json:"sbom"`             // references of the SBOM artifacts
-	Inputs    string   `json:"inputs,omitempty"` // input digest (see gobake plan)
-	Unchanged bool     `json:"unchanged,omitempty"`
+	Image      string   `json:"image"`
+	Reference  string   `json:"reference"`
+	Digest     string   `json:"digest"`
+	Platforms  []string `json:"platforms"`
+	Tags       []string `json:"tags"`
+	SBOM       []string `json:"sbom"`                 // references of the SBOM artifacts
+	Inputs     string   `json:"inputs,omitempty"`     // input digest (see gobake plan)
+	Unchanged  bool     `json:"unchanged,omitempty"`  // kept by --changed: its inputs are those of the baseline's build
+	SameOutput bool     `json:"sameOutput,omitempty"` // built by --changed (its inputs changed), and the build is the baseline's image
 }
 
 // print writes one reference per image, built or kept by --changed, in
 // the order of gobake.yaml; or the JSON array with --json.
-func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []name.Digest, kept []keptImage) error {
+func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []name.Digest, kept []keptImage, same map[string]bool) error {
 	byName := map[string]buildOutput{}
 	for i, r := range results {
 		o, err := describeResult(r, refs[i].String())
@@ -35,6 +36,7 @@ func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, r
 		if rec := snap.Records[r.Name]; rec != nil {
 			o.Inputs = rec.Digest
 		}
+		o.SameOutput = same[r.Name]
 		byName[r.Name] = o
 	}
 	for _, k := range kept {
