@@ -100,7 +100,9 @@ func (r *run) build(ctx context.Context) error {
 // sameOutput drops the images whose build is the very image of their last
 // release into the skipped ones: their inputs changed (a comment edit, a
 // module bump they do not link) but not their binary, data or config, so
-// there is nothing to ship: no version, no tags, no GitOps change. Images
+// there is nothing to ship: no version, no tags, no GitOps change. Outside
+// a dry run, the inputs record of this build is pushed as the newest of
+// that image (its fallback tag), so that plan then says unchanged. Images
 // completing a claim, reused from the registry, first releases and those
 // given --version are kept.
 func (r *run) sameOutput(ctx context.Context) error {
@@ -118,11 +120,36 @@ func (r *run) sameOutput(ctx context.Context) error {
 			keep = append(keep, img)
 			continue
 		}
+		if !r.opts.DryRun {
+			if err := r.recordInputs(ctx, img); err != nil {
+				return err
+			}
+		}
 		reason := fmt.Sprintf("built output equals its last release %s (%s)", img.last.Tag, last)
 		r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: reason})
 		r.logf("%s: nothing to release (%s)\n", img.Image, reason)
 	}
 	r.report.Images = append([]Image{}, keep...)
+	return nil
+}
+
+// recordInputs pushes the inputs record of img's build, whose image the
+// registry already holds, as the newest record of that image.
+func (r *run) recordInputs(ctx context.Context, img Image) error {
+	res, ok := r.results[img.Image]
+	if !ok {
+		return nil
+	}
+	var inputs []layering.Referrer
+	for _, rf := range res.Referrers {
+		if planner.IsInputs(rf) {
+			inputs = append(inputs, rf)
+		}
+	}
+	res.Referrers, res.Tags = inputs, nil
+	if _, err := layering.NewRegistryPublisher(r.opts.Registry, r.registryOptions()...).Publish(ctx, res, nil); err != nil {
+		return fmt.Errorf("release of %s: recording its inputs with %s: %w", img.Image, img.last.Tag, err)
+	}
 	return nil
 }
 

@@ -1,11 +1,14 @@
 package release_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/release"
 )
 
@@ -31,6 +34,19 @@ func TestSameOutputSkipped(t *testing.T) {
 	tags := remoteTags(t, w.origin)
 	deployed := gitShow(t, w.deploy, "main:deployment.yaml")
 
+	inputsAt := func() string { // the newest inputs record of api:0.1.0
+		t.Helper()
+		ref, err := name.ParseReference(w.host + "/acme/api:0.1.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, err := state.FromRegistry(context.Background(), map[string]name.Reference{"api": ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prev["api"].Digest
+	}
+	recorded := inputsAt()
 	c.Commit("fix(api): explain", map[string]string{"api/main.go": "package main\n\nvar version = \"dev\"\n\nfunc main() { println(version) } // prints the version\n"})
 	for _, dry := range []bool{true, false} {
 		rep, err, log := w.run(t, c.Dir, release.Options{DryRun: dry})
@@ -52,6 +68,11 @@ func TestSameOutputSkipped(t *testing.T) {
 		}
 		if !strings.Contains(log, "api: nothing to release ("+want+")") {
 			t.Errorf("dry run %v: log does not say why api is skipped:\n%s", dry, log)
+		}
+		// Outside a dry run, the build's inputs become the image's newest
+		// record, so that plan then says unchanged.
+		if got := inputsAt(); (got != recorded) != !dry {
+			t.Errorf("dry run %v: inputs record of api:0.1.0 %s, was %s", dry, got, recorded)
 		}
 	}
 	if diff := cmp.Diff(tags, remoteTags(t, w.origin)); diff != "" {
