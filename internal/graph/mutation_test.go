@@ -33,7 +33,7 @@ type mutation struct {
 	// conservative marks changes to inputs gobake keeps as written (go
 	// line, templates): the plan may flag them though these bytes match.
 	conservative bool
-	reason       string // a reason the plan must give for the first wanted image (api when none is)
+	reason       string // a reason the plan must give for the first wanted image
 }
 
 var allTargets = []string{"api linux/amd64", "ctl linux/amd64", "ctl linux/arm64", "web linux/amd64", "worker linux/amd64"}
@@ -113,10 +113,8 @@ func mutations() []mutation {
 			apply: func(t *testing.T, root string, _ *config.Config, _ fakeBases) {
 				edit(t, root, "go.mod", "go 1.26.0", "go 1.26.1")
 			},
-			// Only the Go build ID, which gobake leaves empty, hashed it:
-			// the plan keeps the go line as written.
-			conservative: true,
-			reason:       "go 1.26.0 → 1.26.1",
+			want:   allTargets,
+			reason: "go 1.26.0 → 1.26.1",
 		},
 		{
 			name: "readme",
@@ -220,10 +218,7 @@ func TestMutations(t *testing.T) {
 			}
 			plans := Plan(after, before.Records)
 			if m.reason != "" {
-				img := "api"
-				if len(m.want) > 0 {
-					img, _, _ = strings.Cut(m.want[0], " ")
-				}
+				img, _, _ := strings.Cut(m.want[0], " ")
 				for _, p := range plans {
 					if p.Image == img && !containsReason(p.Changes, m.reason) {
 						t.Errorf("%s: reasons %q lack %q", img, reasons(p.Changes), m.reason)
@@ -272,8 +267,7 @@ func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases)
 	for _, img := range cfg.Images {
 		for _, plat := range img.Platforms {
 			ld := strings.ReplaceAll(strings.Join(img.Ldflags, " "), "{{.Version}}", config.DevVersion)
-			// As gobake's compiler: an empty Go build ID, -trimpath, no VCS stamp.
-			args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid= " + ld}, img.Flags...)
+			args := append([]string{"build", "-trimpath", "-buildvcs=false", "-ldflags=" + ld}, img.Flags...)
 			key := strings.Join(append([]string{img.Dir, plat}, args...), "\x00")
 			g := byKey[key]
 			// go build -o DIR/ names each binary after its package: two

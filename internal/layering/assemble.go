@@ -25,8 +25,7 @@ const (
 // images differently flags every image as changed once instead of keeping
 // images that a full build would no longer reproduce. Bump it with any
 // such change. Version 2: /var/run/ko always, data files 0555 as ko.
-// Version 3: an empty Go build ID (-ldflags=-buildid=) and no inputs
-// annotation on the manifest.
+// Version 3: no inputs annotation on the manifest.
 const LayoutVersion = "3"
 
 // defaultPath is PATH when the base image sets none, as in ko.

@@ -81,10 +81,8 @@ func WithOutputCache(dir string) GoCompilerOption {
 }
 
 // NewGoCompiler returns a Compiler that runs go build with CGO_ENABLED=0,
-// -trimpath, -buildvcs=false and an empty Go build ID (-ldflags=-buildid=)
-// unless the request overrides them, so that the same source gives the same
-// binary on any machine, and an edit that changes no code (a comment) the
-// same binary too.
+// -trimpath and -buildvcs=false unless the request overrides them, so that
+// the same source gives the same binary on any machine.
 func NewGoCompiler(opts ...GoCompilerOption) *GoCompiler {
 	c := &GoCompiler{goBin: "go", tail: 20, jobs: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
@@ -136,10 +134,9 @@ func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output 
 		args = append(args, "-buildvcs=false")
 	}
 	args = append(args, req.Flags...)
-	// An empty Go build ID: the linker's default hashes the source files,
-	// so a comment edit would give another binary. The request's own
-	// -buildid comes later and wins.
-	args = append(args, "-ldflags", strings.Join(append([]string{"-buildid="}, req.Ldflags...), " "))
+	if len(req.Ldflags) > 0 {
+		args = append(args, "-ldflags", strings.Join(req.Ldflags, " "))
+	}
 	args = append(args, mains...)
 
 	cmd := exec.CommandContext(ctx, c.goBin, args...)

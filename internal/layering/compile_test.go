@@ -25,7 +25,7 @@ func TestGoCompilerCommand(t *testing.T) {
 		{
 			name:     "defaults",
 			req:      CompileRequest{Main: "./cmd/api", Platform: amd64, Output: "/tmp/x/api"},
-			wantArgs: []string{"go", "build", "-o", "/tmp/x/api", "-trimpath", "-buildvcs=false", "-ldflags", "-buildid=", "./cmd/api"},
+			wantArgs: []string{"go", "build", "-o", "/tmp/x/api", "-trimpath", "-buildvcs=false", "./cmd/api"},
 			wantEnv:  []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"},
 		},
 		{
@@ -36,7 +36,7 @@ func TestGoCompilerCommand(t *testing.T) {
 				Ldflags: []string{"-s", "-w", "-X main.version=1.2.3"},
 				Env:     []string{"CGO_ENABLED=1", "FOO=bar"},
 			},
-			wantArgs: []string{"go", "build", "-o", "o", "-buildvcs=true", "-tags=netgo", "--trimpath=false", "-ldflags", "-buildid= -s -w -X main.version=1.2.3", "."},
+			wantArgs: []string{"go", "build", "-o", "o", "-buildvcs=true", "-tags=netgo", "--trimpath=false", "-ldflags", "-s -w -X main.version=1.2.3", "."},
 			wantEnv:  []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=1", "FOO=bar"},
 		},
 	}

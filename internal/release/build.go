@@ -98,8 +98,8 @@ func (r *run) build(ctx context.Context) error {
 }
 
 // sameOutput drops the images whose build is the very image of their last
-// release into the skipped ones: their inputs changed (a comment edit, a
-// module bump they do not link) but not their binary, data or config, so
+// release into the skipped ones: their inputs changed (ldflags split
+// otherwise, a module bump they do not link) but not their binary, data or config, so
 // there is nothing to ship: no version, no tags, no GitOps change. Outside
 // a dry run, the inputs record of this build is pushed as the newest of
 // that image (its fallback tag), so that plan then says unchanged. Images

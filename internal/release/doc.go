@@ -29,8 +29,8 @@
 // version tag naming another digest than the claim's is an error.
 //
 // An image whose build is the very image of its last release (its inputs
-// changed, its binary, data and config did not: a comment edit, a module
-// bump it does not link) is skipped after the build, before anything is
+// changed, its binary, data and config did not: the same ldflags split
+// otherwise, a module bump it does not link) is skipped after the build, before anything is
 // pushed or claimed: no version, no tags, no GitOps change. Its last
 // release's digest is the one its claim names (the version tag's in the
 // registry for a release without a claim).

@@ -13,16 +13,16 @@ import (
 )
 
 // TestSameOutputSkipped: an image whose inputs changed but whose build is
-// the image of its last release (a comment edit that moves no line; its
-// binary does not hold the version) is skipped, saying why: no version, no git tag, no image
+// the image of its last release (its ldflags written as two items instead
+// of one; its binary does not hold the version) is skipped, saying why: no version, no git tag, no image
 // tag, no GitOps change. A real change after it is released as the next
-// patch. Before, the comment edit shipped 0.1.1 and bumped the deployment.
+// patch. Before, the ldflags edit shipped 0.1.1 and bumped the deployment.
 func TestSameOutputSkipped(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
 	yaml := c.Git("show", "HEAD:gobake.yaml")
-	noVersion := strings.Replace(yaml, "  ldflags: [\"-s -w -X main.version={{.Version}}\"]\n", "", 1)
+	noVersion := strings.Replace(yaml, "  ldflags: [\"-s -w -X main.version={{.Version}}\"]\n", "  ldflags: [\"-s -w\"]\n", 1)
 	if noVersion == yaml {
 		t.Fatal("gobake.yaml of the world has no version ldflags to remove")
 	}
@@ -47,7 +47,8 @@ func TestSameOutputSkipped(t *testing.T) {
 		return prev["api"].Digest
 	}
 	recorded := inputsAt()
-	c.Commit("fix(api): explain", map[string]string{"api/main.go": "package main\n\nvar version = \"dev\"\n\nfunc main() { println(version) } // prints the version\n"})
+	// The ldflags as written are an input; go build gets the same flags.
+	c.Commit("chore: ldflags one per item", map[string]string{"gobake.yaml": strings.Replace(noVersion, `["-s -w"]`, `["-s", "-w"]`, 1)})
 	for _, dry := range []bool{true, false} {
 		rep, err, log := w.run(t, c.Dir, release.Options{DryRun: dry})
 		if err != nil {
