@@ -233,7 +233,11 @@ func (e *tinyEnv) release(t *testing.T, dir string, args ...string) *tinyRun {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	defer func() {
-		t.Logf("release %v in %s: %s after %.1fs", args, filepath.Base(dir), run.outcome(), time.Since(start).Seconds())
+		cpu := 0.0
+		if ps := cmd.ProcessState; ps != nil {
+			cpu = (ps.UserTime() + ps.SystemTime()).Seconds()
+		}
+		t.Logf("release %v in %s: %s after %.1fs (%.1fs CPU)", args, filepath.Base(dir), run.outcome(), time.Since(start).Seconds(), cpu)
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

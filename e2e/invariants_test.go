@@ -245,6 +245,15 @@ func (e *tinyEnv) releaseSeq(t *testing.T, dir string, args ...string) *tinyRun 
 	return run
 }
 
+// observeNow adds what the remotes show now to the history.
+func (e *tinyEnv) observeNow(t *testing.T) {
+	t.Helper()
+	s := e.snap(t)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.observe(s.originTags, s.regTags)
+}
+
 // observe adds the git tags and registry tags seen to the history and
 // notes every one that moved or disappeared. Call it with e.mu held.
 func (e *tinyEnv) observe(origin, reg map[string]string) {
@@ -277,14 +286,15 @@ func (e *tinyEnv) observe(origin, reg map[string]string) {
 
 // check holds the contract against the world and returns what is broken.
 // final says that every release was run to completion: partial states are
-// then violations too.
-func (e *tinyEnv) check(t *testing.T, final bool) violations {
+// then violations too. The registry is read with skopeo when viaSkopeo,
+// else with plain API requests (cheaper, for the checks between runs).
+func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 	t.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var v violations
 	origin := e.originTags(t)
-	reg := e.registryTags(t, final)
+	reg := e.registryTags(t, viaSkopeo)
 
 	// A version, once visible, never names anything else.
 	e.observe(origin, reg)
@@ -562,7 +572,18 @@ func firstLine(s string) string {
 // whether all held.
 func (e *tinyEnv) requireInvariants(t *testing.T, final bool) bool {
 	t.Helper()
-	v := e.check(t, final)
+	return e.report(t, e.check(t, final, false))
+}
+
+// requireInvariantsEnd is requireInvariants after the last run of a
+// scenario: final, with the registry read by skopeo.
+func (e *tinyEnv) requireInvariantsEnd(t *testing.T) bool {
+	t.Helper()
+	return e.report(t, e.check(t, true, true))
+}
+
+func (e *tinyEnv) report(t *testing.T, v violations) bool {
+	t.Helper()
 	for _, s := range v {
 		t.Errorf("invariant: %s", s)
 	}
