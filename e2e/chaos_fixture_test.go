@@ -34,9 +34,10 @@ type tinyEnv struct {
 	origin string // the source remote
 	deploy string // the GitOps remote
 
-	mu   sync.Mutex
-	runs []*tinyRun // every release run, in order of start
-	hist history    // what the checker has seen so far
+	mu     sync.Mutex
+	runs   []*tinyRun // every release run, in order of start
+	hist   history    // what the checker has seen so far
+	logged int        // runs logged for a broken invariant
 }
 
 // tinyRun is one gobake release run and everything it wrote.

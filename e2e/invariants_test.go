@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -331,8 +332,16 @@ func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 			v.add("registry tag %s:%s is a build of %.12s, git tag %s names %.12s", img, ver, f.Revision, tag, c)
 		}
 	}
-	for tag, d := range reg {
+	sameInputs := map[string]string{} // IMAGE inputs → version
+	for _, tag := range slices.Sorted(maps.Keys(reg)) {
+		d := reg[tag]
 		img, ver, _ := strings.Cut(tag, ":")
+		if f, ok := e.facts(t, img, d); ok && f.Inputs != "" {
+			if other, dup := sameInputs[img+" "+f.Inputs]; dup {
+				v.add("%s released twice: versions %s and %s have the same inputs %s", img, other, ver, f.Inputs)
+			}
+			sameInputs[img+" "+f.Inputs] = ver
+		}
 		if f, ok := e.facts(t, img, d); ok {
 			if f.Version != ver {
 				v.add("registry tag %s names an image labelled version %q", tag, f.Version)
@@ -509,7 +518,7 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 		v.add("%s: stderr says no git tag, --output says %v", name, rep.GitTags)
 	}
 	// $GITHUB_STEP_SUMMARY
-	if (r.Out.ExitCode != 0) != strings.Contains(r.Summary, "failed") {
+	if (r.Out.ExitCode != 0) != strings.Contains(firstLine(r.Summary), "failed") {
 		v.add("%s: step summary %q disagrees with the exit code", name, firstLine(r.Summary))
 	}
 	for _, img := range rep.Images {
@@ -584,6 +593,15 @@ func (e *tinyEnv) requireInvariantsEnd(t *testing.T) bool {
 
 func (e *tinyEnv) report(t *testing.T, v violations) bool {
 	t.Helper()
+	if len(v) > 0 { // the runs not shown yet, for whoever reads the failure
+		e.mu.Lock()
+		for i, r := range e.runs[e.logged:] {
+			i += e.logged
+			t.Logf("run %d in %s %v: %s, exit %d\n%s\n--- step summary\n%s", i, r.Dir, r.Args, r.outcome(), r.Out.ExitCode, r.Out.Stderr, r.Summary)
+		}
+		e.logged = len(e.runs)
+		e.mu.Unlock()
+	}
 	for _, s := range v {
 		t.Errorf("invariant: %s", s)
 	}
