@@ -268,8 +268,8 @@ func (e *tinyEnv) release(t *testing.T, dir string, args ...string) *tinyRun {
 }
 
 // releaseKilled starts gobake release in dir and kills its process group
-// with SIGKILL after d (unless it ended first); it reports whether the
-// kill happened while the release ran.
+// (gobake and the go and git processes it started) with SIGKILL after d,
+// unless it ended first; the run's Killed says which.
 func (e *tinyEnv) releaseKilled(t *testing.T, dir string, d time.Duration, args ...string) *tinyRun {
 	t.Helper()
 	cmd, run, finish := e.releaseCmd(t, dir, args...)

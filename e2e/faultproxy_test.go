@@ -69,8 +69,7 @@ type faultProxy struct {
 	left  int // failures left; < 0: until healed
 	skip  int // matching requests still let through
 	gone  bool
-	hits  int            // requests failed since the last arm
-	seen  map[string]int // requests by kind, since the start
+	hits  int // requests failed since the last arm
 	proxy *httputil.ReverseProxy
 }
 
@@ -82,13 +81,12 @@ func startFaultProxy(t *testing.T, target string) *faultProxy {
 		t.Fatal(err)
 	}
 	u := &url.URL{Scheme: "http", Host: target}
-	p := &faultProxy{Addr: ln.Addr().String(), seen: map[string]int{}}
+	p := &faultProxy{Addr: ln.Addr().String()}
 	p.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			r.Out.Host = r.In.Host // the registry writes Location with the client's host
 		},
-		ErrorLog: nil,
 	}
 	srv := &http.Server{Handler: p}
 	go func() { _ = srv.Serve(ln) }()
@@ -123,7 +121,6 @@ func (p *faultProxy) fail(r *http.Request) (faultMode, bool) {
 	k := classify(r.Method, r.URL.Path)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.seen[string(k)]++
 	if p.gone {
 		p.hits++
 		return modeReset, true
