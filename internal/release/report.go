@@ -40,7 +40,8 @@ type Image struct {
 	Pushed       bool     `json:"pushed"`  // pushed (or found) by digest
 	Tagged       bool     `json:"tagged"`  // its tags were moved
 	Claimed      bool     `json:"claimed"` // its git tag (the claim on its version) is on the source remote
-	commit       string   // source commit, for the git tag
+	Completed    bool     `json:"completed"` // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
+	Commit       string   `json:"commit"`    // source commit of this version: the report's, or that of the claim completed
 	repository   string   // repository under the registry
 	ociTag       string   // the version's image tag
 	version      *semver.Version
