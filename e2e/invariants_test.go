@@ -416,7 +416,11 @@ func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 			continue
 		}
 		for _, img := range r.Report.Images {
-			key, val := img.Image+":"+img.Version, img.Digest+" from "+r.Report.Commit
+			from := r.Report.Commit
+			if img.Commit != "" { // a claim of another commit, completed
+				from = img.Commit
+			}
+			key, val := img.Image+":"+img.Version, img.Digest+" from "+from
 			if old, ok := released[key]; ok && old != val {
 				v.add("%s released twice: %s and %s", key, old, val)
 			}
