@@ -58,6 +58,8 @@ type fullImage struct {
 	Reused     bool     `json:"reused"`
 	Pushed     bool     `json:"pushed"`
 	Tagged     bool     `json:"tagged"`
+	Completed  bool     `json:"completed"`
+	Commit     string   `json:"commit"`
 }
 
 // releaseFull runs gobake release in e.src with --output, fails the test

@@ -37,7 +37,7 @@ func (r *run) reuse(ctx context.Context) error {
 	for i := range r.report.Images {
 		img := &r.report.Images[i]
 		p, ok := prev[img.Image]
-		if !ok || p.Record == nil || p.Record.Digest == "" || p.Record.Digest != img.Inputs {
+		if !ok || img.Claimed || p.Record == nil || p.Record.Digest == "" || p.Record.Digest != img.Inputs {
 			continue
 		}
 		img.Reused = true
@@ -178,7 +178,7 @@ func (r *run) releasedDigest(ctx context.Context, img Image) (string, error) {
 // describe fills in the digest, platforms and SBOM references of the
 // image built as res.
 func (r *run) describe(res layering.Result) error {
-	i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == res.Name })
+	i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == res.Name && !img.Completed })
 	if i < 0 {
 		return fmt.Errorf("release: built %s, which is not being released", res.Name)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/release/gitrepo"
 	"github.com/gobake/gobake/internal/release/version"
@@ -75,7 +76,7 @@ func (r *run) adopt(ctx context.Context) error {
 		img.Digest = claimDigest(msg)
 		img.Reference = img.Repository + "@" + img.Digest
 		img.Reused = true
-		if rec := r.snap.Records[img.Image]; rec != nil {
+		if rec := r.snap.Records[img.Image]; rec != nil && !img.Completed {
 			for _, pr := range rec.Platforms {
 				img.Platforms = append(img.Platforms, pr.Platform)
 			}
@@ -89,8 +90,12 @@ func (r *run) adopt(ctx context.Context) error {
 		switch {
 		case err != nil:
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+		case !ok && img.Completed:
+			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s, claimed at %s by a release that did not finish, names %s, which is not in the registry: its version cannot be completed; push that build again, or delete the tag %s on the source remote", img.Image, img.GitTag, short(img.Commit), ref, img.GitTag))
 		case !ok:
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s claims %s, which is not in the registry: push it again (gobake build) or delete the tag on the remote", img.Image, img.GitTag, ref))
+		case img.Completed:
+			r.logf("%s %s: %s was claimed at %s as %s by a release that did not finish: completing it, not rebuilding\n", img.Image, img.Version, img.GitTag, short(img.Commit), img.Reference)
 		default:
 			r.logf("%s %s: claimed by %s at this commit as %s: completing, not rebuilding\n", img.Image, img.Version, img.GitTag, img.Reference)
 		}
@@ -108,6 +113,11 @@ func (r *run) markNewest(ctx context.Context) error {
 		newer, err := r.newerRelease(ctx, img)
 		if err != nil {
 			return err
+		}
+		for _, o := range r.report.Images { // a completion below this release's own version
+			if o.Image == img.Image && o.version.Prerelease() == "" && o.version.GreaterThan(img.version) {
+				newer = o.GitTag
+			}
 		}
 		img.newest = newer == ""
 		if newer != "" {
@@ -182,8 +192,12 @@ func (r *run) settle(ctx context.Context) error {
 	var keep []Image
 	for i, img := range r.report.Images {
 		if slices.Contains(done, i) {
-			r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: "released as " + img.GitTag + " at this commit"})
-			r.logf("%s: nothing to release (released as %s at this commit)\n", img.Image, img.GitTag)
+			at := " at this commit"
+			if img.Completed {
+				at = " at " + short(img.Commit) + " (completed meanwhile)"
+			}
+			r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: "released as " + img.GitTag + at})
+			r.logf("%s: nothing to release (released as %s%s)\n", img.Image, img.GitTag, at)
 			continue
 		}
 		keep = append(keep, img)
@@ -206,6 +220,28 @@ func tagDigest(ctx context.Context, tag name.Tag, opts ...layering.RegistryOptio
 	return "", fmt.Errorf("look up %s: %w", tag, err)
 }
 
+// listTags returns the tags of the repository repo (registry/path) in the
+// registry; none when the repository does not exist yet.
+func listTags(ctx context.Context, repo string, insecure bool) (map[string]bool, error) {
+	r, err := imageref.Repository(repo, insecure)
+	if err != nil {
+		return nil, fmt.Errorf("list tags of %s: %w", repo, err)
+	}
+	tags, err := remote.List(r, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(insecure))...)
+	var terr *transport.Error
+	switch {
+	case errors.As(err, &terr) && terr.StatusCode == 404:
+		return map[string]bool{}, nil
+	case err != nil:
+		return nil, fmt.Errorf("list tags of %s: %w", repo, err)
+	}
+	out := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		out[t] = true
+	}
+	return out, nil
+}
+
 // errLost is returned by claim when another release claimed one of the
 // versions first.
 var errLost = errors.New("lost the claim")
@@ -219,7 +255,7 @@ func (r *run) claim(ctx context.Context) error {
 	var tags []gitrepo.NewTag
 	for _, img := range r.report.Images {
 		if !img.Claimed {
-			tags = append(tags, gitrepo.NewTag{Name: img.GitTag, Commit: img.commit, Message: claimMessage(img)})
+			tags = append(tags, gitrepo.NewTag{Name: img.GitTag, Commit: img.Commit, Message: claimMessage(img)})
 		}
 	}
 	if err := r.repo.Claim(ctx, r.remoteName, tags); err != nil {
@@ -231,7 +267,9 @@ func (r *run) claim(ctx context.Context) error {
 	r.report.GitTags = []string{}
 	for i := range r.report.Images {
 		r.report.Images[i].Claimed = true
-		r.report.GitTags = append(r.report.GitTags, r.report.Images[i].GitTag)
+		if !r.report.Images[i].Completed { // another commit's claim: not this release's tag
+			r.report.GitTags = append(r.report.GitTags, r.report.Images[i].GitTag)
+		}
 	}
 	r.report.Remote = r.remoteName
 	return nil

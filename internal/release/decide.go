@@ -33,21 +33,30 @@ type decider struct {
 // none does but its inputs differ from those recorded with the last
 // release in the registry (a base image, toolchain or configuration
 // change), it gets a patch.
-func (d decider) decide(ctx context.Context, names []string) ([]version.Release, []Skipped, map[string]bool, error) {
+//
+// It also returns the unfinished claims of the images, at any commit but
+// the one released (see unfinished): the release completes them.
+func (d decider) decide(ctx context.Context, names []string) ([]version.Release, []Skipped, map[string]bool, []version.Release, error) {
 	initial, err := semver.StrictNewVersion(d.cfg.Release.InitialVersion)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("release.initialVersion %q: %w", d.cfg.Release.InitialVersion, err)
+		return nil, nil, nil, nil, fmt.Errorf("release.initialVersion %q: %w", d.cfg.Release.InitialVersion, err)
 	}
 	changed, err := d.changedSinceLast(ctx, names)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	claimed := map[string]bool{}
-	var out []version.Release
+	var out, completions []version.Release
 	var skipped []Skipped
 	var errs *multierror.Error
 	for _, n := range names {
 		img, _ := d.cfg.Image(n)
+		open, err := d.unfinished(ctx, n)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		completions = append(completions, open...)
 		if c, err := d.claimedHere(ctx, n); err != nil || c != nil {
 			if err != nil {
 				errs = multierror.Append(errs, err)
@@ -82,7 +91,58 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 			out = append(out, r)
 		}
 	}
-	return out, skipped, claimed, errs.ErrorOrNil()
+	return out, skipped, claimed, completions, errs.ErrorOrNil()
+}
+
+// unfinished returns the claims of image made at other commits than the
+// one released whose version tag is not in the registry: releases that
+// stopped after claiming (see the package documentation). Each is
+// completed with the digest its claim names, whatever commit is released
+// now, so that no claimed version stays unpublished because the next
+// release came from a later commit.
+func (d decider) unfinished(ctx context.Context, image string) ([]version.Release, error) {
+	tags, err := version.Tags(ctx, d.repo, image, d.cfg.Release.TagTemplate, "")
+	if err != nil {
+		return nil, fmt.Errorf("release of %s: %w", image, err)
+	}
+	var others []version.Tagged
+	for _, t := range tags {
+		if t.Commit != d.commit {
+			others = append(others, t)
+		}
+	}
+	if len(others) == 0 {
+		return nil, nil
+	}
+	img, _ := d.cfg.Image(image)
+	published, err := listTags(ctx, imageref.Join(d.opts.Registry, img.Repository), d.opts.Insecure)
+	if err != nil {
+		return nil, fmt.Errorf("release of %s: %w", image, err)
+	}
+	var out []version.Release
+	for _, t := range others {
+		if published[version.OCITag(t.Version)] {
+			continue
+		}
+		msg, err := d.repo.TagMessage(ctx, t.Tag)
+		if err != nil {
+			return nil, fmt.Errorf("release of %s: %w", image, err)
+		}
+		if claimDigest(msg) == "" {
+			continue // a tag without a claim: made by hand or by an older gobake
+		}
+		rel := version.Release{Image: image, Commit: t.Commit, Tag: t.Tag, OCITag: version.OCITag(t.Version)}
+		rel.Version = t.Version
+		rel.Reason = fmt.Sprintf("completing %s, claimed at %s by a release that did not finish", t.Tag, short(t.Commit))
+		for j := len(tags) - 1; j >= 0; j-- {
+			if tags[j].Version.Prerelease() == "" && tags[j].Version.LessThan(t.Version) {
+				rel.Last = &tags[j]
+				break
+			}
+		}
+		out = append(out, rel)
+	}
+	return out, nil
 }
 
 // claimedHere returns the release of image that a git tag at the commit

@@ -24,8 +24,11 @@
 // A claim's message names the digest released, so the claim is also the
 // record of a release in progress: a re-run at a commit with claims
 // completes them (version tags put when absent, floating tags and GitOps
-// when still the newest) without building, and a later commit versions
-// past them. The registry is never trusted to say what was released: a
+// when still the newest) without building. Any release also completes
+// the claims of other commits whose version tag is missing from the
+// registry (one tag listing per image finds them), so that a release
+// that stopped is finished by the next one even when that one comes
+// from a later commit; the later commit versions past them. The registry is never trusted to say what was released: a
 // version tag naming another digest than the claim's is an error.
 //
 // An image whose build is the very image of its last release (its inputs

@@ -86,7 +86,7 @@ func (r *run) refreshGitOps(ctx context.Context, updates []gitops.Update) ([]git
 	}
 	var keep []gitops.Update
 	for _, u := range updates {
-		i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == u.Image })
+		i := slices.IndexFunc(r.report.Images, func(img Image) bool { return img.Image == u.Image && img.Version == u.Version })
 		if i < 0 {
 			continue
 		}

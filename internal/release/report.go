@@ -38,13 +38,14 @@ type Image struct {
 	Digest       string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
 	Reference    string   `json:"reference,omitempty"`
 	Platforms    []string `json:"platforms"`
-	SBOM         []string `json:"sbom"`    // references of the SBOM artifacts pushed
-	Inputs       string   `json:"inputs"`  // input digest (see gobake plan)
-	Reused       bool     `json:"reused"`  // already in the registry under its version tag: not rebuilt
-	Pushed       bool     `json:"pushed"`  // pushed (or found) by digest
-	Tagged       bool     `json:"tagged"`  // its tags were moved
-	Claimed      bool     `json:"claimed"` // its git tag (the claim on its version) is on the source remote
-	commit       string   // source commit, for the git tag
+	SBOM         []string `json:"sbom"`      // references of the SBOM artifacts pushed
+	Inputs       string   `json:"inputs"`    // input digest (see gobake plan)
+	Reused       bool     `json:"reused"`    // already in the registry under its version tag: not rebuilt
+	Pushed       bool     `json:"pushed"`    // pushed (or found) by digest
+	Tagged       bool     `json:"tagged"`    // its tags were moved
+	Claimed      bool     `json:"claimed"`   // its git tag (the claim on its version) is on the source remote
+	Completed    bool     `json:"completed"` // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
+	Commit       string   `json:"commit"`    // source commit of this version: the report's, or that of the claim completed
 	repository   string   // repository under the registry
 	ociTag       string   // the version's image tag
 	version      *semver.Version

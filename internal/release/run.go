@@ -97,7 +97,7 @@ const maxClaims = 4
 // an error wrapping errLost when another release claimed a version first:
 // nothing visible has changed then.
 func (r *run) attempt(ctx context.Context, names []string) error {
-	rels, skipped, claimed, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
 		return err
@@ -105,14 +105,14 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 	for _, s := range skipped {
 		r.logf("%s: nothing to release (%s)\n", s.Image, s.Reason)
 	}
-	if len(rels) == 0 {
+	if len(rels) == 0 && len(completions) == 0 {
 		return nil
 	}
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"plan", func(context.Context) error { return r.plan(rels, claimed) }},
+		{"plan", func(context.Context) error { return r.plan(rels, claimed, completions) }},
 		{"newest", r.markNewest},
 		{"adopt", r.adopt},
 		{"settle", r.settle},
@@ -174,37 +174,45 @@ func (r *run) open(ctx context.Context) error {
 }
 
 // plan fills in the report's image of every release: its repository,
-// input digest and the image tags it will move.
-func (r *run) plan(rels []version.Release, claimed map[string]bool) error {
+// input digest and the image tags it will move. The completions of
+// unfinished claims of an image come first, oldest first.
+func (r *run) plan(rels []version.Release, claimed map[string]bool, completions []version.Release) error {
 	var errs *multierror.Error
 	for _, img := range r.cfg.Images { // configuration order
-		i := slices.IndexFunc(rels, func(rel version.Release) bool { return rel.Image == img.Name })
-		if i < 0 {
-			continue
+		var mine []version.Release
+		for _, c := range completions {
+			if c.Image == img.Name {
+				mine = append(mine, c)
+			}
 		}
-		rel := rels[i]
-		out := Image{
-			Image: img.Name, Repository: imageref.Join(r.opts.Registry, img.Repository),
-			Version: rel.Version.String(), Bump: rel.Bump.String(), Reason: rel.Reason,
-			GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
-			commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,
-			version: rel.Version, Claimed: claimed[img.Name],
+		if i := slices.IndexFunc(rels, func(rel version.Release) bool { return rel.Image == img.Name }); i >= 0 {
+			mine = append(mine, rels[i])
 		}
-		if rel.Last != nil {
-			out.Previous = rel.Last.Version.String()
-			out.last = rel.Last
+		for _, rel := range mine {
+			done := rel.Commit != r.info.Commit // a claim of another commit, to complete
+			out := Image{
+				Image: img.Name, Repository: imageref.Join(r.opts.Registry, img.Repository),
+				Version: rel.Version.String(), Bump: rel.Bump.String(), Reason: rel.Reason,
+				GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
+				Commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,
+				version: rel.Version, Claimed: claimed[img.Name] || done, Completed: done,
+			}
+			if rel.Last != nil {
+				out.Previous = rel.Last.Version.String()
+				out.last = rel.Last
+			}
+			if rec := r.snap.Records[img.Name]; rec != nil && !done {
+				out.Inputs = rec.Digest
+			}
+			vt, ft, err := r.imageTags(img.Name, rel)
+			if err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Name, err))
+			}
+			out.versionTags, out.floatingTags = vt, ft
+			out.Tags = append(slices.Clone(vt), ft...)
+			r.report.Images = append(r.report.Images, out)
+			r.logf("%s: %s → %s (%s)\n", img.Name, orNone(out.Previous), out.Version, out.Reason)
 		}
-		if rec := r.snap.Records[img.Name]; rec != nil {
-			out.Inputs = rec.Digest
-		}
-		vt, ft, err := r.imageTags(img.Name, rel)
-		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Name, err))
-		}
-		out.versionTags, out.floatingTags = vt, ft
-		out.Tags = append(slices.Clone(vt), ft...)
-		r.report.Images = append(r.report.Images, out)
-		r.logf("%s: %s → %s (%s)\n", img.Name, orNone(out.Previous), out.Version, out.Reason)
 	}
 	return errs.ErrorOrNil()
 }
@@ -217,9 +225,13 @@ func (r *run) imageTags(image string, rel version.Release) (versionTags, floatin
 	if rel.Version.Prerelease() != "" {
 		return versionTags, nil, nil
 	}
+	git := r.info
+	if rel.Commit != git.Commit { // completing the claim of another commit
+		git = gitinfo.Info{Commit: rel.Commit, ShortCommit: short(rel.Commit)[:7], TreeState: "clean"}
+	}
 	render := func(tmpl string) func(v string) (string, error) {
 		return func(v string) (string, error) {
-			info := config.BuildInfo{Version: v, Git: r.info, Env: config.EnvMap(r.environ())}
+			info := config.BuildInfo{Version: v, Git: git, Env: config.EnvMap(r.environ())}
 			out, err := config.ExpandTags([]string{tmpl}, info.TemplateData(image, ""))
 			return strings.Join(out, ""), err
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gobake/gobake/internal/release"
 )
@@ -273,5 +275,101 @@ func TestRacingOneClone(t *testing.T) {
 			t.Errorf("round %d: api/v%s not on origin\n%s\n%s", round, want, logs[0], logs[1])
 		}
 		w.check(t)
+	}
+}
+
+// editWeb returns a new web/main.go printing s.
+func editWeb(s string) map[string]string {
+	return map[string]string{"web/main.go": editAPI(s)["api/main.go"]}
+}
+
+// TestLaterCommitCompletesClaims: a release whose tag PUTs failed leaves
+// api and web claimed; the next release comes from a later commit that
+// changes only api. It completes both claims (version tags put with the
+// claimed digests, web deployed and tagged latest at its claimed
+// version, since nothing newer exists), releases api's next version, and
+// says so; a claim whose digest is gone from the registry is a clear
+// error.
+func TestLaterCommitCompletesClaims(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.clone(t)
+	if _, err, log := w.run(t, c.Dir, release.Options{}); err != nil {
+		t.Fatalf("first release: %v\n%s", err, log)
+	}
+	c.Commit("fix: both", map[string]string{"api/main.go": editAPI("one")["api/main.go"], "web/main.go": editWeb("one")["web/main.go"]})
+	c.Git("push", "--quiet", "origin", "main")
+	w.failTags.Store(true)
+	rep, err, log := w.run(t, c.Dir, release.Options{})
+	w.failTags.Store(false)
+	if err == nil {
+		t.Fatalf("release with failing tag PUTs succeeded:\n%s", log)
+	}
+	claimed := map[string]string{}
+	for _, img := range rep.Images {
+		claimed[img.Image+" "+img.Version] = img.Digest
+	}
+	if diff := cmp.Diff([]string{"api/v0.1.1", "web/v0.1.1"}, rep.GitTags); diff != "" {
+		t.Fatalf("claims (-want +got):\n%s\n%s", diff, log)
+	}
+
+	c.Commit("fix(api): two", editAPI("two"))
+	c.Git("push", "--quiet", "origin", "main")
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil {
+		t.Fatalf("release of the later commit: %v\n%s", err, log)
+	}
+	type row struct {
+		Image, Version string
+		Completed      bool
+		Digest         string
+	}
+	var got []row
+	for _, img := range rep.Images {
+		d := img.Digest
+		if !img.Completed {
+			d = "(built)"
+		}
+		got = append(got, row{img.Image, img.Version, img.Completed, d})
+	}
+	want := []row{
+		{"api", "0.1.1", true, claimed["api 0.1.1"]},
+		{"api", "0.1.2", false, "(built)"},
+		{"web", "0.1.1", true, claimed["web 0.1.1"]},
+	}
+	if diff := cmp.Diff(want, got); diff != "" || !rep.Released {
+		t.Errorf("report of the later commit, released %t (-want +got):\n%s\n%s", rep.Released, diff, log)
+	}
+	if diff := cmp.Diff([]string{"api/v0.1.2"}, rep.GitTags); diff != "" {
+		t.Errorf("git tags reported (-want +got):\n%s", diff)
+	}
+	var sum strings.Builder
+	rep.WriteSummary(&sum)
+	if !strings.Contains(sum.String(), "completing web/v0.1.1") {
+		t.Errorf("summary does not say web/v0.1.1 was completed:\n%s", sum.String())
+	}
+	w.check(t) // every claim in the registry with its digest; latest and the deployment on the newest
+
+	// A claim whose digest is not in the registry cannot be completed.
+	c.Commit("fix(web): three", editWeb("three"))
+	c.Git("push", "--quiet", "origin", "main")
+	w.failTags.Store(true)
+	rep, err, log = w.run(t, c.Dir, release.Options{Images: []string{"web"}})
+	w.failTags.Store(false)
+	if err == nil || len(rep.Images) != 1 {
+		t.Fatalf("release of web with failing tag PUTs: %v %v\n%s", err, versions(rep), log)
+	}
+	gone := rep.Images[0].Digest
+	ref, err := name.NewDigest(w.host + "/acme/web@" + gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Delete(ref); err != nil {
+		t.Fatal(err)
+	}
+	c.Commit("docs: readme", map[string]string{"README.md": "hi\n"})
+	_, err, log = w.run(t, c.Dir, release.Options{Images: []string{"web"}})
+	if err == nil || !strings.Contains(err.Error(), "web/v0.1.2, claimed at") || !strings.Contains(err.Error(), "not in the registry") {
+		t.Errorf("completing a claim whose digest is gone: %v, want an error saying so\n%s", err, log)
 	}
 }

@@ -199,7 +199,7 @@ func checkout(ctx context.Context, dir string, o Options) (head, expected string
 	if heads[from] == "" {
 		return "", "", fmt.Errorf("gitops %s: no branch %s", o.Repo, o.Branch)
 	}
-	if _, err := git(ctx, dir, nil, "fetch", "--quiet", "--depth=1", "--no-tags", "origin", "refs/heads/"+from); err != nil {
+	if _, err := git(ctx, dir, nil, "fetch", "--quiet", "--depth=1", "--no-tags", "--no-auto-maintenance", "origin", "refs/heads/"+from); err != nil {
 		return "", "", fmt.Errorf("gitops %s: %w", o.Repo, err)
 	}
 	if _, err := git(ctx, dir, nil, "checkout", "--quiet", "--force", "-B", "gobake-gitops", "FETCH_HEAD"); err != nil {

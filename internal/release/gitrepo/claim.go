@@ -33,6 +33,7 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 	if len(tags) == 0 {
 		return nil
 	}
+	defer r.cache.forget()
 	ident, err := r.git(ctx, "var", "GIT_COMMITTER_IDENT")
 	if ident = strings.TrimSpace(ident); err != nil || ident == "" {
 		ident = fmt.Sprintf("gobake <gobake@localhost> %d +0000", time.Now().Unix())
@@ -119,10 +120,22 @@ func (r *Repo) remoteHas(ctx context.Context, remote string, names []string) ([]
 // TagMessage returns the message of the annotated tag name ("" for a
 // lightweight tag).
 func (r *Repo) TagMessage(ctx context.Context, name string) (string, error) {
+	r.cache.mu.Lock()
+	msg, ok := r.cache.msgs[name]
+	r.cache.mu.Unlock()
+	if ok {
+		return msg, nil
+	}
 	out, err := r.git(ctx, "for-each-ref", "--format=%(contents)", "refs/tags/"+name)
 	if err != nil {
 		return "", fmt.Errorf("read tag %s: %w", name, err)
 	}
+	r.cache.mu.Lock()
+	if r.cache.msgs == nil {
+		r.cache.msgs = map[string]string{}
+	}
+	r.cache.msgs[name] = out
+	r.cache.mu.Unlock()
 	return out, nil
 }
 
@@ -141,11 +154,12 @@ func (r *Repo) IsShallow(ctx context.Context) (bool, error) {
 // the remote has. Concurrent fetches in one clone race for ref locks: a
 // failed fetch is tried again a few times.
 func (r *Repo) FetchTags(ctx context.Context, remote string) error {
+	defer r.cache.forget()
 	shallow, err := r.IsShallow(ctx)
 	if err != nil {
 		return err
 	}
-	args := []string{"fetch", "--quiet", "--no-write-fetch-head"}
+	args := []string{"fetch", "--quiet", "--no-write-fetch-head", "--no-auto-maintenance"}
 	if shallow {
 		args = append(args, "--unshallow")
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/gobake/gobake/internal/gitexec"
 )
@@ -20,6 +21,28 @@ import (
 type Repo struct {
 	Dir string // absolute directory git runs in
 	Top string // absolute top of the work tree
+
+	cache tagCache
+}
+
+// tagCache holds what the tags of a Repo were when last listed, so that a
+// release, which asks about them many times, runs git once per question
+// between two changes. Every method that changes the local tags (a fetch,
+// a claim, a new tag) empties it; tags that another process creates
+// locally meanwhile are seen after the next such change (a release
+// fetches the tags of the source remote before each decision that
+// counts).
+type tagCache struct {
+	mu    sync.Mutex
+	lists map[string][]Tag  // by for-each-ref filter
+	msgs  map[string]string // message by tag name
+}
+
+// forget empties the cache: the tags changed.
+func (c *tagCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lists, c.msgs = nil, nil
 }
 
 // Open returns the Repo of dir, failing when dir is not inside a git work

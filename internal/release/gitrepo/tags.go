@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gobake/gobake/internal/gitexec"
@@ -33,6 +34,28 @@ func (r *Repo) TagsContaining(ctx context.Context, commit string) ([]Tag, error)
 
 // tags lists the tags for-each-ref filters with filter.
 func (r *Repo) tags(ctx context.Context, filter ...string) ([]Tag, error) {
+	key := strings.Join(filter, "\x00")
+	r.cache.mu.Lock()
+	cached, ok := r.cache.lists[key]
+	r.cache.mu.Unlock()
+	if ok {
+		return slices.Clone(cached), nil
+	}
+	tags, err := r.listTags(ctx, filter...)
+	if err != nil {
+		return nil, err
+	}
+	r.cache.mu.Lock()
+	if r.cache.lists == nil {
+		r.cache.lists = map[string][]Tag{}
+	}
+	r.cache.lists[key] = tags
+	r.cache.mu.Unlock()
+	return slices.Clone(tags), nil
+}
+
+// listTags runs for-each-ref for tags.
+func (r *Repo) listTags(ctx context.Context, filter ...string) ([]Tag, error) {
 	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)", "--sort=refname"}
 	args = append(args, filter...)
 	out, err := r.git(ctx, append(args, "refs/tags/")...)
@@ -61,6 +84,7 @@ func (r *Repo) tags(ctx context.Context, filter ...string) ([]Tag, error) {
 // CreateTag tags commit as name: an annotated tag with message, or a
 // lightweight one when message is "". It fails when the tag exists.
 func (r *Repo) CreateTag(ctx context.Context, name, commit, message string) error {
+	defer r.cache.forget()
 	if err := r.CheckTagName(ctx, name); err != nil {
 		return err
 	}
