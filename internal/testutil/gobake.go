@@ -13,8 +13,11 @@ import (
 	"time"
 )
 
-// gobakeTimeout bounds one run of the gobake binary.
-const gobakeTimeout = 5 * time.Minute
+// gobakeTimeout bounds one run of the gobake binary: a guard against a
+// hang, not a speed check. A cold build of the sample (the standard library
+// compiled for two platforms) beside the other parallel e2e tests has taken
+// over 5 minutes on two busy cores.
+const gobakeTimeout = 12 * time.Minute
 
 // Gobake is the gobake binary of the repository under test, built at most
 // once per test binary. Declare one in the test package and run the tests
