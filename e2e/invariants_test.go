@@ -198,6 +198,17 @@ func (e *tinyEnv) facts(t *testing.T, img, digest string) (imageFacts, bool) {
 		Revision: c.Config.Labels["org.opencontainers.image.revision"],
 		Inputs:   m.Annotations["dev.gobake.inputs.digest"],
 	}
+	if f.Inputs == "" {
+		// Images carry no inputs annotation (same output, same image):
+		// the record is the artifact under the fallback tag
+		// sha256-<hex>.inputs, whose manifest names the record's digest.
+		fallback := "docker://" + e.reg.Host + "/acme/" + img + ":" + strings.Replace(digest, ":", "-", 1) + ".inputs"
+		if art, err := testutil.SkopeoErr(t, "inspect", "--raw", fallback); err == nil {
+			var am struct{ Annotations map[string]string }
+			_ = json.Unmarshal([]byte(art.Stdout), &am)
+			f.Inputs = am.Annotations["dev.gobake.inputs.digest"]
+		}
+	}
 	e.hist.facts[digest] = f
 	return f, true
 }
