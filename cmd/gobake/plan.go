@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/gobake/gobake/internal/ciout"
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/planner"
@@ -18,7 +19,8 @@ type planCmd struct {
 	Registry    string `placeholder:"REGISTRY" help:"Registry the previous build was pushed to (default: gobake.yaml's or $GOBAKE_REGISTRY; without one, the OCI layout)."`
 	OCILayout   string `name:"oci-layout" type:"path" placeholder:"DIR" help:"Read the previous build from the OCI layout DIR (default without a registry: .gobake/oci)."`
 	JSON        bool   `name:"json" help:"Print the plan as JSON (stable schema, see graph.Report)."`
-	Matrix      bool   `help:"Print a GitHub Actions matrix of the new and changed images."`
+	Matrix      bool   `help:"Print the step outputs matrix=<GitHub Actions job matrix, one JSON line> and changed=true|false, ready to append to $GITHUB_OUTPUT."`
+	Shards      int    `placeholder:"N" help:"Make the matrix one job per shard K/M (M = N, or fewer when fewer images changed) instead of one per changed image."`
 	ExitCode    bool   `help:"Exit with status 3 when an image is new or changed (0 when none is; 1 still means an error)."`
 	Explain     string `placeholder:"IMAGE" help:"Show every input difference of one image."`
 	Insecure    bool   `help:"Reach every registry over plain HTTP."`
@@ -28,6 +30,12 @@ type planCmd struct {
 func (c *planCmd) Validate() error {
 	if c.Registry != "" && c.OCILayout != "" {
 		return fmt.Errorf("--registry and --oci-layout each choose the baseline; pass one")
+	}
+	if c.Shards < 0 {
+		return fmt.Errorf("--shards must be positive, not %d", c.Shards)
+	}
+	if c.Matrix && (c.JSON || c.Explain != "") {
+		return fmt.Errorf("--matrix, --json and --explain each choose the output; pass one")
 	}
 	return nil
 }
@@ -60,13 +68,22 @@ func (c *planCmd) Run(g *globals) error {
 	case c.Explain != "":
 		err = explain(g.stdout, plans[0])
 	case c.Matrix:
-		err = writeJSON(g.stdout, graph.MatrixOf(plans))
+		var outs []ciout.Output
+		if outs, err = c.matrix(plans); err == nil {
+			var s string
+			if s, err = ciout.FormatOutputs(outs...); err == nil {
+				_, err = io.WriteString(g.stdout, s)
+			}
+		}
 	case c.JSON:
 		err = writeJSON(g.stdout, graph.Report{Schema: graph.PlanSchema, Baseline: baseline, Images: plans})
 	default:
 		err = table(g.stdout, plans)
 	}
 	if err != nil {
+		return err
+	}
+	if err := c.githubOutputs(plans, baseline); err != nil {
 		return err
 	}
 	if build, _ := planner.Changes(plans); c.ExitCode && len(build) > 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/registry"
 )
 
@@ -61,6 +62,102 @@ func TestPlanExitCode(t *testing.T) {
 			}
 			if !strings.Contains(stdout, tt.wantPlan) {
 				t.Errorf("stdout lacks %q:\n%s", tt.wantPlan, stdout)
+			}
+		})
+	}
+}
+
+// TestPlanCIOutputs checks what plan gives a CI system, right after a
+// build (nothing changed: the empty answer) and after an edit: the
+// --matrix lines on stdout, with and without --shards, and on GitHub
+// Actions the step outputs and the Markdown summary.
+func TestPlanCIOutputs(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	cfg := writeRepo(t)
+	runGobake := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("gobake %s: exit %d: %s", strings.Join(args, " "), code, stderr.String())
+		}
+		return stdout.String()
+	}
+	runGobake("build", "--registry", prefix, "--sbom", "none")
+	dir := t.TempDir()
+	output, summary := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	readCI := func() (string, string) {
+		t.Helper()
+		o, _ := os.ReadFile(output)
+		s, _ := os.ReadFile(summary)
+		os.Remove(output)
+		os.Remove(summary)
+		return string(o), string(s)
+	}
+	main := filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go")
+	tests := []struct {
+		name        string
+		edit        bool // edit main.go first
+		args        []string
+		wantStdout  string
+		wantOutput  string // $GITHUB_OUTPUT afterwards
+		wantSummary string // in $GITHUB_STEP_SUMMARY
+	}{
+		{
+			name:        "unchanged",
+			args:        []string{"--matrix"},
+			wantStdout:  "matrix={\"include\":[]}\nchanged=false\n",
+			wantOutput:  "matrix={\"include\":[]}\nchanged=false\nimages=[]\n",
+			wantSummary: "No image changed (1 unchanged).",
+		},
+		{
+			name:        "unchanged sharded",
+			args:        []string{"--matrix", "--shards", "3"},
+			wantStdout:  "matrix={\"include\":[]}\nchanged=false\n",
+			wantOutput:  "matrix={\"include\":[]}\nchanged=false\nimages=[]\n",
+			wantSummary: "No image changed (1 unchanged).",
+		},
+		{
+			name:        "changed",
+			edit:        true,
+			args:        []string{"--matrix"},
+			wantStdout:  "matrix={\"include\":[{\"image\":\"hello\",\"platforms\":[\"linux/amd64\"]}]}\nchanged=true\n",
+			wantOutput:  "matrix={\"include\":[{\"image\":\"hello\",\"platforms\":[\"linux/amd64\"]}]}\nchanged=true\nimages=[\"hello\"]\n",
+			wantSummary: "| hello | changed | linux/amd64 | cmd/hello/main.go changed |",
+		},
+		{
+			name:        "changed sharded",
+			args:        []string{"--matrix", "--shards", "3"},
+			wantStdout:  "matrix={\"include\":[{\"shard\":\"1/1\"}]}\nchanged=true\n",
+			wantOutput:  "matrix={\"include\":[{\"shard\":\"1/1\"}]}\nchanged=true\nimages=[\"hello\"]\n",
+			wantSummary: "| hello | changed | linux/amd64 | cmd/hello/main.go changed |",
+		},
+		{
+			name:        "table",
+			args:        []string{"--shards", "2"},
+			wantStdout:  "IMAGE  STATUS   REASONS\nhello  changed  cmd/hello/main.go changed\n",
+			wantOutput:  "matrix={\"include\":[{\"shard\":\"1/1\"}]}\nchanged=true\nimages=[\"hello\"]\n",
+			wantSummary: "1 of 1 image(s) new or changed.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.edit {
+				noErr(t, os.WriteFile(main, []byte("package main\n\nfunc main() { println(\"edited\") }\n"), 0o644))
+			}
+			t.Setenv("GITHUB_OUTPUT", output)
+			t.Setenv("GITHUB_STEP_SUMMARY", summary)
+			stdout := runGobake(append([]string{"plan", "--registry", prefix}, tt.args...)...)
+			gotOutput, gotSummary := readCI()
+			if diff := cmp.Diff(tt.wantStdout, stdout); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantOutput, gotOutput); diff != "" {
+				t.Errorf("$GITHUB_OUTPUT (-want +got):\n%s", diff)
+			}
+			if !strings.Contains(gotSummary, tt.wantSummary) {
+				t.Errorf("$GITHUB_STEP_SUMMARY lacks %q:\n%s", tt.wantSummary, gotSummary)
 			}
 		})
 	}
