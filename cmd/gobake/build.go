@@ -28,6 +28,8 @@ type buildCmd struct {
 	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else written to .gobake/oci."`
 	Changed     bool   `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
 	changeFlags `embed:""`
+
+	reasons map[string]string // with --changed, why each image built was: status and reasons
 }
 
 // Validate rejects conflicting flags; kong calls it after parsing.

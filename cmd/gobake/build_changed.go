@@ -41,18 +41,21 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 	var build []string
 	var kept []keptImage
 	previous := map[string]string{}
+	c.reasons = map[string]string{}
 	for _, p := range graph.Plan(snap, prev) {
 		if pb, ok := builds[p.Image]; ok {
 			previous[p.Image] = pb.Digest.String()
 		}
 		if p.Status != graph.StatusUnchanged {
 			fmt.Fprintf(g.stderr, "%s: %s against %s (%s): building\n", p.Image, p.Status, against, strings.Join(p.Reasons, "; "))
+			c.reasons[p.Image] = string(p.Status) + ": " + strings.Join(p.Reasons, "; ")
 			build = append(build, p.Image)
 			continue
 		}
 		pb, ok := builds[p.Image]
 		if !ok || (pb.Record.Digest != "" && pb.Record.Digest != p.Digest) {
 			fmt.Fprintf(g.stderr, "%s: unchanged against %s but %s:%s is not that build: building\n", p.Image, against, repos[p.Image], b.Tag)
+			c.reasons[p.Image] = fmt.Sprintf("unchanged, but %s:%s is not that build", repos[p.Image], b.Tag)
 			build = append(build, p.Image)
 			continue
 		}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
+	"github.com/gobake/gobake/internal/ciout"
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/layering"
@@ -56,6 +59,9 @@ func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, r
 			out = append(out, o)
 		}
 	}
+	if err := c.githubOutputs(out); err != nil {
+		return err
+	}
 	if c.JSON {
 		return writeJSON(g.stdout, out)
 	}
@@ -65,6 +71,56 @@ func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, r
 		}
 	}
 	return nil
+}
+
+// githubOutputs writes, on GitHub Actions, the step outputs refs (JSON
+// array of the references printed), images (JSON array of the images
+// built) and changed (whether one was), and a Markdown table of the
+// images to the step summary.
+func (c *buildCmd) githubOutputs(out []buildOutput) error {
+	files := ciout.FromEnv(os.Getenv)
+	if files == (ciout.Files{}) {
+		return nil
+	}
+	refs, built := []string{}, []string{}
+	var md strings.Builder
+	md.WriteString("### gobake build\n\n")
+	if len(out) == 0 {
+		md.WriteString("No image.\n")
+	} else {
+		md.WriteString("| Image | Result | Why | Reference |\n|---|---|---|---|\n")
+	}
+	for _, o := range out {
+		refs = append(refs, o.Reference)
+		result := "built"
+		switch {
+		case o.Unchanged:
+			result = "unchanged: kept"
+		case o.SameOutput:
+			result = "built: same output as the baseline"
+		}
+		if !o.Unchanged {
+			built = append(built, o.Image)
+		}
+		why := c.reasons[o.Image]
+		if why == "" {
+			why = "-"
+		}
+		fmt.Fprintf(&md, "| %s | %s | %s | `%s` |\n", ciout.Cell(o.Image), result, ciout.Cell(why), ciout.Cell(o.Reference))
+	}
+	var outs []ciout.Output
+	for _, kv := range []struct {
+		name string
+		v    []string
+	}{{"refs", refs}, {"images", built}} {
+		b, err := json.Marshal(kv.v)
+		if err != nil {
+			return fmt.Errorf("step outputs: %w", err)
+		}
+		outs = append(outs, ciout.Output{Name: kv.name, Value: string(b)})
+	}
+	outs = append(outs, ciout.Output{Name: "changed", Value: fmt.Sprint(len(built) > 0)})
+	return files.Write(outs, md.String())
 }
 
 // describeResult is the --json element of a result published at ref.

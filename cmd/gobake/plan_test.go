@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -70,7 +71,8 @@ func TestPlanExitCode(t *testing.T) {
 // TestPlanCIOutputs checks what plan gives a CI system, right after a
 // build (nothing changed: the empty answer) and after an edit: the
 // --matrix lines on stdout, with and without --shards, and on GitHub
-// Actions the step outputs and the Markdown summary.
+// Actions the step outputs and the Markdown summary; and build's step
+// outputs and summary, with and without --changed.
 func TestPlanCIOutputs(t *testing.T) {
 	s := httptest.NewServer(registry.New())
 	t.Cleanup(s.Close)
@@ -84,9 +86,10 @@ func TestPlanCIOutputs(t *testing.T) {
 		}
 		return stdout.String()
 	}
-	runGobake("build", "--registry", prefix, "--sbom", "none")
 	dir := t.TempDir()
 	output, summary := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
+	t.Setenv("GITHUB_OUTPUT", output)
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
 	readCI := func() (string, string) {
 		t.Helper()
 		o, _ := os.ReadFile(output)
@@ -95,6 +98,26 @@ func TestPlanCIOutputs(t *testing.T) {
 		os.Remove(summary)
 		return string(o), string(s)
 	}
+
+	// build writes its references and the images it built.
+	ref := strings.TrimSpace(runGobake("build", "--registry", prefix, "--sbom", "none"))
+	gotOutput, gotSummary := readCI()
+	if diff := cmp.Diff(fmt.Sprintf("refs=[%q]\nimages=[\"hello\"]\nchanged=true\n", ref), gotOutput); diff != "" {
+		t.Errorf("build: $GITHUB_OUTPUT (-want +got):\n%s", diff)
+	}
+	if want := fmt.Sprintf("| hello | built | - | `%s` |", ref); !strings.Contains(gotSummary, want) {
+		t.Errorf("build: $GITHUB_STEP_SUMMARY lacks %q:\n%s", want, gotSummary)
+	}
+	// build --changed with nothing changed: the reference kept, no image built.
+	runGobake("build", "--registry", prefix, "--sbom", "none", "--changed")
+	gotOutput, gotSummary = readCI()
+	if diff := cmp.Diff(fmt.Sprintf("refs=[%q]\nimages=[]\nchanged=false\n", ref), gotOutput); diff != "" {
+		t.Errorf("build --changed: $GITHUB_OUTPUT (-want +got):\n%s", diff)
+	}
+	if want := "| hello | unchanged: kept | - |"; !strings.Contains(gotSummary, want) {
+		t.Errorf("build --changed: $GITHUB_STEP_SUMMARY lacks %q:\n%s", want, gotSummary)
+	}
+
 	main := filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go")
 	tests := []struct {
 		name        string
@@ -146,8 +169,6 @@ func TestPlanCIOutputs(t *testing.T) {
 			if tt.edit {
 				noErr(t, os.WriteFile(main, []byte("package main\n\nfunc main() { println(\"edited\") }\n"), 0o644))
 			}
-			t.Setenv("GITHUB_OUTPUT", output)
-			t.Setenv("GITHUB_STEP_SUMMARY", summary)
 			stdout := runGobake(append([]string{"plan", "--registry", prefix}, tt.args...)...)
 			gotOutput, gotSummary := readCI()
 			if diff := cmp.Diff(tt.wantStdout, stdout); diff != "" {

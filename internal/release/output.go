@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gobake/gobake/internal/ciout"
 	"github.com/gobake/gobake/internal/redact"
 )
 
@@ -145,7 +146,9 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 	if g := rep.GitOps; g != nil && g.Pushed {
 		commit = g.Commit
 	}
-	return appendFile(path, redact.String(fmt.Sprintf("images=%s\nreleased=%t\ngitTags=%s\ngitopsCommit=%s\n", b, rep.Released, tags, commit)))
+	return ciout.AppendOutputs(path, ciout.Output{Name: "images", Value: string(b)},
+		ciout.Output{Name: "released", Value: fmt.Sprint(rep.Released)},
+		ciout.Output{Name: "gitTags", Value: string(tags)}, ciout.Output{Name: "gitopsCommit", Value: commit})
 }
 
 // AppendStepSummary appends a markdown table of the release to the file
@@ -166,7 +169,7 @@ func (rep *Report) AppendStepSummary(path string) error {
 		b.WriteString("| Image | Version | Previous | Why | Digest |\n|---|---|---|---|---|\n")
 		for _, img := range rep.Images {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", img.Image, img.Version, orNone(img.Previous),
-				strings.ReplaceAll(img.Reason, "|", `\|`), orNone(img.Digest))
+				ciout.Cell(img.Reason), orNone(img.Digest))
 		}
 	}
 	if g := rep.GitOps; g != nil && g.Pushed {
@@ -179,23 +182,7 @@ func (rep *Report) AppendStepSummary(path string) error {
 		fmt.Fprintf(&b, "\n- :x: %s", strings.ReplaceAll(e, "\n", " "))
 	}
 	b.WriteString("\n")
-	return appendFile(path, redact.String(b.String()))
-}
-
-// appendFile appends s to the file path, creating it.
-func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("append to %s: %w", path, err)
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return fmt.Errorf("append to %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("append to %s: %w", path, err)
-	}
-	return nil
+	return ciout.AppendSummary(path, b.String())
 }
 
 // short abbreviates a commit hash.

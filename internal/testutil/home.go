@@ -114,7 +114,13 @@ func IsolateHome() (restore func(), err error) {
 // then cleanups, and exits with the tests' exit code:
 //
 //	func TestMain(m *testing.M) { testutil.Main(m, gobake.Cleanup) }
+//
+// The tests run without $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY: run on
+// GitHub Actions, the gobake runs of the tests must not write into the
+// step's files (a test that wants them sets its own).
 func Main(m *testing.M, cleanups ...func()) {
+	os.Unsetenv("GITHUB_OUTPUT")
+	os.Unsetenv("GITHUB_STEP_SUMMARY")
 	restore, err := IsolateHome()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testutil.Main:", err)
