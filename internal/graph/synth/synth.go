@@ -1,6 +1,8 @@
 // Package synth writes a synthetic Go monorepo of many mains and packages,
 // shaped like a real one (a shared core, one domain of packages per
-// service), for benchmarking gobake plan.
+// service), for benchmarking gobake plan; optionally with vendored
+// third-party modules, data dirs and files for other platforms, and a
+// History of realistic commits to replay against ground truth.
 package synth
 
 import (
@@ -19,6 +21,15 @@ type Spec struct {
 	Core      int // shared core packages
 	PerDomain int // packages of each service's domain
 	Seed      uint64
+	// Modules is the number of third-party modules, vendored under vendor/
+	// with their vendor/modules.txt: service m's main links module
+	// m mod (Modules-1), and the last one only a test uses.
+	Modules int
+	// Extras gives each service a kodata dir, each core package a file
+	// for windows only, and the repository a README.
+	Extras bool
+	// Go is the go directive of go.mod; "" means 1.26.0.
+	Go string
 }
 
 // Default is 300 mains and about 10,000 packages.
@@ -29,17 +40,42 @@ func Default() Spec {
 // Generate writes the monorepo into dir and returns its configuration, as
 // config.Load would return it for an equivalent gobake.yaml.
 func Generate(dir string, s Spec) (*config.Config, error) {
+	_, cfg, err := generate(dir, s)
+	return cfg, err
+}
+
+// generate is Generate; it also returns the import graph it wrote.
+func generate(dir string, s Spec) (importGraph, *config.Config, error) {
 	rng := rand.New(rand.NewPCG(s.Seed, 0))
-	if err := write(dir, "go.mod", "module example.com/synth\n\ngo 1.26.0\n"); err != nil {
-		return nil, err
+	g := importGraph{}
+	if err := writeModules(dir, s); err != nil {
+		return nil, nil, err
 	}
 	for i := range s.Core {
 		var imports []string
 		for _, j := range pick(rng, max(0, i-40), i, 3) {
 			imports = append(imports, fmt.Sprintf("example.com/synth/core/c%04d", j))
 		}
-		if err := writePkg(dir, fmt.Sprintf("core/c%04d", i), fmt.Sprintf("c%04d", i), imports); err != nil {
-			return nil, err
+		rel := fmt.Sprintf("core/c%04d", i)
+		g[rel] = imports
+		if err := writePkg(dir, rel, fmt.Sprintf("c%04d", i), imports); err != nil {
+			return nil, nil, err
+		}
+		if s.Extras {
+			if err := write(dir, rel+"/"+filepath.Base(rel)+"_windows.go", windowsFile(filepath.Base(rel), "windows")); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if s.Modules > 1 && s.Core > 0 { // a module only a test imports
+		test := fmt.Sprintf("package c0000\n\nimport _ %q\n", modulePath(s.Modules-1))
+		if err := write(dir, "core/c0000/c0000_test.go", test); err != nil {
+			return nil, nil, err
+		}
+	}
+	if s.Extras {
+		if err := write(dir, "README.md", "# synth\n\nA synthetic monorepo.\n"); err != nil {
+			return nil, nil, err
 		}
 	}
 	var yaml strings.Builder
@@ -54,22 +90,38 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 			if s.Core > 0 {
 				imports = append(imports, fmt.Sprintf("example.com/synth/core/c%04d", rng.IntN(s.Core)))
 			}
-			if err := writePkg(dir, fmt.Sprintf("svc/s%03d/p%02d", m, i), fmt.Sprintf("p%02d", i), imports); err != nil {
-				return nil, err
+			rel := fmt.Sprintf("svc/s%03d/p%02d", m, i)
+			g[rel] = imports
+			if err := writePkg(dir, rel, fmt.Sprintf("p%02d", i), imports); err != nil {
+				return nil, nil, err
 			}
 		}
 		var imports []string
 		for _, j := range pick(rng, max(0, s.PerDomain-4), s.PerDomain, 4) {
 			imports = append(imports, fmt.Sprintf("example.com/synth/svc/s%03d/p%02d", m, j))
 		}
-		if err := writePkg(dir, fmt.Sprintf("svc/s%03d/cmd", m), "main", imports); err != nil {
-			return nil, err
+		if l := linkedModule(s, m); l >= 0 {
+			imports = append(imports, modulePath(l))
 		}
+		// The main's directory is named after its image, so that one go
+		// build -o DIR/ can build them all.
 		name := fmt.Sprintf("s%03d", m)
-		fmt.Fprintf(&yaml, "  %s:\n    main: ./svc/%s/cmd\n", name, name)
+		rel := "svc/" + name + "/cmd/" + name
+		g[rel] = imports
+		if err := writePkg(dir, rel, "main", imports); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(&yaml, "  %s:\n    main: ./%s\n", name, rel)
+		data := ""
+		if s.Extras {
+			data = filepath.Join(dir, rel, "kodata")
+			if err := write(dir, rel+"/kodata/config.txt", "service "+name+"\n"); err != nil {
+				return nil, nil, err
+			}
+		}
 		cfg.Images = append(cfg.Images, config.Image{
-			Name: name, Main: "./svc/" + name + "/cmd", Dir: dir, Binary: name, Repository: name,
-			BaseRef: config.Scratch,
+			Name: name, Main: "./" + rel, Dir: dir, Binary: name, Repository: name,
+			BaseRef: config.Scratch, Data: data,
 			Settings: config.Settings{
 				Base: config.Scratch, Platforms: []string{"linux/amd64"},
 				Ldflags: []string{"-s -w", "-X main.version={{.Version}}"},
@@ -77,10 +129,14 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 		})
 	}
 	if err := write(dir, config.FileName, yaml.String()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cfg, nil
+	return g, cfg, nil
 }
+
+// importGraph is the import graph Generate writes: package directory → the
+// import paths of its non-test files.
+type importGraph map[string][]string
 
 // configHeader starts the gobake.yaml Generate writes; the images follow.
 // It matches the configuration Generate returns.

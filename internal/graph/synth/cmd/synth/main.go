@@ -2,7 +2,7 @@
 // gobake.yaml, into a directory, for benchmarking gobake plan by hand or
 // from bench/plan.sh.
 //
-//	go run ./internal/graph/synth/cmd/synth [-mains N] [-core N] [-per-domain N] DIR
+//	go run ./internal/graph/synth/cmd/synth [-mains N] [-core N] [-per-domain N] [-modules N] [-extras] DIR
 package main
 
 import (
@@ -19,6 +19,8 @@ func main() {
 	flag.IntVar(&s.Core, "core", s.Core, "shared core packages")
 	flag.IntVar(&s.PerDomain, "per-domain", s.PerDomain, "packages of each service's domain")
 	flag.Uint64Var(&s.Seed, "seed", s.Seed, "random seed")
+	flag.IntVar(&s.Modules, "modules", s.Modules, "third-party modules, vendored")
+	flag.BoolVar(&s.Extras, "extras", s.Extras, "kodata dirs, windows-only files and a README")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: synth [flags] DIR")
 		flag.PrintDefaults()
