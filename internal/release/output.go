@@ -52,6 +52,7 @@ func (rep *Report) writeSummary(w io.Writer) {
 	switch {
 	case len(rep.Images) == 0 && len(rep.Errors) == 0:
 		fmt.Fprintln(w, "release: nothing to release")
+		rep.writeSameOutput(w)
 		return
 	case rep.DryRun:
 		fmt.Fprintf(w, "release (dry run) of %s: nothing pushed\n", short(rep.Commit))
@@ -64,6 +65,7 @@ func (rep *Report) writeSummary(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s → %s  %s  tags %s\n", img.Image, orNone(img.Previous), img.Version, orNone(img.Reference), strings.Join(img.Tags, ","))
 		fmt.Fprintf(w, "  %-10s %s\n", "", img.Reason)
 	}
+	rep.writeSameOutput(w)
 	if g := rep.GitOps; g != nil {
 		switch {
 		case rep.DryRun && g.Diff != "":
@@ -86,6 +88,14 @@ func (rep *Report) writeSummary(w io.Writer) {
 		for _, e := range rep.Errors {
 			fmt.Fprintf(w, "  - %s\n", strings.ReplaceAll(e, "\n", "\n    "))
 		}
+	}
+}
+
+// writeSameOutput lists the images not released because their build is
+// the image of their last release.
+func (rep *Report) writeSameOutput(w io.Writer) {
+	for _, s := range rep.sameOutput() {
+		fmt.Fprintf(w, "  %-10s not released: %s\n", s.Image, s.Reason)
 	}
 }
 
@@ -125,8 +135,10 @@ type githubImage struct {
 
 // AppendGitHubOutput appends the step outputs images=<JSON array>,
 // released=true|false, gitTags=<JSON array> (the versions claimed on the
-// source remote, also by a failed release) and gitopsCommit=<hash> (""
-// when none was pushed) to the file path ($GITHUB_OUTPUT).
+// source remote, also by a failed release), gitopsCommit=<hash> (""
+// when none was pushed) and sameOutput=<JSON array> (the images not
+// released because their build is the image of their last release) to
+// the file path ($GITHUB_OUTPUT).
 func (rep *Report) AppendGitHubOutput(path string) error {
 	imgs := []githubImage{}
 	if rep.Released {
@@ -146,9 +158,18 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 	if g := rep.GitOps; g != nil && g.Pushed {
 		commit = g.Commit
 	}
+	same := []string{}
+	for _, s := range rep.sameOutput() {
+		same = append(same, s.Image)
+	}
+	sb, err := json.Marshal(same)
+	if err != nil {
+		return fmt.Errorf("GitHub outputs: %w", err)
+	}
 	return ciout.AppendOutputs(path, ciout.Output{Name: "images", Value: string(b)},
 		ciout.Output{Name: "released", Value: fmt.Sprint(rep.Released)},
-		ciout.Output{Name: "gitTags", Value: string(tags)}, ciout.Output{Name: "gitopsCommit", Value: commit})
+		ciout.Output{Name: "gitTags", Value: string(tags)}, ciout.Output{Name: "gitopsCommit", Value: commit},
+		ciout.Output{Name: "sameOutput", Value: string(sb)})
 }
 
 // AppendStepSummary appends a markdown table of the release to the file
@@ -170,6 +191,12 @@ func (rep *Report) AppendStepSummary(path string) error {
 		for _, img := range rep.Images {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", img.Image, img.Version, orNone(img.Previous),
 				ciout.Cell(img.Reason), orNone(img.Digest))
+		}
+	}
+	if same := rep.sameOutput(); len(same) > 0 {
+		b.WriteString("\nNot released, as their build is the image of their last release:\n")
+		for _, s := range same {
+			fmt.Fprintf(&b, "- %s: %s\n", s.Image, s.Reason)
 		}
 	}
 	if g := rep.GitOps; g != nil && g.Pushed {

@@ -18,6 +18,12 @@ func TestOutputs(t *testing.T) {
 	// says so (the summary once said "no GitOps commit" here).
 	partial := &Report{Commit: "0123456789abcdef", Images: released.Images, GitTags: []string{"api/v1.2.3"}, Remote: "origin",
 		GitOps: &GitOpsReport{Repo: "deploy", Branch: "main", Commit: "fedcba9876543210", Pushed: true}, Errors: []string{"tag api: 503"}}
+	// web's inputs changed but its build is the image of its last release:
+	// every output says it is not released and why.
+	same := Skipped{Image: "web", Reason: "built output equals its last release web/v0.3.0 (sha256:bb)", SameOutput: true, Reference: "r/acme/web@sha256:bb"}
+	withSame := &Report{Commit: "0123456789abcdef", Released: true, Images: released.Images,
+		Skipped: []Skipped{{Image: "ctl", Reason: "no change"}, same}}
+	onlySame := &Report{Commit: "0123456789abcdef", Skipped: []Skipped{same}}
 	tests := []struct {
 		name                 string
 		rep                  *Report
@@ -25,14 +31,20 @@ func TestOutputs(t *testing.T) {
 		summary, stepSummary []string
 	}{
 		{"released", released, "r/acme/api@sha256:aa\n",
-			`images=[{"image":"api","version":"1.2.3","digest":"sha256:aa","reference":"r/acme/api@sha256:aa","tags":["1.2.3","latest"]}]` + "\nreleased=true\ngitTags=[]\ngitopsCommit=\n",
+			`images=[{"image":"api","version":"1.2.3","digest":"sha256:aa","reference":"r/acme/api@sha256:aa","tags":["1.2.3","latest"]}]` + "\nreleased=true\ngitTags=[]\ngitopsCommit=\nsameOutput=[]\n",
 			[]string{"released 1 image(s)", "1.2.2 → 1.2.3"}, []string{"| api | 1.2.3 | 1.2.2 | patch: fix \\| x | `sha256:aa` |"}},
-		{"failed", failed, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\n",
+		{"failed", failed, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\nsameOutput=[]\n",
 			[]string{"FAILED: no GitOps commit, no git tag", "push api: boom"}, []string{"release failed", ":x: push api: boom"}},
-		{"partial", partial, "", "images=[]\nreleased=false\ngitTags=[\"api/v1.2.3\"]\ngitopsCommit=fedcba9876543210\n",
+		{"partial", partial, "", "images=[]\nreleased=false\ngitTags=[\"api/v1.2.3\"]\ngitopsCommit=fedcba9876543210\nsameOutput=[]\n",
 			[]string{"FAILED: GitOps commit fedcba987654 pushed, git tags api/v1.2.3 claimed", "GitOps deploy: pushed fedcba987654", "git tags: api/v1.2.3, pushed to origin"},
 			[]string{"release failed", "GitOps: `fedcba987654`", "Done anyway: GitOps commit fedcba987654 pushed, git tags api/v1.2.3 claimed"}},
-		{"nothing", &Report{}, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\n",
+		{"same output", withSame, "r/acme/api@sha256:aa\n",
+			`images=[{"image":"api","version":"1.2.3","digest":"sha256:aa","reference":"r/acme/api@sha256:aa","tags":["1.2.3","latest"]}]` + "\nreleased=true\ngitTags=[]\ngitopsCommit=\nsameOutput=[\"web\"]\n",
+			[]string{"released 1 image(s)", "web        not released: built output equals its last release web/v0.3.0 (sha256:bb)"},
+			[]string{"Not released, as their build is the image of their last release:\n- web: built output equals its last release web/v0.3.0 (sha256:bb)\n"}},
+		{"only same output", onlySame, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\nsameOutput=[\"web\"]\n",
+			[]string{"nothing to release\n  web        not released: built output equals"}, []string{"Nothing to release.", "- web: built output equals"}},
+		{"nothing", &Report{}, "", "images=[]\nreleased=false\ngitTags=[]\ngitopsCommit=\nsameOutput=[]\n",
 			[]string{"nothing to release"}, []string{"Nothing to release."}},
 	}
 	for _, tt := range tests {

@@ -59,6 +59,22 @@ type Image struct {
 type Skipped struct {
 	Image  string `json:"image"`
 	Reason string `json:"reason"`
+	// SameOutput: its inputs changed, but its build is the image of its
+	// last release (Reference), so there is nothing to ship.
+	SameOutput bool   `json:"sameOutput,omitempty"`
+	Reference  string `json:"reference,omitempty"` // REPOSITORY@DIGEST of that release, with SameOutput
+}
+
+// sameOutput returns the skipped images whose build equals their last
+// release.
+func (rep *Report) sameOutput() []Skipped {
+	var out []Skipped
+	for _, s := range rep.Skipped {
+		if s.SameOutput {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // GitOpsReport is the GitOps commit of a release.

@@ -58,14 +58,15 @@ func TestSameOutputSkipped(t *testing.T) {
 			t.Errorf("dry run %v: released %v (released %v), want nothing:\n%s", dry, versions(rep), rep.Released, log)
 		}
 		want := "built output equals its last release api/v0.1.0 (" + api010 + ")"
-		var got string
+		var got release.Skipped
 		for _, s := range rep.Skipped {
 			if s.Image == "api" {
-				got = s.Reason
+				got = s
 			}
 		}
-		if got != want {
-			t.Errorf("dry run %v: api skipped because %q, want %q\n%s", dry, got, want, log)
+		wantSkip := release.Skipped{Image: "api", Reason: want, SameOutput: true, Reference: w.host + "/acme/api@" + api010}
+		if diff := cmp.Diff(wantSkip, got); diff != "" {
+			t.Errorf("dry run %v: api skipped (-want +got):\n%s\n%s", dry, diff, log)
 		}
 		if !strings.Contains(log, "api: nothing to release ("+want+")") {
 			t.Errorf("dry run %v: log does not say why api is skipped:\n%s", dry, log)
