@@ -59,11 +59,12 @@ func (c *planCmd) Run(g *globals) error {
 		return err
 	}
 	cur := p.Snapshot
-	prev, _, baseline, err := planner.Previous(g.ctx, cfg, opts, c.baseline(cfg, registry, c.OCILayout, c.Insecure), c.Since)
+	prev, builds, baseline, err := planner.Previous(g.ctx, cfg, opts, c.baseline(cfg, registry, c.OCILayout, c.Insecure), c.Since)
 	if err != nil {
 		return err
 	}
 	plans := graph.Plan(cur, prev)
+	planner.MarkSameOutput(cfg.Root, plans, builds)
 	switch {
 	case c.Explain != "":
 		err = explain(g.stdout, plans[0])
@@ -101,16 +102,26 @@ func table(w io.Writer, plans []graph.ImagePlan) error {
 		if reasons == "" {
 			reasons = "-"
 		}
+		if p.SameOutput {
+			reasons += "; " + sameOutputNote
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Image, p.Status, reasons)
 	}
 	return tw.Flush()
 }
+
+// sameOutputNote is what plan says of an image whose inputs changed but
+// whose build of these inputs gave the previous image.
+const sameOutputNote = "a build of these inputs gave the previous image: same output"
 
 // explain prints every input difference of one image.
 func explain(w io.Writer, p graph.ImagePlan) error {
 	fmt.Fprintf(w, "%s: %s\n  digest:   %s\n", p.Image, p.Status, p.Digest)
 	if p.Previous != "" {
 		fmt.Fprintf(w, "  previous: %s\n", p.Previous)
+	}
+	if p.SameOutput {
+		fmt.Fprintf(w, "  %s\n", sameOutputNote)
 	}
 	if len(p.Changes) == 0 {
 		for _, r := range p.Reasons {

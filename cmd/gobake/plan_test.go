@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/gobake/gobake/internal/graph"
 )
 
 // TestPlanExitCode checks plan --exit-code: 0 right after a build, 3 (and
@@ -181,5 +184,58 @@ func TestPlanCIOutputs(t *testing.T) {
 				t.Errorf("$GITHUB_STEP_SUMMARY lacks %q:\n%s", tt.wantSummary, gotSummary)
 			}
 		})
+	}
+}
+
+// TestPlanSameOutput: an image whose inputs changed (its ldflags written
+// as two items) is changed for plan, and once a build of these inputs gave
+// the image of the baseline (built here into the OCI layout, not pushed),
+// plan --json says sameOutput and the table says so; the status stays
+// changed.
+func TestPlanSameOutput(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	cfg := writeRepo(t)
+	yaml := "version: 1\ndefaults:\n  base: scratch\nimages:\n  hello:\n    main: ./cmd/hello\n    ldflags: [\"-s -w\"]\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runGobake := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("gobake %v: exit %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	plan := func() graph.ImagePlan {
+		t.Helper()
+		var rep graph.Report
+		if err := json.Unmarshal([]byte(runGobake("plan", "--registry", prefix, "--json")), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Images[0]
+	}
+	runGobake("build", "--registry", prefix, "--sbom", "none")
+	if err := os.WriteFile(cfg, []byte(strings.Replace(yaml, `["-s -w"]`, `["-s", "-w"]`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(); p.Status != graph.StatusChanged || p.SameOutput {
+		t.Fatalf("before a build: status %s, sameOutput %v; want changed, false", p.Status, p.SameOutput)
+	}
+	runGobake("build", "--oci-layout", filepath.Join(t.TempDir(), "oci"), "--sbom", "none")
+	if p := plan(); p.Status != graph.StatusChanged || !p.SameOutput {
+		t.Errorf("after a build: status %s, sameOutput %v; want changed, true", p.Status, p.SameOutput)
+	}
+	if out := runGobake("plan", "--registry", prefix); !strings.Contains(out, "ldflags changed; "+sameOutputNote) {
+		t.Errorf("table lacks %q:\n%s", sameOutputNote, out)
+	}
+	// A real change: the cache knows no build of these inputs.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go"), []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(); p.Status != graph.StatusChanged || p.SameOutput {
+		t.Errorf("after an edit: status %s, sameOutput %v; want changed, false", p.Status, p.SameOutput)
 	}
 }

@@ -21,6 +21,10 @@ type ImagePlan struct {
 	Platforms []string `json:"platforms"`          // platforms whose inputs changed (every platform when new)
 	Reasons   []string `json:"reasons"`            // the most important changes, in a few words
 	Changes   []Change `json:"changes,omitempty"`  // every change (only with --explain or in JSON)
+	// SameOutput: changed inputs, but a build of exactly these inputs gave
+	// the previous build's image (gobake build's and release's outputs
+	// cache says so), so releasing it would ship nothing.
+	SameOutput bool `json:"sameOutput,omitempty"`
 }
 
 // PlanSchema is the version of the JSON that `gobake plan --json` prints.
@@ -41,7 +45,8 @@ const PlanSchema = 1
 //	      "platforms": ["linux/amd64"],    // platforms that changed
 //	      "reasons": ["internal/auth/token.go changed"],
 //	      "changes": [{"key": "file:internal/auth/token.go", "old": "…", "new": "…",
-//	                   "platforms": ["linux/amd64"], "reason": "…"}]
+//	                   "platforms": ["linux/amd64"], "reason": "…"}],
+//	      "sameOutput": true               // changed, but a build of these inputs gave the previous image
 //	    }
 //	  ]
 //	}

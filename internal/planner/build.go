@@ -15,8 +15,9 @@ import (
 // Build builds the planned images named (every planned image when names
 // is empty) with b, and attaches to each result the record of its inputs
 // (see AttachInputs): whatever publishes a result built here pushes its
-// inputs beside it. Results come in plan order; on failure, those that
-// built are returned with the error.
+// inputs beside it. The digest each build gave for its inputs goes to the
+// outputs cache, for MarkSameOutput. Results come in plan order; on
+// failure, those that built are returned with the error.
 func (p *Plan) Build(ctx context.Context, b *layering.Builder, names []string) ([]layering.Result, error) {
 	var targets []layering.Target
 	for _, n := range names {
@@ -32,6 +33,9 @@ func (p *Plan) Build(ctx context.Context, b *layering.Builder, names []string) (
 	results, err := b.Build(ctx, targets)
 	if aerr := AttachInputs(results, p.Snapshot); aerr != nil {
 		return nil, aerr
+	}
+	if cerr := recordOutputs(p.root, p.Snapshot, results); cerr != nil && err == nil {
+		return results, cerr
 	}
 	return results, err
 }

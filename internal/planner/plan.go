@@ -37,6 +37,7 @@ type Plan struct {
 	Targets  []layering.Target // one per selected image, in configuration order
 	Snapshot *graph.Snapshot   // the input records of the targets, by image
 	tags     []string          // Options.Tags, to render again with another version
+	root     string            // repository root, where the outputs cache is
 }
 
 // New plans the selected images of cfg: it resolves each image's base and
@@ -75,7 +76,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Targets: targets, Snapshot: snap, tags: opts.Tags}
+	p := &Plan{Targets: targets, Snapshot: snap, tags: opts.Tags, root: cfg.Root}
 	for i := range p.Targets {
 		t := &p.Targets[i]
 		t.Info = opts.Info
