@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/gobake/gobake/internal/dotdir"
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/layering"
@@ -79,6 +80,9 @@ func recordOutputs(root string, s *graph.Snapshot, results []layering.Result) er
 		return fmt.Errorf("outputs cache: %w", err)
 	}
 	path := filepath.Join(root, filepath.FromSlash(outputsCachePath))
+	if err := dotdir.Prepare(path); err != nil {
+		return fmt.Errorf("outputs cache: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("outputs cache: %w", err)
 	}
