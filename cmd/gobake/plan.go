@@ -59,12 +59,16 @@ func (c *planCmd) Run(g *globals) error {
 		return err
 	}
 	cur := p.Snapshot
-	prev, builds, baseline, err := planner.Previous(g.ctx, cfg, opts, c.baseline(cfg, registry, c.OCILayout, c.Insecure), c.Since)
+	base := c.baseline(cfg, registry, c.OCILayout, c.Insecure)
+	prev, builds, baseline, err := planner.Previous(g.ctx, cfg, opts, base, c.Since)
 	if err != nil {
 		return err
 	}
 	plans := graph.Plan(cur, prev)
 	planner.MarkSameOutput(cfg.Root, plans, builds)
+	if err := base.MarkRecorded(g.ctx, cfg, plans, builds); err != nil {
+		return err
+	}
 	switch {
 	case c.Explain != "":
 		err = explain(g.stdout, plans[0])

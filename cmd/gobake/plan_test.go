@@ -189,9 +189,10 @@ func TestPlanCIOutputs(t *testing.T) {
 
 // TestPlanSameOutput: an image whose inputs changed (its ldflags written
 // as two items) is changed for plan, and once a build of these inputs gave
-// the image of the baseline (built here into the OCI layout, not pushed),
-// plan --json says sameOutput and the table says so; the status stays
-// changed.
+// the image of the baseline (built here into the OCI layout, not pushed:
+// the outputs cache knows it; or pushed earlier: a referrer of the
+// baseline's image records it), plan --json says sameOutput and the table
+// says so; the status stays changed.
 func TestPlanSameOutput(t *testing.T) {
 	s := httptest.NewServer(registry.New())
 	t.Cleanup(s.Close)
@@ -231,7 +232,24 @@ func TestPlanSameOutput(t *testing.T) {
 	if out := runGobake("plan", "--registry", prefix); !strings.Contains(out, "ldflags changed; "+sameOutputNote) {
 		t.Errorf("table lacks %q:\n%s", sameOutputNote, out)
 	}
-	// A real change: the cache knows no build of these inputs.
+	// Without the local cache, the registry's records say it: a build of
+	// the split ldflags pushed (as pr) holds the newest record of latest's
+	// image; back at the first ldflags, latest's first record matches.
+	cache := filepath.Join(filepath.Dir(cfg), ".gobake", "cache", "outputs.v1")
+	runGobake("build", "--registry", prefix, "--sbom", "none", "--tag", "pr")
+	if p := plan(); p.Status != graph.StatusUnchanged {
+		t.Fatalf("after pushing a build of these inputs: status %s, want unchanged", p.Status)
+	}
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cache); err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(); p.Status != graph.StatusChanged || !p.SameOutput {
+		t.Errorf("back at the first ldflags: status %s, sameOutput %v; want changed, true", p.Status, p.SameOutput)
+	}
+	// A real change: no build of these inputs is known.
 	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go"), []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

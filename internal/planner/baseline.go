@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
@@ -56,4 +58,40 @@ func (b Baseline) Read(ctx context.Context, cfg *config.Config, images []string)
 		refs[img] = ref
 	}
 	return state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(b.Insecure))...)
+}
+
+// MarkRecorded sets SameOutput on every changed plan whose image at the
+// baseline (builds) has a record of exactly its inputs among its
+// referrers: a build of these inputs gave that image, though a later build
+// of other inputs with the same output holds its newest record. It costs
+// one referrers listing per changed image, and nothing for an OCI layout
+// baseline, which keeps only the newest record.
+func (b Baseline) MarkRecorded(ctx context.Context, cfg *config.Config, plans []graph.ImagePlan, builds map[string]state.Previous) error {
+	if b.Registry == "" || len(builds) == 0 {
+		return nil
+	}
+	opts := layering.RemoteOptions(ctx, layering.WithRegistryInsecure(b.Insecure))
+	var wg sync.WaitGroup
+	for i := range plans {
+		p := &plans[i]
+		prev, ok := builds[p.Image]
+		if p.Status != graph.StatusChanged || p.SameOutput || !ok {
+			continue
+		}
+		repos, err := Repositories(cfg, []string{p.Image})
+		if err != nil {
+			return err
+		}
+		ref, err := imageref.Parse(imageref.Join(b.Registry, repos[p.Image])+"@"+prev.Digest.String(), b.Insecure)
+		if err != nil {
+			return fmt.Errorf("baseline of %s: %w", p.Image, err)
+		}
+		subject, ok := ref.(name.Digest)
+		if !ok {
+			return fmt.Errorf("baseline of %s: %s is not a digest reference", p.Image, ref)
+		}
+		wg.Go(func() { p.SameOutput = state.HasRecord(ctx, subject, p.Digest, opts...) })
+	}
+	wg.Wait()
+	return nil
 }

@@ -159,3 +159,24 @@ func annotation(mt types.MediaType, raw []byte) (string, error) {
 	}
 	return m.Annotations[graph.AnnotationKey], nil
 }
+
+// HasRecord reports whether a record of the input digest inputs refers to
+// subject: a build of exactly these inputs gave that image. It lists the
+// referrers of subject once and reads only their annotations; a registry
+// that cannot list them has none.
+func HasRecord(ctx context.Context, subject name.Digest, inputs string, opts ...remote.Option) bool {
+	idx, err := remote.Referrers(subject, append(opts, remote.WithContext(ctx))...)
+	if err != nil {
+		return false
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return false
+	}
+	for _, d := range m.Manifests {
+		if d.Annotations[graph.AnnotationKey] == inputs {
+			return true
+		}
+	}
+	return false
+}
