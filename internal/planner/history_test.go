@@ -15,9 +15,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/graph/synth"
 	"github.com/gobake/gobake/internal/layering"
 )
@@ -32,7 +34,8 @@ const historyVersion = "1.0.0"
 // go directive and ldflags edits) as gobake release would on each: plan
 // against the records of the last build, build the flagged images with
 // gobake's builder, ship those whose image digest differs from their last
-// release, keep the records of all built. Ground truth is go build
+// release, keep the records of all built; plan again after the build,
+// which must say sameOutput of exactly those built and not shipped. Ground truth is go build
 // -trimpath of every main at every commit, plus its data. What is shipped
 // must be exactly what ground truth changed (recall and precision 100 %),
 // the plan must miss nothing and flag nothing else but the commits that
@@ -81,9 +84,26 @@ func TestReleaseHistory(t *testing.T) {
 		p := historyPlan(t, ctx, cfg)
 		plans := graph.Plan(p.Snapshot, records)
 		flagged, _ := Changes(plans)
-		var shipped []string
+		var shipped, proven []string
 		if len(flagged) > 0 {
 			digests := historyBuild(t, ctx, p, flagged)
+			// Plan again after the build, as plan would: the images the
+			// build proved unchanged are flagged sameOutput.
+			builds := map[string]state.Previous{}
+			for img, d := range released {
+				h, err := v1.NewHash(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				builds[img] = state.Previous{Digest: h}
+			}
+			again := graph.Plan(p.Snapshot, records)
+			MarkSameOutput(dir, again, builds)
+			for _, ip := range again {
+				if ip.SameOutput {
+					proven = append(proven, ip.Image)
+				}
+			}
 			for _, img := range flagged {
 				if digests[img] != released[img] {
 					shipped = append(shipped, img)
@@ -97,6 +117,15 @@ func TestReleaseHistory(t *testing.T) {
 		slices.Sort(flagged)
 		nTruth, nFlagged, nShipped = nTruth+len(changed), nFlagged+len(flagged), nShipped+len(shipped)
 		t.Logf("%-55s truth %v, plan %v, shipped %v", c.Message, changed, flagged, shipped)
+		var unshipped []string
+		for _, img := range flagged {
+			if !slices.Contains(shipped, img) {
+				unshipped = append(unshipped, img)
+			}
+		}
+		if diff := cmp.Diff(unshipped, proven); diff != "" {
+			t.Errorf("%s: plan after the build: sameOutput differs from the images built but not shipped (-want +got):\n%s", c.Message, diff)
+		}
 
 		for _, img := range changed {
 			if !slices.Contains(flagged, img) {

@@ -68,11 +68,12 @@ func History(dir string, s Spec) (*config.Config, []Commit, error) {
 	}
 	// The shared package edited: the core package linked by the most
 	// images but not all, so that the edit separates them.
-	shared, users := "", []string(nil)
+	shared, users := "core/c0000", h.users("core/c0000")
+	best := 0
 	for i := range s.Core {
 		rel := fmt.Sprintf("core/c%04d", i)
-		if u := h.users(rel); len(u) > len(users) && len(u) < s.Mains || shared == "" {
-			shared, users = rel, u
+		if u := h.users(rel); len(u) > best && len(u) < s.Mains {
+			shared, users, best = rel, u, len(u)
 		}
 	}
 	linking := func(j int) []string {
