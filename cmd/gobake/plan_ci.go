@@ -58,8 +58,12 @@ func planMarkdown(plans []graph.ImagePlan, baseline string) string {
 		if p.Status == graph.StatusUnchanged {
 			continue
 		}
+		reasons := p.Reasons
+		if p.SameOutput {
+			reasons = append(reasons[:len(reasons):len(reasons)], sameOutputNote)
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ciout.Cell(p.Image), p.Status,
-			ciout.Cell(strings.Join(p.Platforms, ", ")), ciout.Cell(strings.Join(p.Reasons, "; ")))
+			ciout.Cell(strings.Join(p.Platforms, ", ")), ciout.Cell(strings.Join(reasons, "; ")))
 	}
 	if len(unchanged) > 0 {
 		fmt.Fprintf(&b, "\n<details><summary>%d unchanged</summary>\n\n%s\n</details>\n", len(unchanged), strings.Join(unchanged, ", "))

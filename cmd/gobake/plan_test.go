@@ -232,6 +232,13 @@ func TestPlanSameOutput(t *testing.T) {
 	if out := runGobake("plan", "--registry", prefix); !strings.Contains(out, "ldflags changed; "+sameOutputNote) {
 		t.Errorf("table lacks %q:\n%s", sameOutputNote, out)
 	}
+	summary := filepath.Join(t.TempDir(), "summary")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	runGobake("plan", "--registry", prefix)
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	if b, _ := os.ReadFile(summary); !strings.Contains(string(b), "| ldflags changed; "+sameOutputNote+" |") {
+		t.Errorf("step summary lacks %q:\n%s", sameOutputNote, b)
+	}
 	// Without the local cache, the registry's records say it: a build of
 	// the split ldflags pushed (as pr) holds the newest record of latest's
 	// image; back at the first ldflags, latest's first record matches.
