@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
@@ -71,7 +71,8 @@ func (b Baseline) MarkRecorded(ctx context.Context, cfg *config.Config, plans []
 		return nil
 	}
 	opts := layering.RemoteOptions(ctx, layering.WithRegistryInsecure(b.Insecure))
-	var wg sync.WaitGroup
+	var eg errgroup.Group
+	eg.SetLimit(8) // as many requests at once as reading the baseline makes
 	for i := range plans {
 		p := &plans[i]
 		prev, ok := builds[p.Image]
@@ -90,8 +91,10 @@ func (b Baseline) MarkRecorded(ctx context.Context, cfg *config.Config, plans []
 		if !ok {
 			return fmt.Errorf("baseline of %s: %s is not a digest reference", p.Image, ref)
 		}
-		wg.Go(func() { p.SameOutput = state.HasRecord(ctx, subject, p.Digest, opts...) })
+		eg.Go(func() error {
+			p.SameOutput = state.HasRecord(ctx, subject, p.Digest, opts...)
+			return nil
+		})
 	}
-	wg.Wait()
-	return nil
+	return eg.Wait()
 }
