@@ -50,10 +50,11 @@ func HistorySpec() Spec {
 // shared package's code, bumps of a module some images link (with and
 // without code changes, with a new go line), of a module only a test uses,
 // the ldflags written otherwise, the go directive, a package nothing
-// imports. s needs Modules ≥ 3, Extras and Core ≥ 2.
+// imports. s needs Modules ≥ 3, Extras, Core ≥ 2, Mains ≥ 2 and a Go
+// directive other than 1.26.0, which the history moves to.
 func History(dir string, s Spec) (*config.Config, []Commit, error) {
-	if s.Modules < 3 || !s.Extras || s.Core < 2 || s.Mains < 2 {
-		return nil, nil, errors.New("synth: a history needs Modules ≥ 3, Extras, Core ≥ 2 and Mains ≥ 2")
+	if s.Modules < 3 || !s.Extras || s.Core < 2 || s.Mains < 2 || goVersion(s) == "1.26.0" {
+		return nil, nil, errors.New("synth: a history needs Modules ≥ 3, Extras, Core ≥ 2, Mains ≥ 2 and Go other than 1.26.0")
 	}
 	g, cfg, err := generate(dir, s)
 	if err != nil {

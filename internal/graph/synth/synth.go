@@ -23,7 +23,8 @@ type Spec struct {
 	Seed      uint64
 	// Modules is the number of third-party modules, vendored under vendor/
 	// with their vendor/modules.txt: service m's main links module
-	// m mod (Modules-1), and the last one only a test uses.
+	// m mod (Modules-1), and the last one only a test uses (with one
+	// module, every main links it).
 	Modules int
 	// Extras gives each service a kodata dir, each core package a file
 	// for windows only, and the repository a README.
