@@ -35,11 +35,13 @@ const historyVersion = "1.0.0"
 // against the records of the last build, build the flagged images with
 // gobake's builder, ship those whose image digest differs from their last
 // release, keep the records of all built; plan again after the build,
-// which must say sameOutput of exactly those built and not shipped. Ground truth is go build
-// -trimpath of every main at every commit, plus its data. What is shipped
-// must be exactly what ground truth changed (recall and precision 100 %),
-// the plan must miss nothing and flag nothing else but the commits that
-// change inputs and no bytes, and its reasons must be exact.
+// which must say sameOutput of exactly those built and not shipped.
+// Ground truth is go build -trimpath of every main at every commit, plus
+// its data. What is shipped must be exactly what ground truth changed
+// (recall and precision 100 %), the plan must miss nothing and flag
+// nothing else but the commits that change inputs and no bytes, and its
+// reasons must be exact. About 25 CPU-seconds: go's up-to-date check
+// relinks only the mains that changed.
 func TestReleaseHistory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
