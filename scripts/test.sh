@@ -45,6 +45,15 @@ if [[ $("$ko_bin" version 2>/dev/null) != "$ko_version" ]]; then
 	GOFLAGS= go install "github.com/google/ko@$ko_version"
 fi
 
+# go-cacher, the GOCACHEPROG program the shared build cache test
+# (e2e/gocacheprog_test.go) installs from the module cache, offline.
+go_cacher=github.com/bradfitz/go-tool-cache/cmd/go-cacher@v0.0.0-20260722201841-0bb331e19f64
+go_cacher_bin=$(go env GOPATH)/bin/go-cacher
+if ! go version -m "$go_cacher_bin" 2>/dev/null | grep -q "mod.*${go_cacher##*@}"; then
+	echo "test.sh: installing ${go_cacher%@*}" >&2
+	GOFLAGS= go install "$go_cacher"
+fi
+
 echo "== gofmt" >&2
 # testdata is left out, as the go tool leaves it out of ./...
 unformatted=$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path '*/.gobake/*' -print0 |
