@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // tinyImages are the images of the tiny release fixture: a and b share the
@@ -48,6 +49,7 @@ type tinyRun struct {
 	Killed   bool       // ended by SIGKILL: its reports may be missing
 	Report   fullReport // --output (zero when not written)
 	HasJSON  bool
+	NoSchema error  // why --output does not match schema/release.schema.json; nil when it does
 	GHOutput string // $GITHUB_OUTPUT
 	Summary  string // $GITHUB_STEP_SUMMARY
 }
@@ -210,6 +212,7 @@ func (e *tinyEnv) releaseCmd(t *testing.T, dir string, args ...string) (*exec.Cm
 	finish := func() {
 		if b, err := os.ReadFile(out); err == nil {
 			run.HasJSON = true
+			run.NoSchema = testutil.SchemaError("release.schema.json", schema.Release, b)
 			if err := json.Unmarshal(b, &run.Report); err != nil {
 				run.HasJSON = false
 			}

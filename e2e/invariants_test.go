@@ -477,6 +477,9 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 		v.add("%s: no --output report", name)
 		return
 	}
+	if r.NoSchema != nil {
+		v.add("%s: --output %v", name, r.NoSchema)
+	}
 	if (r.Out.ExitCode == 0) != (len(rep.Errors) == 0) {
 		v.add("%s: exit code and the report's errors %q disagree", name, rep.Errors)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // sharedFile is a package of the sample that api and web import, and
@@ -27,10 +28,12 @@ const sharedFile = "internal/httpx/httpx.go"
 // editedImages are the images using sharedFile.
 var editedImages = []string{"api", "web"}
 
-// planReport runs gobake plan --json with args and decodes it.
+// planReport runs gobake plan --json with args, checks it against its
+// schema and decodes it.
 func planReport(t *testing.T, dir string, args ...string) graph.Report {
 	t.Helper()
 	out := gobake.MustRun(t, dir, nil, append([]string{"plan", "--json"}, args...)...)
+	testutil.CheckSchema(t, "plan.schema.json", schema.Plan, []byte(out.Stdout))
 	var r graph.Report
 	if err := json.Unmarshal([]byte(out.Stdout), &r); err != nil {
 		t.Fatalf("plan --json: %v\n%s", err, out.Stdout)
@@ -131,13 +134,17 @@ func checkChangedFlow(t *testing.T, dir string, target []string, first map[strin
 	}
 	out = gobake.MustRun(t, dir, nil, append([]string{"build", "--changed", "--json"}, target...)...)
 	t.Run("split ldflags build the same images", func(t *testing.T) {
-		var got []struct {
-			Image, Digest string
-			SameOutput    bool
+		testutil.CheckSchema(t, "build.schema.json", schema.Build, []byte(out.Stdout))
+		var doc struct {
+			Images []struct {
+				Image, Digest string
+				SameOutput    bool
+			}
 		}
-		if err := json.Unmarshal([]byte(out.Stdout), &got); err != nil {
+		if err := json.Unmarshal([]byte(out.Stdout), &doc); err != nil {
 			t.Fatalf("build --json: %v\n%s", err, out.Stdout)
 		}
+		got := doc.Images
 		if len(got) != len(sampleImages) {
 			t.Fatalf("build --json printed %d images, want %d:\n%s", len(got), len(sampleImages), out.Stdout)
 		}

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // fullReport is the whole --output of gobake release, as documented in
@@ -75,6 +76,7 @@ func (e *releaseEnv) releaseFull(t *testing.T, args ...string) (releaseReport, f
 	if err != nil {
 		t.Fatal(err)
 	}
+	testutil.CheckSchema(t, "release.schema.json", schema.Release, b)
 	var rep releaseReport
 	var full fullReport
 	if err := json.Unmarshal(b, &rep); err != nil {

@@ -8,13 +8,24 @@ import (
 	"text/tabwriter"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/planner"
 )
 
 type affectedCmd struct {
 	Targets  []string `arg:"" name:"file|package" help:"Files, directories or import paths (a trailing /... matches the packages below)."`
-	JSON     bool     `name:"json" help:"Print the images as JSON."`
+	JSON     bool     `name:"json" help:"Print the images as JSON (schema/affected.schema.json)."`
 	Insecure bool     `help:"Reach every registry over plain HTTP."`
+}
+
+// affectedSchema is the version of the document affected --json prints
+// (schema/affected.schema.json); fields are only ever added.
+const affectedSchema = 1
+
+// affectedReport is the document affected --json prints.
+type affectedReport struct {
+	Schema int         `json:"schema"`
+	Images []graph.Hit `json:"images"` // never null
 }
 
 func (c *affectedCmd) Run(g *globals) error {
@@ -34,9 +45,9 @@ func (c *affectedCmd) Run(g *globals) error {
 	hits := s.Affected(targets)
 	if c.JSON {
 		if hits == nil {
-			return writeJSON(g.stdout, []struct{}{})
+			hits = []graph.Hit{}
 		}
-		return writeJSON(g.stdout, hits)
+		return writeJSON(g.stdout, affectedReport{Schema: affectedSchema, Images: hits})
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tPLATFORMS")

@@ -21,7 +21,7 @@ type buildCmd struct {
 	Platform    []string `placeholder:"OS/ARCH" help:"Platforms to build (os/arch[/variant] or all), repeatable or comma-separated (default: the configured ones)."`
 	Tag         []string `placeholder:"TAG" help:"Tags to publish under, replacing the configured ones (templates allowed); repeatable."`
 	Jobs        int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
-	JSON        bool     `name:"json" help:"Print a JSON array describing each image instead of one reference per line."`
+	JSON        bool     `name:"json" help:"Print a JSON document describing each image (schema/build.schema.json) instead of one reference per line."`
 	Insecure    bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
 	sbomFlag    `embed:""`
 	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`

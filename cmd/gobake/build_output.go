@@ -14,7 +14,17 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// buildOutput is one element of --json output.
+// buildSchema is the version of the document build --json prints
+// (schema/build.schema.json); fields are only ever added.
+const buildSchema = 1
+
+// buildReport is the document build --json prints.
+type buildReport struct {
+	Schema int           `json:"schema"`
+	Images []buildOutput `json:"images"` // never null
+}
+
+// buildOutput is one image of --json output.
 type buildOutput struct {
 	Image      string   `json:"image"`
 	Reference  string   `json:"reference"`
@@ -28,7 +38,7 @@ type buildOutput struct {
 }
 
 // print writes one reference per image, built or kept by --changed, in
-// the order of gobake.yaml; or the JSON array with --json.
+// the order of gobake.yaml; or the JSON document with --json.
 func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, results []layering.Result, refs []name.Digest, kept []keptImage, same map[string]bool) error {
 	byName := map[string]buildOutput{}
 	for i, r := range results {
@@ -63,7 +73,7 @@ func (c *buildCmd) print(g *globals, cfg *config.Config, snap *graph.Snapshot, r
 		return err
 	}
 	if c.JSON {
-		return writeJSON(g.stdout, out)
+		return writeJSON(g.stdout, buildReport{Schema: buildSchema, Images: out})
 	}
 	for _, o := range out {
 		if _, err := fmt.Fprintln(g.stdout, o.Reference); err != nil {

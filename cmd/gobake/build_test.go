@@ -13,6 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 func TestBuildValidate(t *testing.T) {
@@ -94,10 +97,12 @@ func TestBuildCommand(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
-		var out []buildOutput
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		testutil.CheckSchema(t, "build.schema.json", schema.Build, stdout.Bytes())
+		var rep buildReport
+		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 			t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
 		}
+		out := rep.Images
 		if len(out) != 1 {
 			t.Fatalf("%d results, want 1", len(out))
 		}

@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // gobakeRunner runs gobake commands on the repository of cfg.
@@ -62,6 +65,7 @@ func TestResolvePushesInputs(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("plan --json: %v\n%s", err, stdout)
 	}
+	testutil.CheckSchema(t, "plan.schema.json", schema.Plan, []byte(stdout))
 	if len(rep.Images) != 1 || rep.Images[0].Status != "unchanged" {
 		t.Errorf("plan after resolve: %+v, want hello unchanged", rep.Images)
 	}
@@ -70,10 +74,12 @@ func TestResolvePushesInputs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: exit %d: %s", code, stderr)
 	}
-	var out []buildOutput
-	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+	testutil.CheckSchema(t, "build.schema.json", schema.Build, []byte(stdout))
+	var rep2 buildReport
+	if err := json.Unmarshal([]byte(stdout), &rep2); err != nil {
 		t.Fatalf("build --json: %v\n%s", err, stdout)
 	}
+	out := rep2.Images
 	if len(out) != 1 || out[0].Reference != resolved {
 		t.Errorf("build pushed %+v, want the digest resolve pushed, %s", out, resolved)
 	}
@@ -153,6 +159,7 @@ func TestArchVariantPlan(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("plan --json: %v\n%s", err, stdout)
 	}
+	testutil.CheckSchema(t, "plan.schema.json", schema.Plan, []byte(stdout))
 	if len(rep.Images) != 1 || rep.Images[0].Status != "new" || strings.Join(rep.Images[0].Platforms, ",") != "linux/arm64/v8.2" {
 		t.Errorf("plan: %+v, want hello new on linux/arm64/v8.2", rep.Images)
 	}

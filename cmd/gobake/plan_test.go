@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // TestPlanExitCode checks plan --exit-code: 0 right after a build, 3 (and
@@ -121,6 +123,24 @@ func TestPlanCIOutputs(t *testing.T) {
 		t.Errorf("build --changed: $GITHUB_STEP_SUMMARY lacks %q:\n%s", want, gotSummary)
 	}
 
+	// The JSON documents of an empty plan match their schemas, which
+	// want every list a list: [], never null.
+	for _, doc := range []struct {
+		args   []string
+		schema string
+	}{
+		{[]string{"plan", "--registry", prefix, "--json"}, "plan.schema.json"},
+		{[]string{"build", "--registry", prefix, "--sbom", "none", "--changed", "--json"}, "build.schema.json"},
+		{[]string{"affected", "--json", "README.md"}, "affected.schema.json"},
+	} {
+		out := runGobake(doc.args...)
+		testutil.CheckSchema(t, doc.schema, schema.Outputs[doc.schema], []byte(out))
+		if strings.Contains(out, "null") {
+			t.Errorf("gobake %s printed a null:\n%s", strings.Join(doc.args, " "), out)
+		}
+	}
+	readCI()
+
 	main := filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go")
 	tests := []struct {
 		name        string
@@ -183,6 +203,8 @@ func TestPlanCIOutputs(t *testing.T) {
 			if !strings.Contains(gotSummary, tt.wantSummary) {
 				t.Errorf("$GITHUB_STEP_SUMMARY lacks %q:\n%s", tt.wantSummary, gotSummary)
 			}
+			matrix, _, _ := strings.Cut(strings.TrimPrefix(gotOutput, "matrix="), "\n")
+			testutil.CheckSchema(t, "matrix.schema.json", schema.Matrix, []byte(matrix))
 		})
 	}
 }

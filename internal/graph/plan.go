@@ -63,7 +63,7 @@ const MaxReasons = 3
 // name; a missing one means the image is new) and returns one plan per
 // image of cur, sorted by name.
 func Plan(cur *Snapshot, prev map[string]*Record) []ImagePlan {
-	var out []ImagePlan
+	out := []ImagePlan{}
 	for _, name := range cur.Images() {
 		r := cur.Records[name]
 		p := ImagePlan{Image: name, Digest: r.Digest, Reasons: []string{}}
