@@ -209,7 +209,7 @@ func (r *run) plan(rels []version.Release, claimed map[string]bool, completions 
 				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Name, err))
 			}
 			out.versionTags, out.floatingTags = vt, ft
-			out.Tags = append(slices.Clone(vt), ft...)
+			out.Tags = append(append([]string{}, vt...), ft...) // [] when the tags failed to render
 			r.report.Images = append(r.report.Images, out)
 			r.logf("%s: %s → %s (%s)\n", img.Name, orNone(out.Previous), out.Version, out.Reason)
 		}
