@@ -81,7 +81,7 @@ func Load(path string, opts ...LoadOption) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	w := &walker{p: &problems{file: path}, root: root, rootReal: rootReal}
+	w := &walker{p: &problems{file: path}, root: root, rootReal: rootReal, getenv: o.getenv}
 
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
@@ -202,6 +202,7 @@ type walker struct {
 	p        *problems
 	root     string // absolute directory of the config
 	rootReal string // root with symlinks resolved
+	getenv   func(string) string
 }
 
 // rawSettings is the defaults stanza or the settings of an image, as written.

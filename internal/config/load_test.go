@@ -91,7 +91,7 @@ func TestLoadErrors(t *testing.T) {
 		}},
 		{"rejected/paths.yaml", []string{
 			`paths.yaml:4:11: images.lib.main: ./lib is package lib, not a package main`,
-			`paths.yaml:6:11: images.mixed.main: ./mixed mixes packages main and other`,
+			`paths.yaml:6:11: images.mixed.main: ./mixed mixes packages main (a.go) and other (b.go)`,
 			`paths.yaml:8:11: images.empty.main: ./empty has no Go files`,
 			`paths.yaml:10:11: images.gone.main: "./nope" does not exist`,
 			`paths.yaml:12:11: images.outside.main: "../elsewhere" leaves the repository $ROOT`,

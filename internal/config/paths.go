@@ -3,16 +3,17 @@ package config
 import (
 	"errors"
 	"fmt"
-	"go/build/constraint"
-	"go/parser"
-	"go/token"
+	"go/build"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/mod/module"
+
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // paths resolves and checks dir, main and data of an image.
@@ -56,7 +57,7 @@ func (w *walker) paths(ri *rawImage, img *Image) {
 	}
 	mainDir, err := w.repoDir(img.Main, img.Dir)
 	if err == nil {
-		err = checkPackageMain(mainDir, img.Main)
+		err = checkPackageMain(mainDir, img.Main, img.Settings, w.getenv)
 	}
 	if err != nil {
 		w.p.add(ri.main.n.Line, ri.main.n.Column, mainPath, "%v", err)
@@ -141,50 +142,143 @@ func within(root, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// checkPackageMain reads the package clauses of the non-test Go files of dir
-// and checks that they declare package main; shown is dir as written. Files excluded only by the
-// "ignore" build tag do not count.
-func checkPackageMain(dir, shown string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
+// checkPackageMain checks that dir, written as shown, is a package main for
+// every platform of s, judged as go build judges it: go/build with each
+// platform's GOOS, GOARCH and architecture level, cgo as CGO_ENABLED says
+// and the -tags of the image's flags and of GOFLAGS. A file that build
+// constraints exclude does not count (a //go:build tools file of package
+// tools beside the mains, say). With platforms [all], which only the base
+// image's index knows, it judges linux/amd64; the package graph judges
+// every platform again with go list.
+func checkPackageMain(dir, shown string, s Settings, getenv func(string) string) error {
+	platforms := s.Platforms
+	if slices.Equal(platforms, []string{AllPlatforms}) || len(platforms) == 0 {
+		platforms = []string{"linux/amd64"}
 	}
-	fset := token.NewFileSet()
-	var pkgs []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, "_") || strings.HasPrefix(n, ".") {
+	type failure struct {
+		msg       string
+		platforms []string
+	}
+	var failures []failure
+	checked := 0
+	for _, ps := range platforms {
+		p, err := platform.Check(ps)
+		if err != nil {
+			continue // reported by the platforms check
+		}
+		checked++
+		msg := packageMainProblem(buildContext(p, s, getenv), dir, shown)
+		if msg == "" {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.PackageClauseOnly|parser.ParseComments)
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", n, err)
+		i := slices.IndexFunc(failures, func(f failure) bool { return f.msg == msg })
+		if i < 0 {
+			failures = append(failures, failure{msg: msg})
+			i = len(failures) - 1
 		}
-		ignored := false
-		for _, g := range f.Comments {
-			if g.Pos() > f.Package {
-				break
-			}
-			for _, c := range g.List {
-				if expr, err := constraint.Parse(c.Text); err == nil && constraint.IsGoBuild(c.Text) {
-					all := expr.Eval(func(string) bool { return true })
-					noIgnore := expr.Eval(func(tag string) bool { return tag != "ignore" })
-					ignored = all && !noIgnore
-				}
-			}
-		}
-		if !ignored && !slices.Contains(pkgs, f.Name.Name) {
-			pkgs = append(pkgs, f.Name.Name)
-		}
+		failures[i].platforms = append(failures[i].platforms, ps)
 	}
+	if len(failures) == 0 {
+		return nil
+	}
+	f := failures[0]
+	if len(f.platforms) == checked {
+		return errors.New(f.msg)
+	}
+	return fmt.Errorf("%s for %s", f.msg, strings.Join(f.platforms, ", "))
+}
+
+// packageMainProblem says why ctx does not build dir as a package main, or
+// returns "" when it does.
+func packageMainProblem(ctx build.Context, dir, shown string) string {
+	pkg, err := ctx.ImportDir(dir, 0)
+	var noGo *build.NoGoError
+	var multi *build.MultiplePackageError
 	switch {
-	case len(pkgs) == 0:
-		return fmt.Errorf("%s has no Go files", shown)
-	case len(pkgs) > 1:
-		slices.Sort(pkgs)
-		return fmt.Errorf("%s mixes packages %s", shown, strings.Join(pkgs, " and "))
-	case pkgs[0] != "main":
-		return fmt.Errorf("%s is package %s, not a package main", shown, pkgs[0])
+	case errors.As(err, &noGo):
+		if len(pkg.IgnoredGoFiles) > 0 || len(pkg.InvalidGoFiles) > 0 {
+			return fmt.Sprintf("%s: build constraints exclude all Go files", shown)
+		}
+		return fmt.Sprintf("%s has no Go files", shown)
+	case errors.As(err, &multi):
+		var parts []string
+		seen := map[string]bool{}
+		for i, name := range multi.Packages {
+			if !seen[name] {
+				seen[name] = true
+				parts = append(parts, fmt.Sprintf("%s (%s)", name, multi.Files[i]))
+			}
+		}
+		slices.Sort(parts)
+		return fmt.Sprintf("%s mixes packages %s", shown, strings.Join(parts, " and "))
+	case err != nil:
+		return fmt.Sprintf("%s: %v", shown, err)
+	case pkg.Name != "main":
+		return fmt.Sprintf("%s is package %s, not a package main", shown, pkg.Name)
 	}
-	return nil
+	return ""
+}
+
+// buildContext returns the go/build context go build uses for platform p
+// with the image settings s: GOOS, GOARCH and architecture level from p;
+// CGO_ENABLED from s.Env (gobake sets 0 unless the image says otherwise);
+// -tags from GOFLAGS (s.Env's, else the process's) and then s.Flags, the
+// last one winning as with go build. Templates are left out.
+func buildContext(p v1.Platform, s Settings, getenv func(string) string) build.Context {
+	ctx := build.Default
+	ctx.GOOS, ctx.GOARCH = p.OS, p.Architecture
+	ctx.CgoEnabled = false
+	goflags := getenv("GOFLAGS")
+	for _, kv := range s.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.Contains(kv, "{{"):
+		case k == "CGO_ENABLED":
+			ctx.CgoEnabled = v == "1"
+		case k == "GOFLAGS":
+			goflags = v
+		}
+	}
+	ctx.BuildTags = nil
+	if tags, ok := tagsFlag(strings.Fields(goflags)); ok {
+		ctx.BuildTags = tags
+	}
+	if tags, ok := tagsFlag(s.Flags); ok {
+		ctx.BuildTags = tags
+	}
+	ctx.ToolTags = platform.ArchTags(p)
+	for _, t := range build.Default.ToolTags {
+		if strings.HasPrefix(t, "goexperiment.") {
+			ctx.ToolTags = append(ctx.ToolTags, t)
+		}
+	}
+	return ctx
+}
+
+// tagsFlag returns the tags of the last -tags flag of flags (-tags=a,b or
+// -tags a,b; go build also accepts them space-separated), and whether
+// there is one.
+func tagsFlag(flags []string) ([]string, bool) {
+	var tags []string
+	found := false
+	for i := 0; i < len(flags); i++ {
+		f := flags[i]
+		if strings.Contains(f, "{{") {
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if !strings.HasPrefix(f, "-") || name != "tags" {
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(flags) {
+				continue
+			}
+			i++
+			val = flags[i]
+		}
+		found = true
+		tags = strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	return tags, found
 }

@@ -149,6 +149,54 @@ func GoEnv(p v1.Platform) ([]string, error) {
 	return env, nil
 }
 
+// ArchTags returns the build tags go build sets for p's architecture
+// feature level (amd64.v1 … amd64.v3 for amd64/v3, arm.5 … arm.7 for
+// arm/v7, arm64.v8.0 … for arm64), as the Go toolchain's own defaults do
+// when p has no variant. Architectures without levels get none.
+func ArchTags(p v1.Platform) []string {
+	env, err := GoEnv(p)
+	if err != nil {
+		return nil
+	}
+	level := ""
+	for _, kv := range env[2:] {
+		_, level, _ = strings.Cut(kv, "=")
+	}
+	var tags []string
+	switch p.Architecture {
+	case "amd64":
+		n := 1
+		if level != "" {
+			n = int(level[1] - '0')
+		}
+		for i := 1; i <= n; i++ {
+			tags = append(tags, fmt.Sprintf("amd64.v%d", i))
+		}
+	case "arm":
+		n := 7
+		if level != "" {
+			n = int(level[0] - '0')
+		}
+		for i := 5; i <= n; i++ {
+			tags = append(tags, fmt.Sprintf("arm.%d", i))
+		}
+	case "arm64":
+		major, minor := 8, 0
+		if level != "" {
+			major, minor = int(level[1]-'0'), int(level[3]-'0')
+		}
+		for i := 0; i <= minor; i++ {
+			tags = append(tags, fmt.Sprintf("arm64.v%d.%d", major, i))
+		}
+		if major == 9 {
+			for i := 0; i <= minor+5 && i <= 9; i++ {
+				tags = append(tags, fmt.Sprintf("arm64.v8.%d", i))
+			}
+		}
+	}
+	return tags
+}
+
 // Matches reports whether a platform (a base's, or that of an image built
 // on it) serves a wanted one. An empty wanted variant takes any; arm64's
 // v8 is the same as no variant.

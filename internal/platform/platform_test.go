@@ -193,3 +193,37 @@ func TestPlatformsKnownToToolchain(t *testing.T) {
 		}
 	}
 }
+
+// TestArchTags compares ArchTags with the tool tags the Go toolchain sets
+// for the same platform (go list's context.ToolTags), less its
+// goexperiment tags.
+func TestArchTags(t *testing.T) {
+	for _, s := range []string{"linux/amd64", "linux/amd64/v3", "linux/arm/v6", "linux/arm", "linux/arm64", "linux/arm64/v8.2", "linux/arm64/v9.1", "linux/s390x"} {
+		t.Run(s, func(t *testing.T) {
+			p, err := Parse(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, err := GoEnv(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("go", "list", "-e", "-f", "{{join context.ToolTags \" \"}}", "unsafe")
+			cmd.Dir = t.TempDir()
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v", err)
+			}
+			var want []string
+			for _, tag := range strings.Fields(string(out)) {
+				if !strings.HasPrefix(tag, "goexperiment.") {
+					want = append(want, tag)
+				}
+			}
+			if diff := cmp.Diff(want, ArchTags(p)); diff != "" {
+				t.Errorf("ArchTags(%s) (-go list +got):\n%s", s, diff)
+			}
+		})
+	}
+}
