@@ -32,7 +32,7 @@ func (c *initCmd) Run(g *globals) error {
 			return fmt.Errorf("init: %s already exists; pass --force to overwrite it", path)
 		}
 	}
-	data, notes, err := scaffold.Generate(g.ctx, filepath.Dir(path), scaffold.InitOptions{
+	data, plan, err := scaffold.Generate(g.ctx, filepath.Dir(path), scaffold.InitOptions{
 		FromKo:       c.FromKo,
 		KoDockerRepo: os.Getenv("KO_DOCKER_REPO"),
 		Registry:     c.Registry,
@@ -41,8 +41,16 @@ func (c *initCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range notes {
+	for _, n := range plan.Notes {
 		fmt.Fprintf(g.stderr, "gobake init: not translated: %s\n", n)
+	}
+	for _, n := range plan.Unresolved {
+		fmt.Fprintf(g.stderr, "gobake init: no image: %s\n", n)
+	}
+	for _, img := range plan.Images {
+		if img.Disabled != "" {
+			fmt.Fprintf(g.stderr, "gobake init: commented out %s (%s): %s\n", img.Name, img.ImportPath, img.Disabled)
+		}
 	}
 	if c.Stdout {
 		_, err := g.stdout.Write(data)

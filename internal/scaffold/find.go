@@ -86,8 +86,9 @@ func skipDir(name string) bool {
 }
 
 // FindMains returns the main packages of every module of the repository at
-// root, sorted by directory. Build constraints are evaluated for linux, the
-// only OS gobake's images run.
+// root, sorted by directory. Build constraints are evaluated as go build
+// does for the platform and cgo setting init writes (linux/amd64,
+// CGO_ENABLED=0): a //go:build tools file beside the mains does not count.
 func FindMains(ctx context.Context, root string) ([]Main, error) {
 	mods, err := Modules(ctx, root)
 	if err != nil {
@@ -96,8 +97,7 @@ func FindMains(ctx context.Context, root string) ([]Main, error) {
 	if len(mods) == 0 {
 		return nil, fmt.Errorf("no go.mod or go.work under %s", root)
 	}
-	bctx := build.Default
-	bctx.GOOS = "linux"
+	bctx := linuxContext()
 	var mains []Main
 	for _, mod := range mods {
 		data, err := os.ReadFile(filepath.Join(mod, "go.mod"))
@@ -155,8 +155,7 @@ func FindMains(ctx context.Context, root string) ([]Main, error) {
 // list finds it (External: built by import path). Import paths that are
 // not such mains are left out.
 func DependencyMains(ctx context.Context, moduleDirs, importPaths []string) []Main {
-	bctx := build.Default
-	bctx.GOOS = "linux"
+	bctx := linuxContext()
 	var out []Main
 	for _, ip := range importPaths {
 		if m, ok := vendoredMain(bctx, moduleDirs, ip); ok {
@@ -177,6 +176,14 @@ func DependencyMains(ctx context.Context, moduleDirs, importPaths []string) []Ma
 		}
 	}
 	return out
+}
+
+// linuxContext is the go/build context of the platform init writes by
+// default: linux/amd64 without cgo.
+func linuxContext() build.Context {
+	bctx := build.Default
+	bctx.GOOS, bctx.GOARCH, bctx.CgoEnabled = "linux", "amd64", false
+	return bctx
 }
 
 // vendoredMain returns the main package ip vendored by one of moduleDirs.

@@ -23,9 +23,10 @@ type InitOptions struct {
 	Naming kocompat.Naming
 }
 
-// Generate returns a gobake.yaml for the repository at root, and the notes
-// on what of .ko.yaml it could not translate.
-func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, []kocompat.Note, error) {
+// Generate returns a gobake.yaml for the repository at root, and the plan
+// it wrote: its images (some commented out, see Select), what of .ko.yaml
+// it could not translate and the ko:// references it found no main for.
+func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, *Plan, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, nil, fmt.Errorf("init: %w", err)
@@ -62,14 +63,27 @@ func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, []koc
 			ro.Notes = append(ro.Notes, notes...)
 		}
 	}
+	koConfigured := map[string]bool{}
 	if ro.Ko != nil {
 		mains = append(mains, KoDependencyMains(ctx, root, mains, ro.Ko)...)
+		for key := range ro.Ko.Images {
+			koConfigured[key] = true
+		}
 	}
+	refs, err := kocompat.ScanKoRefs(ctx, root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("init: %w", err)
+	}
+	refMains, unresolved := RefMains(ctx, root, mains, refs)
+	mains = append(mains, refMains...)
+	sel := Select(root, mains, refs, koConfigured)
+	sel.Unresolved = unresolved
+	ro.Selection = &sel
 	p, err := NewPlan(root, mains, ro)
 	if err != nil {
 		return nil, nil, fmt.Errorf("init: %w", err)
 	}
-	return Render(p, ro), p.Notes, nil
+	return Render(p, ro), p, nil
 }
 
 // WriteFile writes data to path, refusing to replace an existing file

@@ -30,6 +30,9 @@ type Options struct {
 	// Notes are carried into the file's list of untranslated settings,
 	// ahead of the translation's own (e.g. KO_DOCKER_REPO).
 	Notes []kocompat.Note
+	// Selection says which mains are written commented out, and where
+	// ko:// references name the others; nil writes every main as an image.
+	Selection *Selection
 }
 
 // Plan is what gobake init writes.
@@ -38,6 +41,11 @@ type Plan struct {
 	// Notes lists what could not be translated from .ko.yaml. The caller
 	// also prints them on standard error.
 	Notes []kocompat.Note
+	// Unresolved lists the ko:// references of the repository's YAML that
+	// name no main package; the caller also prints them.
+	Unresolved []kocompat.Note
+	// ByReference is set when ko:// references chose the images.
+	ByReference bool
 }
 
 // PlannedImage is one image of the generated file.
@@ -54,6 +62,10 @@ type PlannedImage struct {
 	Flags      []string
 	Ldflags    []string
 	BuildID    string // ko builds[].id it came from
+	// Disabled, when set, is why the image is written commented out.
+	Disabled string
+	// RefFrom is where a ko:// reference names its main (file:line), "" when none does.
+	RefFrom string
 }
 
 // NewPlan decides the images of the repository at root, one per main.
@@ -62,7 +74,13 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 		return nil, fmt.Errorf("naming %s cannot be written into gobake.yaml; pass --naming bare to build and resolve instead", opts.Naming)
 	}
 	p := &Plan{Notes: append([]kocompat.Note(nil), opts.Notes...)}
-	names := ImageNames(root, mains)
+	sel := opts.Selection
+	if sel == nil {
+		sel = &Selection{}
+	}
+	p.Unresolved = sel.Unresolved
+	p.ByReference = len(sel.RefFrom) > 0
+	names := selectedNames(root, mains, sel.Disabled)
 	used := map[string]bool{}
 	for i, m := range mains {
 		dir, err := relSlash(root, m.ModuleDir)
@@ -73,7 +91,8 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		img := PlannedImage{Name: names[i], ImportPath: m.ImportPath, Dir: dir, Main: dotSlash(main)}
+		img := PlannedImage{Name: names[i], ImportPath: m.ImportPath, Dir: dir, Main: dotSlash(main),
+			Disabled: sel.Disabled[m.ImportPath], RefFrom: sel.RefFrom[m.ImportPath]}
 		if m.External {
 			img.Main = m.ImportPath // outside the repository: go finds it by import path
 		}
@@ -125,15 +144,61 @@ func NewPlan(root string, mains []Main, opts Options) (*Plan, error) {
 	return p, nil
 }
 
+// selectedNames names the images of mains: the enabled ones among
+// themselves (see ImageNames), so that a commented-out main never makes an
+// image's name longer, then the disabled ones, kept apart from those.
+func selectedNames(root string, mains []Main, disabled map[string]string) []string {
+	var on []Main
+	var onIdx []int
+	for i, m := range mains {
+		if disabled[m.ImportPath] == "" {
+			on = append(on, m)
+			onIdx = append(onIdx, i)
+		}
+	}
+	names := ImageNames(root, mains)
+	taken := map[string]bool{}
+	for j, n := range ImageNames(root, on) {
+		names[onIdx[j]] = n
+		taken[n] = true
+	}
+	for i, m := range mains {
+		if disabled[m.ImportPath] == "" {
+			continue
+		}
+		n := names[i]
+		for k := 2; taken[n]; k++ {
+			n = fmt.Sprintf("%s-%d", names[i], k)
+		}
+		names[i] = n
+		taken[n] = true
+	}
+	return names
+}
+
 // KoDependencyMains returns the mains ko configures (baseImageOverrides,
 // builds) that are not packages of the repository but of a required module
 // of one of its modules (see DependencyMains): ko builds those too.
 func KoDependencyMains(ctx context.Context, root string, mains []Main, ko *kocompat.Translation) []Main {
 	known := map[string]bool{}
-	mods := []string{}
 	for _, m := range mains {
 		known[strings.ToLower(m.ImportPath)] = true
-		if !slices.Contains(mods, m.ModuleDir) {
+	}
+	var wanted []string
+	for _, key := range slices.Sorted(maps.Keys(ko.Images)) {
+		if !known[key] {
+			wanted = append(wanted, ko.Images[key].ImportPath)
+		}
+	}
+	return DependencyMains(ctx, moduleDirs(root, mains), wanted)
+}
+
+// moduleDirs returns the module directories of mains, and root when it
+// holds a go.mod: the modules whose requirements may provide a main.
+func moduleDirs(root string, mains []Main) []string {
+	var mods []string
+	for _, m := range mains {
+		if !m.External && !slices.Contains(mods, m.ModuleDir) {
 			mods = append(mods, m.ModuleDir)
 		}
 	}
@@ -142,13 +207,7 @@ func KoDependencyMains(ctx context.Context, root string, mains []Main, ko *kocom
 			mods = append(mods, root)
 		}
 	}
-	var wanted []string
-	for _, key := range slices.Sorted(maps.Keys(ko.Images)) {
-		if !known[key] {
-			wanted = append(wanted, ko.Images[key].ImportPath)
-		}
-	}
-	return DependencyMains(ctx, mods, wanted)
+	return mods
 }
 
 func binaryName(importPath string) string {
@@ -186,6 +245,20 @@ func Render(p *Plan, opts Options) []byte {
 	}
 	w("# Images keep ko's runtime layout: the binary at /ko-app/<binary>, static\n")
 	w("# files at $KO_DATA_PATH (/var/run/ko), user 65532.\n")
+	if p.ByReference {
+		w("#\n# The images are the main packages that ko:// references in the repository's\n")
+		w("# YAML name, as ko builds only those.")
+		if slices.ContainsFunc(p.Images, func(img PlannedImage) bool { return img.Disabled != "" }) {
+			w(" The other mains are written commented out\n# at the end.")
+		}
+		w("\n")
+	}
+	if len(p.Unresolved) > 0 {
+		w("#\n# ko:// REFERENCES WITHOUT A MAIN PACKAGE (no image for them):\n")
+		for _, n := range p.Unresolved {
+			w("#   %s\n", n.Where)
+		}
+	}
 	if len(p.Notes) > 0 {
 		w("#\n# NOT TRANSLATED from .ko.yaml (fix by hand):\n")
 		for _, n := range p.Notes {
@@ -229,36 +302,75 @@ func Render(p *Plan, opts Options) []byte {
 	}
 
 	w("\nimages:\n")
-	for i, img := range p.Images {
-		if i > 0 {
+	first := true
+	for _, img := range p.Images {
+		if img.Disabled != "" {
+			continue
+		}
+		if !first {
 			w("\n")
 		}
-		w("  # ko://%s\n", img.ImportPath)
-		if img.BuildID != "" {
-			w("  # from .ko.yaml builds entry %q\n", img.BuildID)
+		first = false
+		writeImage(&b, img)
+	}
+	var off []PlannedImage
+	for _, img := range p.Images {
+		if img.Disabled != "" {
+			off = append(off, img)
 		}
-		w("  %s:\n", scalar(img.Name))
-		if img.Dir != "." {
-			w("    dir: %s\n", scalar(img.Dir))
+	}
+	if len(off) > 0 {
+		w("\n  # Main packages that are not images; uncomment one to build it.\n")
+		for _, img := range off {
+			var ib bytes.Buffer
+			writeImage(&ib, img)
+			w("\n")
+			for line := range strings.Lines(ib.String()) {
+				if strings.HasPrefix(line, "  # ") {
+					w("%s", line)
+					continue
+				}
+				w("  # %s", strings.TrimPrefix(line, "  "))
+			}
 		}
-		w("    main: %s\n", scalar(img.Main))
-		if img.Binary != "" {
-			w("    binary: %s\n", scalar(img.Binary))
-		}
-		if img.Data != "" {
-			w("    # static files: %s, found by default (data:), served from $KO_DATA_PATH\n", img.Data)
-		}
-		if img.Repository != "" {
-			w("    repository: %s\n", scalar(img.Repository))
-		}
-		if img.Base != "" {
-			w("    base: %s\n", scalar(img.Base))
-		}
-		writeList(&b, "    ", "env", img.Env)
-		writeList(&b, "    ", "flags", img.Flags)
-		writeList(&b, "    ", "ldflags", img.Ldflags)
 	}
 	return b.Bytes()
+}
+
+// writeImage writes img as an entry of images.
+func writeImage(b *bytes.Buffer, img PlannedImage) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if img.RefFrom != "" {
+		w("  # ko://%s, referenced in %s\n", img.ImportPath, img.RefFrom)
+	} else {
+		w("  # ko://%s\n", img.ImportPath)
+	}
+	if img.Disabled != "" {
+		w("  # Not an image: %s.\n", img.Disabled)
+	}
+	if img.BuildID != "" {
+		w("  # from .ko.yaml builds entry %q\n", img.BuildID)
+	}
+	w("  %s:\n", scalar(img.Name))
+	if img.Dir != "." {
+		w("    dir: %s\n", scalar(img.Dir))
+	}
+	w("    main: %s\n", scalar(img.Main))
+	if img.Binary != "" {
+		w("    binary: %s\n", scalar(img.Binary))
+	}
+	if img.Data != "" {
+		w("    # static files: %s, found by default (data:), served from $KO_DATA_PATH\n", img.Data)
+	}
+	if img.Repository != "" {
+		w("    repository: %s\n", scalar(img.Repository))
+	}
+	if img.Base != "" {
+		w("    base: %s\n", scalar(img.Base))
+	}
+	writeList(b, "    ", "env", img.Env)
+	writeList(b, "    ", "flags", img.Flags)
+	writeList(b, "    ", "ldflags", img.Ldflags)
 }
 
 func writeList(b *bytes.Buffer, indent, key string, items []string) {

@@ -79,7 +79,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestGenerateFromKo(t *testing.T) {
 	ctx := context.Background()
-	got, notes, err := Generate(ctx, fixture, InitOptions{KoDockerRepo: "registry.example.com/kouser"})
+	got, plan, err := Generate(ctx, fixture, InitOptions{KoDockerRepo: "registry.example.com/kouser"})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
@@ -87,7 +87,7 @@ func TestGenerateFromKo(t *testing.T) {
 
 	t.Run("every untranslatable setting is listed", func(t *testing.T) {
 		var gotNotes []string
-		for _, n := range notes {
+		for _, n := range plan.Notes {
 			gotNotes = append(gotNotes, n.String())
 		}
 		want := []string{
@@ -151,12 +151,12 @@ func TestGeneratePlain(t *testing.T) {
 		"unused/go.mod":                  "module example.com/unused\n",
 		"unused/main.go":                 "package main\nfunc main() {}\n",
 	})
-	got, notes, err := Generate(context.Background(), root, InitOptions{})
+	got, plan, err := Generate(context.Background(), root, InitOptions{})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	if len(notes) != 0 {
-		t.Errorf("notes = %v, want none", notes)
+	if len(plan.Notes) != 0 {
+		t.Errorf("notes = %v, want none", plan.Notes)
 	}
 	golden(t, "workspace.gobake.yaml", got)
 	if err := os.WriteFile(filepath.Join(root, config.FileName), got, 0o644); err != nil {
@@ -258,12 +258,12 @@ func testGenerateDependencyMain(t *testing.T, fixture, wantMain string) {
 		}
 	}
 	repo := filepath.Join(tmp, fixture)
-	got, notes, err := Generate(ctx, repo, InitOptions{KoDockerRepo: "registry.example.com/kovendor"})
+	got, plan, err := Generate(ctx, repo, InitOptions{KoDockerRepo: "registry.example.com/kovendor"})
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	if len(notes) != 0 {
-		t.Errorf("notes = %v, want none", notes)
+	if len(plan.Notes) != 0 || len(plan.Unresolved) != 0 {
+		t.Errorf("notes = %v, unresolved = %v, want none", plan.Notes, plan.Unresolved)
 	}
 	path := filepath.Join(repo, config.FileName)
 	if err := WriteFile(path, got, false); err != nil {
@@ -291,5 +291,135 @@ func testGenerateDependencyMain(t *testing.T, fixture, wantMain string) {
 	}
 	if ip := paths["migrate"]; ip != "example.com/kodep/storageversion/cmd/migrate" {
 		t.Errorf("import path of migrate = %q, want the vendored module's", ip)
+	}
+}
+
+// uncomment returns a generated gobake.yaml with every commented-out image
+// written as an image, as a user uncommenting them would.
+func uncomment(data []byte) []byte {
+	var out strings.Builder
+	on := false
+	for line := range strings.Lines(string(data)) {
+		switch {
+		case strings.HasPrefix(line, "  # Main packages that are not images"):
+			on = true
+		case on && strings.HasPrefix(line, "  # ko://"), on && strings.HasPrefix(line, "  # Not an image:"):
+		case on && strings.HasPrefix(line, "  # "):
+			line = "  " + strings.TrimPrefix(line, "  # ")
+		}
+		out.WriteString(line)
+	}
+	return []byte(out.String())
+}
+
+// loadImages writes data as the repository's gobake.yaml, loads it and
+// returns its image names and mains.
+func loadImages(t *testing.T, repo string, data []byte) []string {
+	t.Helper()
+	path := filepath.Join(repo, config.FileName)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatalf("config.Load: %v\n%s", err, data)
+	}
+	var got []string
+	for _, img := range cfg.Images {
+		rel, _ := filepath.Rel(repo, filepath.Join(img.Dir, img.Main))
+		got = append(got, img.Name+" "+filepath.ToSlash(rel))
+	}
+	return got
+}
+
+// disabled returns "name: reason" for each commented-out image of p.
+func disabled(p *Plan) []string {
+	var out []string
+	for _, img := range p.Images {
+		if img.Disabled != "" {
+			out = append(out, img.Name+": "+img.Disabled)
+		}
+	}
+	return out
+}
+
+// TestGenerateKoReferences runs init on a repository shaped like a real ko
+// user's (testdata/korepo): Kubernetes YAML (one file a Helm template that
+// is not YAML) names three mains with ko://; a main under cmd/ that no YAML
+// names, hack/ with a //go:build tools file, a test image referenced only
+// by test YAML, a nested test module and a docs example are written
+// commented out, each with its reason; a reference to a main that does not
+// exist is reported. Uncommented, every image loads: hack/ is a valid main.
+func TestGenerateKoReferences(t *testing.T) {
+	repo := copyDir(t, "../../testdata/korepo")
+	got, plan, err := Generate(context.Background(), repo, InitOptions{})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	golden(t, "korepo.gobake.yaml", got)
+	wantOff := []string{
+		"debugtool: no ko:// reference in the repository's YAML names it",
+		"hello: no ko:// reference in the repository's YAML names it",
+		"hack: no ko:// reference in the repository's YAML names it",
+		"conformance: no ko:// reference in the repository's YAML names it",
+		"helloworld: referenced only from test/config/helloworld.yaml:8, under test/ (tests)",
+	}
+	if diff := cmp.Diff(wantOff, disabled(plan)); diff != "" {
+		t.Errorf("commented out (-want +got):\n%s", diff)
+	}
+	var unresolved []string
+	for _, n := range plan.Unresolved {
+		unresolved = append(unresolved, n.String())
+	}
+	wantUnresolved := []string{"config/chart/templates/queue.yaml:13: ko://example.com/korepo/cmd/removed: not a main package of the repository or of a module it requires; no image for it"}
+	if diff := cmp.Diff(wantUnresolved, unresolved); diff != "" {
+		t.Errorf("unresolved (-want +got):\n%s", diff)
+	}
+	wantImages := []string{"controller cmd/controller", "queue cmd/queue", "webhook cmd/webhook"}
+	if diff := cmp.Diff(wantImages, loadImages(t, repo, got)); diff != "" {
+		t.Errorf("images (-want +got):\n%s", diff)
+	}
+	wantAll := []string{
+		"conformance test/conformance", "controller cmd/controller", "debugtool cmd/debugtool", "hack hack",
+		"hello docs/examples/hello", "helloworld test/test_images/helloworld", "queue cmd/queue", "webhook cmd/webhook",
+	}
+	if diff := cmp.Diff(wantAll, loadImages(t, repo, uncomment(got))); diff != "" {
+		t.Errorf("images once uncommented (-want +got):\n%s", diff)
+	}
+}
+
+// TestGenerateDevDirs runs init on the same repository without its
+// Kubernetes YAML: every main is an image but those under hack/, test/
+// (the nested test module too) and docs/, which are written commented out.
+func TestGenerateDevDirs(t *testing.T) {
+	repo := copyDir(t, "../../testdata/korepo")
+	for _, d := range []string{"config", "test/config"} {
+		if err := os.RemoveAll(filepath.Join(repo, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, plan, err := Generate(context.Background(), repo, InitOptions{})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	golden(t, "devdirs.gobake.yaml", got)
+	wantOff := []string{
+		"hello: under docs/ (documentation)",
+		"hack: under hack/ (development tooling)",
+		"conformance: under test/ (tests)",
+		"helloworld: under test/ (tests)",
+	}
+	if diff := cmp.Diff(wantOff, disabled(plan)); diff != "" {
+		t.Errorf("commented out (-want +got):\n%s", diff)
+	}
+	if len(plan.Unresolved) != 0 {
+		t.Errorf("unresolved = %v", plan.Unresolved)
+	}
+	wantImages := []string{"controller cmd/controller", "debugtool cmd/debugtool", "queue cmd/queue", "webhook cmd/webhook"}
+	if diff := cmp.Diff(wantImages, loadImages(t, repo, got)); diff != "" {
+		t.Errorf("images (-want +got):\n%s", diff)
+	}
+	if got := loadImages(t, repo, uncomment(got)); len(got) != 8 {
+		t.Errorf("images once uncommented = %v, want 8", got)
 	}
 }

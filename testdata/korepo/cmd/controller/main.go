@@ -1,0 +1,4 @@
+// Command controller is a main of the korepo fixture.
+package main
+
+func main() {}

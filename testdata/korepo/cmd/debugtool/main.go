@@ -1,0 +1,4 @@
+// Command debugtool is a main of the korepo fixture.
+package main
+
+func main() {}

@@ -1,0 +1,4 @@
+// Command queue is a main of the korepo fixture.
+package main
+
+func main() {}

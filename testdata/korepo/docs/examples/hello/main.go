@@ -1,0 +1,4 @@
+// Command hello is the example of the documentation.
+package main
+
+func main() {}

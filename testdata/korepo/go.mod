@@ -1,0 +1,3 @@
+module example.com/korepo
+
+go 1.26

@@ -1,0 +1,4 @@
+// Command hack updates generated code.
+package main
+
+func main() {}

@@ -1,0 +1,3 @@
+module example.com/korepo/test/conformance
+
+go 1.26

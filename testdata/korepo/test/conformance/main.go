@@ -1,0 +1,4 @@
+// Command conformance runs the conformance suite.
+package main
+
+func main() {}
