@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +15,7 @@ import (
 )
 
 type affectedCmd struct {
-	Targets  []string `arg:"" name:"file|package" help:"Files, directories or import paths (a trailing /... matches the packages below)."`
+	Targets  []string `arg:"" optional:"" name:"file|package" help:"Files, directories or import paths (a trailing /... matches the packages below); none or - reads them from standard input, one per line. Deleted files count: they match the images they fed."`
 	JSON     bool     `name:"json" help:"Print the images as JSON (schema/affected.schema.json)."`
 	Insecure bool     `help:"Reach every registry over plain HTTP."`
 }
@@ -38,8 +40,14 @@ func (c *affectedCmd) Run(g *globals) error {
 		return err
 	}
 	s := p.Snapshot
-	targets := make([]string, len(c.Targets))
-	for i, t := range c.Targets {
+	args := c.Targets
+	if len(args) == 0 || len(args) == 1 && args[0] == "-" {
+		if args, err = readLines(g.stdin); err != nil {
+			return fmt.Errorf("read the targets from standard input: %w", err)
+		}
+	}
+	targets := make([]string, len(args))
+	for i, t := range args {
 		targets[i] = repoRelative(cfg.Root, t)
 	}
 	hits := s.Affected(targets)
@@ -55,6 +63,18 @@ func (c *affectedCmd) Run(g *globals) error {
 		fmt.Fprintf(tw, "%s\t%s\n", h.Image, strings.Join(h.Platforms, ", "))
 	}
 	return tw.Flush()
+}
+
+// readLines returns the non-blank lines of r, trimmed.
+func readLines(r io.Reader) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out, sc.Err()
 }
 
 // repoRelative turns a target naming an existing path (relative to the

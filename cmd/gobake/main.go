@@ -36,6 +36,7 @@ type cli struct {
 // globals carries what every command needs from the process.
 type globals struct {
 	ctx    context.Context
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	config string // path of gobake.yaml, from --config
@@ -93,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gobake: %v\n", err)
 		return 2
 	}
-	g := &globals{ctx: ctx, stdout: stdout, stderr: stderr, config: c.Config}
+	g := &globals{ctx: ctx, stdin: os.Stdin, stdout: stdout, stderr: stderr, config: c.Config}
 	if err := kctx.Run(g); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {

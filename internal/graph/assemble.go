@@ -421,6 +421,9 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 		for _, r := range data {
 			f.files[r] = true
 		}
+		if img.Data != "" {
+			f.dataDir = rel(a.root, img.Data)
+		}
 	}}
 	return inputs, f, nil
 }

@@ -23,6 +23,8 @@ type feed struct {
 	files map[string]bool   // root-relative files
 	pkgs  map[string]string // import path → root-relative dir ("" when not local)
 	via   map[string]string // third-party module → dir of the local package importing it
+	// dataDir is the image's root-relative data directory, "" when none.
+	dataDir string
 }
 
 // load builds f's maps, once.
@@ -54,15 +56,21 @@ type Hit struct {
 // Affected returns the images, and their platforms, fed by any of targets.
 // A target is a root-relative file or directory (slash separated; a
 // directory matches every input file under it) or an import path (a
-// trailing /... matches the packages under it).
+// trailing /... matches the packages under it). A file that no longer
+// exists (as `git diff --name-only` lists deleted files) matches the images
+// it was an input of, as far as its name and place tell (see fedByDeleted).
 func (s *Snapshot) Affected(targets []string) []Hit {
+	gone := map[string]bool{}
+	for _, t := range targets {
+		gone[t] = s.gone(t)
+	}
 	var hits []Hit
 	for _, image := range sortedKeys(s.feeds) {
 		plats := map[string]bool{}
 		tset := map[string]bool{}
 		for plat, f := range s.feeds[image] {
 			for _, t := range targets {
-				if f.feeds(t) {
+				if f.feeds(t) || gone[t] && f.fedByDeleted(t, plat) {
 					plats[plat] = true
 					tset[t] = true
 				}
