@@ -20,7 +20,7 @@ func TestAffectedDeletedFromStandardInput(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, stdin, want string
-		args             []string
+		args              []string
 	}{
 		{"deleted Go file", "cmd/hello/old.go\n", "hello", nil},
 		{"deleted Go file with -", "cmd/hello/old.go\n", "hello", []string{"-"}},
