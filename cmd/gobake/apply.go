@@ -16,7 +16,7 @@ type applyCmd struct {
 func (c *applyCmd) Run(g *globals) error {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		return errors.New("apply: kubectl is not on PATH; install it, or run gobake resolve -f … and pipe the output to your deployment tool")
+		return errors.New("kubectl is not on PATH; install it, or run gobake resolve -f … and pipe the output to your deployment tool")
 	}
 	var resolved bytes.Buffer
 	if err := c.resolve(g, &resolved); err != nil {
@@ -32,7 +32,7 @@ func (c *applyCmd) Run(g *globals) error {
 	cmd.Stdout = g.stdout
 	cmd.Stderr = g.stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("apply: kubectl apply: %w", err)
+		return fmt.Errorf("kubectl apply: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/gobake/gobake/internal/config"
@@ -21,30 +20,30 @@ func (c *buildCmd) selection(cfg *config.Config) (buildSelection, error) {
 	sel := buildSelection{names: c.Images, platforms: c.Platform}
 	n, err := kocompat.ParseNaming(c.Naming)
 	if err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	if n == kocompat.NamingGobake && c.Image == "" {
 		return sel, nil // import paths are not needed
 	}
 	paths, err := kocompat.ImportPaths(cfg)
 	if err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	if err := kocompat.ApplyNaming(cfg, n, paths); err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	if c.Image == "" {
 		return sel, nil
 	}
 	t, err := kocompat.SkaffoldImage(cfg, c.Image, paths)
 	if err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	if sel.push, err = kocompat.SkaffoldPush(os.Getenv); err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	if err := t.Apply(cfg, sel.push); err != nil {
-		return sel, fmt.Errorf("build: %w", err)
+		return sel, err
 	}
 	sel.names = []string{t.Image}
 	if len(sel.platforms) == 0 {

@@ -21,15 +21,15 @@ type initCmd struct {
 func (c *initCmd) Run(g *globals) error {
 	naming, err := kocompat.ParseNaming(c.Naming)
 	if err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	path, err := filepath.Abs(g.config)
 	if err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	if !c.Stdout && !c.Force {
 		if _, err := os.Stat(path); err == nil {
-			return fmt.Errorf("init: %s already exists; pass --force to overwrite it", path)
+			return fmt.Errorf("%s already exists; pass --force to overwrite it", path)
 		}
 	}
 	data, plan, err := scaffold.Generate(g.ctx, filepath.Dir(path), scaffold.InitOptions{
@@ -57,7 +57,7 @@ func (c *initCmd) Run(g *globals) error {
 		return err
 	}
 	if err := scaffold.WriteFile(path, data, c.Force); err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	fmt.Fprintf(g.stderr, "gobake init: wrote %s\n", path)
 	return nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -103,8 +104,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return ee.code
 		}
-		fmt.Fprintf(stderr, "gobake: %v\n", err)
+		fmt.Fprintf(stderr, "gobake: %v\n", missingConfig(err, c.Config))
 		return 1
 	}
 	return 0
+}
+
+// missingConfig turns the error of a command that found no gobake.yaml at
+// path into one that says how to get one; other errors are returned as
+// they are.
+func missingConfig(err error, path string) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if abs, aerr := filepath.Abs(pe.Path); aerr != nil || abs != path {
+		return err
+	}
+	return fmt.Errorf("no %s in %s: run `gobake init` to write one, or pass --config PATH", filepath.Base(path), filepath.Dir(path))
 }

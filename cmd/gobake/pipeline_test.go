@@ -164,3 +164,38 @@ func TestArchVariantPlan(t *testing.T) {
 		t.Errorf("plan: %+v, want hello new on linux/arm64/v8.2", rep.Images)
 	}
 }
+
+// TestResolveRegistry checks where resolve's digests point: --registry over
+// $GOBAKE_REGISTRY over the registry key, as for build, plan and release.
+func TestResolveRegistry(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	host := strings.TrimPrefix(s.URL, "http://")
+	cfg := writeRepo(t)
+	yml, err := os.ReadFile(cfg)
+	noErr(t, err)
+	noErr(t, os.WriteFile(cfg, append([]byte("registry: "+host+"/fromyaml\n"), yml...), 0o644))
+	manifest := filepath.Join(filepath.Dir(cfg), "deploy.yaml")
+	noErr(t, os.WriteFile(manifest, []byte("image: gobake://hello\n"), 0o644))
+	gobake := gobakeRunner(cfg)
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		want      string
+	}{
+		{"gobake.yaml", "", nil, host + "/fromyaml"},
+		{"environment over gobake.yaml", host + "/fromenv", nil, host + "/fromenv"},
+		{"flag over environment", host + "/fromenv", []string{"--registry", host + "/fromflag"}, host + "/fromflag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOBAKE_REGISTRY", tc.env)
+			code, stdout, stderr := gobake(append([]string{"resolve", "-f", manifest}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("resolve: exit %d: %s", code, stderr)
+			}
+			if got := strings.TrimSpace(strings.TrimPrefix(stdout, "image: ")); !strings.HasPrefix(got, tc.want+"/hello@sha256:") {
+				t.Errorf("resolve printed %q, want %s/hello@sha256:…", got, tc.want)
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ type releaseCmd struct {
 	Images       []string `arg:"" optional:"" help:"Images to release when changed (default: all)."`
 	Registry     string   `placeholder:"REGISTRY" help:"Registry to push to, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
 	Pre          string   `placeholder:"ID" help:"Make a pre-release X.Y.Z-ID.N, e.g. --pre rc."`
-	Version      []string `placeholder:"IMAGE=VERSION" help:"Release IMAGE as VERSION instead of the computed version; repeatable."`
+	Version      []string `placeholder:"IMAGE=VERSION" help:"Release IMAGE as VERSION instead of the computed version; repeatable. With --pre rc, VERSION X.Y.Z is released as X.Y.Z-rc.N."`
 	GitOpsBranch string   `name:"gitops-branch" placeholder:"NAME" help:"Push the GitOps commit to branch NAME (created from gitops.branch) instead of gitops.branch."`
 	DryRun       bool     `name:"dry-run" help:"Show the plan, the versions and the GitOps diff; push nothing anywhere."`
 	Output       string   `type:"path" placeholder:"FILE" help:"Write a JSON report of the release to FILE."`
@@ -40,6 +40,10 @@ func (c *releaseCmd) Validate() error {
 		}
 		if _, dup := c.versions[img]; dup {
 			return fmt.Errorf("--version %s given twice", img)
+		}
+		if c.Pre != "" && v.Prerelease() != "" {
+			return fmt.Errorf("--version %s is a pre-release and --pre %s would add another: give %s=%d.%d.%d to release %d.%d.%d-%s.N, or leave out --pre",
+				s, c.Pre, img, v.Major(), v.Minor(), v.Patch(), v.Major(), v.Minor(), v.Patch(), c.Pre)
 		}
 		c.versions[img] = v
 	}

@@ -19,6 +19,7 @@ import (
 // resolveFlags are shared by resolve and apply.
 type resolveFlags struct {
 	Filenames []string `short:"f" name:"filename" required:"" help:"YAML file, directory or - (standard input); repeatable."`
+	Registry  string   `placeholder:"REGISTRY" help:"Registry the digests point into, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
 	Recursive bool     `short:"R" help:"Read directories given with -f recursively."`
 	Released  bool     `help:"Build nothing: use the digest the registry holds under each image's latest tag (or first tag)."`
 	Naming    string   `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
@@ -39,25 +40,25 @@ func (c *resolveFlags) resolve(g *globals, out io.Writer) error {
 	ctx := g.ctx
 	naming, err := kocompat.ParseNaming(c.Naming)
 	if err != nil {
-		return fmt.Errorf("resolve: %w", err)
+		return err
 	}
-	cfg, err := config.Load(g.config)
+	cfg, err := config.Load(g.config, config.WithRegistry(c.Registry))
 	if err != nil {
 		return err
 	}
 	paths, err := kocompat.ImportPaths(cfg)
 	if err != nil {
-		return fmt.Errorf("resolve: %w", err)
+		return err
 	}
 	if err := kocompat.ApplyNaming(cfg, naming, paths); err != nil {
-		return fmt.Errorf("resolve: %w", err)
+		return err
 	}
 	if cfg.Registry == "" {
-		return fmt.Errorf("resolve: digests must be pullable: set registry in %s or $%s", cfg.Path, config.RegistryEnv)
+		return fmt.Errorf("resolve writes digests that must be pullable: set registry in %s, $%s or --registry", cfg.Path, config.RegistryEnv)
 	}
 	inputs, err := resolve.ReadInputs(ctx, c.Filenames, c.Recursive, os.Stdin)
 	if err != nil {
-		return fmt.Errorf("resolve: %w", err)
+		return err
 	}
 	index := resolve.Index{Images: paths, Mains: map[string]bool{}}
 	if mains, err := scaffold.FindMains(ctx, cfg.Root); err == nil {
@@ -80,11 +81,11 @@ func (c *resolveFlags) resolve(g *globals, out io.Writer) error {
 func (c *resolveFlags) builder(ctx context.Context, g *globals, cfg *config.Config) (resolve.Builder, error) {
 	git, err := gitinfo.Read(ctx, cfg.Root)
 	if err != nil {
-		return nil, fmt.Errorf("resolve: %w", err)
+		return nil, err
 	}
 	info, err := config.NewBuildInfo(os.Environ(), git, "", time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("resolve: %w", err)
+		return nil, err
 	}
 	if c.Released {
 		return &resolve.Released{Config: cfg, Info: info}, nil

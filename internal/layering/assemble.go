@@ -13,7 +13,8 @@ import (
 )
 
 const (
-	// BaseNameAnnotation records the reference of the base image.
+	// BaseNameAnnotation records the reference of the base image, when it
+	// is one a client can pull: not for an oci: layout base.
 	BaseNameAnnotation = "org.opencontainers.image.base.name"
 	// BaseDigestAnnotation records the manifest digest of the base image.
 	BaseDigestAnnotation = "org.opencontainers.image.base.digest"
@@ -119,10 +120,7 @@ func assemble(a assembly) (v1.Image, error) {
 	if anns == nil {
 		anns = map[string]string{}
 	}
-	if a.base.name != "" {
-		anns[BaseNameAnnotation] = a.base.name
-		anns[BaseDigestAnnotation] = a.base.digest.String()
-	}
+	baseAnnotations(anns, a.base.name, a.base.local, a.base.digest)
 	if len(anns) > 0 {
 		img = mutate.Annotations(img, anns).(v1.Image)
 	}
@@ -155,4 +153,16 @@ func setPath(env []string, dir string) []string {
 		}
 	}
 	return append(append([]string(nil), env...), "PATH="+defaultPath+":"+dir)
+}
+
+// baseAnnotations records the base in anns: its digest, and its name when
+// it is a pullable reference. Scratch (no name) records nothing.
+func baseAnnotations(anns map[string]string, name string, local bool, digest v1.Hash) {
+	if name == "" {
+		return
+	}
+	if !local {
+		anns[BaseNameAnnotation] = name
+	}
+	anns[BaseDigestAnnotation] = digest.String()
 }

@@ -19,7 +19,8 @@ import (
 
 // base is a resolved base reference: one image or an index of images.
 type base struct {
-	name   string        // what org.opencontainers.image.base.name records; "" for scratch
+	name   string        // the reference as written, for messages and the base.name annotation; "" for scratch
+	local  bool          // an oci: layout, whose name is not a pullable reference: only its digest is recorded
 	digest v1.Hash       // digest of the manifest the reference resolved to
 	index  v1.ImageIndex // set when the reference is a multi-platform index
 	image  v1.Image      // set when the reference is a single image
@@ -30,6 +31,7 @@ type base struct {
 type baseImage struct {
 	image    v1.Image
 	name     string      // base name annotation, "" for scratch
+	local    bool        // an oci: layout base: no base.name annotation
 	digest   v1.Hash     // digest of the base image manifest
 	platform v1.Platform // platform as the base describes it
 }
@@ -118,7 +120,7 @@ func (s *bases) fromLayout(ref string) (*base, error) {
 	default:
 		found = &im.Manifests[0]
 	}
-	b := &base{name: s.layoutName(dir, tag, digest), digest: found.Digest}
+	b := &base{name: s.layoutName(dir, tag, digest), local: true, digest: found.Digest}
 	if found.MediaType.IsIndex() {
 		b.index, err = idx.ImageIndex(found.Digest)
 	} else {
@@ -186,7 +188,7 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 			if err != nil {
 				return baseImage{}, err
 			}
-			return baseImage{image: img, name: b.name, digest: d.Digest, platform: *d.Platform}, nil
+			return baseImage{image: img, name: b.name, local: b.local, digest: d.Digest, platform: *d.Platform}, nil
 		}
 		return baseImage{}, fmt.Errorf("base %s has no %s image", b.name, platform.Format(p))
 	case b.image != nil:
@@ -197,7 +199,7 @@ func (b *base) forPlatform(p v1.Platform) (baseImage, error) {
 		if got := cf.Platform(); got == nil || !platform.Matches(*got, p) {
 			return baseImage{}, fmt.Errorf("base %s is %s, not %s", b.name, platform.Format(*cf.Platform()), platform.Format(p))
 		}
-		return baseImage{image: b.image, name: b.name, digest: b.digest, platform: *cf.Platform()}, nil
+		return baseImage{image: b.image, name: b.name, local: b.local, digest: b.digest, platform: *cf.Platform()}, nil
 	}
 	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	return baseImage{image: img, platform: p}, nil

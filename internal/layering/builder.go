@@ -209,9 +209,8 @@ func (b *Builder) result(j *imageJob) (Result, error) {
 	if anns == nil {
 		anns = map[string]string{}
 	}
-	if j.base != nil && j.base.name != "" {
-		anns[BaseNameAnnotation] = j.base.name
-		anns[BaseDigestAnnotation] = j.base.digest.String()
+	if j.base != nil {
+		baseAnnotations(anns, j.base.name, j.base.local, j.base.digest)
 	}
 	maps.Copy(anns, j.Annotations)
 	idx, err := assembleIndex(j.built, anns)

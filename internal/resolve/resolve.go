@@ -126,11 +126,11 @@ func (r *Resolver) Resolve(ctx context.Context, inputs []Input, out io.Writer) e
 		slices.Sort(names)
 		var err error
 		if digests, err = r.Builder.Build(ctx, names); err != nil {
-			return fmt.Errorf("resolve: %w", err)
+			return err
 		}
 		for _, n := range names {
 			if _, ok := digests[n]; !ok {
-				return fmt.Errorf("resolve: no digest for image %s", n)
+				return fmt.Errorf("no digest for image %s after building it", n)
 			}
 		}
 	}
@@ -152,7 +152,7 @@ func (r *Resolver) Resolve(ctx context.Context, inputs []Input, out io.Writer) e
 		}))
 	}
 	if _, err := out.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("resolve: write output: %w", err)
+		return fmt.Errorf("write resolved YAML: %w", err)
 	}
 	return nil
 }

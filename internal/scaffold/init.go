@@ -29,31 +29,31 @@ type InitOptions struct {
 func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, *Plan, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("init: %w", err)
+		return nil, nil, err
 	}
 	mains, err := FindMains(ctx, root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("init: %w", err)
+		return nil, nil, err
 	}
 	if len(mains) == 0 {
-		return nil, nil, fmt.Errorf("init: no main package under %s", root)
+		return nil, nil, fmt.Errorf("no main package under %s", root)
 	}
 	ro := Options{Registry: opts.Registry, Naming: opts.Naming}
 	koPath := filepath.Join(root, kocompat.KoFileName)
 	_, statErr := os.Stat(koPath)
 	haveKo := statErr == nil
 	if opts.FromKo && !haveKo {
-		return nil, nil, fmt.Errorf("init --from-ko: %w", statErr)
+		return nil, nil, fmt.Errorf("--from-ko: %w", statErr)
 	}
 	if haveKo {
 		data, err := os.ReadFile(koPath)
 		if err != nil {
-			return nil, nil, fmt.Errorf("init: %w", err)
+			return nil, nil, err
 		}
 		// Messages name the file relative to the repository.
 		f, err := kocompat.ParseKoFile(kocompat.KoFileName, data)
 		if err != nil {
-			return nil, nil, fmt.Errorf("init: %w", err)
+			return nil, nil, err
 		}
 		ro.Ko = kocompat.Translate(f, root)
 		ro.KoFile = kocompat.KoFileName
@@ -72,7 +72,7 @@ func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, *Plan
 	}
 	refs, err := kocompat.ScanKoRefs(ctx, root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("init: %w", err)
+		return nil, nil, err
 	}
 	refMains, unresolved := RefMains(ctx, root, mains, refs)
 	mains = append(mains, refMains...)
@@ -81,7 +81,7 @@ func Generate(ctx context.Context, root string, opts InitOptions) ([]byte, *Plan
 	ro.Selection = &sel
 	p, err := NewPlan(root, mains, ro)
 	if err != nil {
-		return nil, nil, fmt.Errorf("init: %w", err)
+		return nil, nil, err
 	}
 	return Render(p, ro), p, nil
 }

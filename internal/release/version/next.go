@@ -74,11 +74,25 @@ func Next(in Input, opts Options) (Decision, error) {
 
 	switch {
 	case opts.Override != nil:
-		if in.Last != nil && !opts.Override.GreaterThan(in.Last.Version) {
-			return Decision{}, fmt.Errorf("version %s is not above the last release %s (%s)", opts.Override, in.Last.Version, in.Last.Tag)
-		}
-		d.Version = opts.Override
+		// A pre-release identifier applies to a given version as to a
+		// computed one: 2.0.0 with rc is 2.0.0-rc.N, numbered after the
+		// existing ones. A given pre-release cannot take another.
+		v := opts.Override
 		d.Reason = "version " + opts.Override.String() + " given"
+		if opts.Pre != "" {
+			if v.Prerelease() != "" {
+				return Decision{}, fmt.Errorf("version %s is a pre-release already; give X.Y.Z to make X.Y.Z-%s.N, or leave out the pre-release identifier %q", v, opts.Pre, opts.Pre)
+			}
+			var err error
+			if v, err = decorate(v, Options{Pre: opts.Pre}, in.Existing); err != nil {
+				return Decision{}, err
+			}
+			d.Reason += ", pre-release " + opts.Pre
+		}
+		if in.Last != nil && !v.GreaterThan(in.Last.Version) {
+			return Decision{}, fmt.Errorf("version %s is not above the last release %s (%s)", v, in.Last.Version, in.Last.Tag)
+		}
+		d.Version = v
 		return d, checkUnused(d.Version, in.Existing)
 	case in.Last == nil:
 		initial := opts.Initial
