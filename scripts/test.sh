@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole check: formatting, go vet and every test, end-to-end
 # tests included. They need Go 1.26 and docker-registry, skopeo, podman,
-# runc and git; run as root, this script installs the missing ones with apt.
+# runc, git, zsh and fish; run as root, this script installs the missing
+# ones with apt.
 set -euo pipefail
 # Any failing step ends the script loudly, naming the step.
 trap 'echo "test.sh: FAIL: $BASH_COMMAND (line $LINENO)" >&2' ERR
@@ -19,6 +20,8 @@ declare -A tools=(
 	[podman]=podman
 	[runc]=runc
 	[git]=git
+	[zsh]=zsh   # gobake completion's scripts are checked with each shell
+	[fish]=fish
 )
 missing=()
 for prog in "${!tools[@]}"; do

@@ -14,7 +14,7 @@ import (
 
 // buildCmd builds images and publishes them to one target.
 type buildCmd struct {
-	Images      []string `arg:"" optional:"" help:"Images to build (default: all)."`
+	Images      []string `arg:"" optional:"" predictor:"image" help:"Images to build (default: all)."`
 	Registry    string   `placeholder:"REGISTRY" help:"Registry to push to, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
 	OCILayout   string   `name:"oci-layout" type:"path" placeholder:"DIR" help:"Write the images to the OCI layout DIR instead of a registry."`
 	Tarball     string   `type:"path" placeholder:"FILE" help:"Write the images to a docker-loadable tarball FILE instead of a registry."`

@@ -32,6 +32,8 @@ type cli struct {
 	Init     initCmd     `cmd:"" help:"Write a gobake.yaml with one image per main package (translating .ko.yaml when present)."`
 	Resolve  resolveCmd  `cmd:"" help:"Replace ko:// and gobake:// references in YAML with image digests."`
 	Apply    applyCmd    `cmd:"" help:"Resolve YAML like resolve and pipe it to kubectl apply -f -."`
+
+	Completion completionCmd `cmd:"" help:"Print the script that makes bash, zsh or fish complete gobake's commands, flags and image names."`
 }
 
 // globals carries what every command needs from the process.
@@ -86,6 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "gobake: %v\n", err)
 		return 2
+	}
+	if answerCompletion(parser, os.Getenv) { // the shell asks, $COMP_LINE set
+		return 0
 	}
 	kctx, err := parser.Parse(args)
 	if exitCode >= 0 { // --help and friends

@@ -14,7 +14,7 @@ import (
 )
 
 type planCmd struct {
-	Images      []string `arg:"" optional:"" help:"Images to plan (default: all)."`
+	Images      []string `arg:"" optional:"" predictor:"image" help:"Images to plan (default: all)."`
 	changeFlags `embed:""`
 	Registry    string `placeholder:"REGISTRY" help:"Registry the previous build was pushed to (default: gobake.yaml's or $GOBAKE_REGISTRY; without one, the OCI layout)."`
 	OCILayout   string `name:"oci-layout" type:"path" placeholder:"DIR" help:"Read the previous build from the OCI layout DIR (default without a registry: .gobake/oci)."`
@@ -22,7 +22,7 @@ type planCmd struct {
 	Matrix      bool   `help:"Print the step outputs matrix=<GitHub Actions job matrix, one JSON line> and changed=true|false, ready to append to $GITHUB_OUTPUT."`
 	Shards      int    `placeholder:"N" help:"Make the matrix one job per shard K/M (M = N, or fewer when fewer images changed) instead of one per changed image."`
 	ExitCode    bool   `help:"Exit with status 3 when an image is new or changed (0 when none is; 1 still means an error)."`
-	Explain     string `placeholder:"IMAGE" help:"Show every input difference of one image."`
+	Explain     string `placeholder:"IMAGE" predictor:"image" help:"Show every input difference of one image."`
 	Insecure    bool   `help:"Reach every registry over plain HTTP."`
 }
 

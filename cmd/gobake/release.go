@@ -15,7 +15,7 @@ import (
 // releaseCmd releases the changed images: versions, push, tags, GitOps
 // commit and git tags, all or nothing.
 type releaseCmd struct {
-	Images       []string `arg:"" optional:"" help:"Images to release when changed (default: all)."`
+	Images       []string `arg:"" optional:"" predictor:"image" help:"Images to release when changed (default: all)."`
 	Registry     string   `placeholder:"REGISTRY" help:"Registry to push to, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
 	Pre          string   `placeholder:"ID" help:"Make a pre-release X.Y.Z-ID.N, e.g. --pre rc."`
 	Version      []string `placeholder:"IMAGE=VERSION" help:"Release IMAGE as VERSION instead of the computed version; repeatable. With --pre rc, VERSION X.Y.Z is released as X.Y.Z-rc.N."`
