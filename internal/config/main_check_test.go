@@ -107,3 +107,20 @@ func settingsOf(t *testing.T, root, yml string) Settings {
 	}
 	return cfg.Images[0].Settings
 }
+
+// TestImageNames checks the light reading of image names for completion:
+// file order, no check, merge keys left out.
+func TestImageNames(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"gobake.yaml": "version: 1\nx-common: &c {main: ./x}\nimages:\n  worker: *c\n  api:\n    <<: *c\n  Bad_Name: {main: ./nope}\n"})
+	got, err := ImageNames(filepath.Join(dir, "gobake.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"worker", "api", "Bad_Name"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ImageNames = %v, want %v", got, want)
+	}
+	if _, err := ImageNames(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("ImageNames of a missing file succeeded")
+	}
+}
