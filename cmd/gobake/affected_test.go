@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,9 +35,16 @@ func TestAffectedDeletedFromStandardInput(t *testing.T) {
 			if err != nil {
 				t.Fatalf("gobake affected: %v\n%s", err, out)
 			}
-			got := string(out)
-			if tc.want == "" && strings.TrimSpace(got) != "[]" || tc.want != "" && !strings.Contains(got, `"image": "`+tc.want+`"`) {
-				t.Errorf("affected = %s, want image %q", got, tc.want)
+			var rep affectedReport
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("affected --json: %v\n%s", err, out)
+			}
+			var got []string
+			for _, h := range rep.Images {
+				got = append(got, h.Image)
+			}
+			if want := strings.Fields(tc.want); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("affected = %v, want %v", got, want)
 			}
 		})
 	}
