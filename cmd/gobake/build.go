@@ -18,6 +18,8 @@ type buildCmd struct {
 	Registry    string   `placeholder:"REGISTRY" help:"Registry to push to, e.g. ghcr.io/acme (overrides gobake.yaml and $GOBAKE_REGISTRY)."`
 	OCILayout   string   `name:"oci-layout" type:"path" placeholder:"DIR" help:"Write the images to the OCI layout DIR instead of a registry."`
 	Tarball     string   `type:"path" placeholder:"FILE" help:"Write the images to a docker-loadable tarball FILE instead of a registry."`
+	Load        bool     `help:"Load the images into the local podman or docker (see --engine) instead of a registry: the host's platform only, unless --platform says otherwise. With --image, when $PUSH_IMAGE is not true. Example: gobake build api --load"`
+	engineFlag  `embed:""`
 	Platform    []string `placeholder:"OS/ARCH" help:"Platforms to build (os/arch[/variant] or all), repeatable or comma-separated (default: the configured ones)."`
 	Tag         []string `placeholder:"TAG" help:"Tags to publish under, replacing the configured ones (templates allowed); repeatable."`
 	Jobs        int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
@@ -25,7 +27,7 @@ type buildCmd struct {
 	Insecure    bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
 	sbomFlag    `embed:""`
 	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
-	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else written to .gobake/oci."`
+	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else loaded into the local engine with --load, else written to .gobake/oci."`
 	Changed     bool   `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
 	changeFlags `embed:""`
 
@@ -36,14 +38,14 @@ type buildCmd struct {
 func (c *buildCmd) Validate() error {
 	var targets []string
 	for _, f := range []struct{ flag, value string }{
-		{"--registry", c.Registry}, {"--oci-layout", c.OCILayout}, {"--tarball", c.Tarball},
+		{"--registry", c.Registry}, {"--oci-layout", c.OCILayout}, {"--tarball", c.Tarball}, {"--load", boolFlag(c.Load)},
 	} {
 		if f.value != "" {
 			targets = append(targets, f.flag)
 		}
 	}
 	if len(targets) > 1 {
-		return fmt.Errorf("--registry, --oci-layout and --tarball each choose the target; pass one, not %s", strings.Join(targets, " and "))
+		return fmt.Errorf("--registry, --oci-layout, --tarball and --load each choose the target; pass one, not %s", strings.Join(targets, " and "))
 	}
 	if c.Jobs < 0 {
 		return fmt.Errorf("--jobs must be positive, not %d", c.Jobs)
@@ -66,11 +68,11 @@ func (c *buildCmd) Validate() error {
 			return errors.New("--tag: empty tag")
 		}
 	}
-	if c.Image != "" && (len(targets) > 0 || len(c.Images) > 0 || len(c.Tag) > 0 || c.Changed) {
+	if c.Image != "" && (len(targets) > 0 && !c.Load || len(c.Images) > 0 || len(c.Tag) > 0 || c.Changed) {
 		return errors.New("--image chooses the image, its target and its tag: pass no image names, --registry, --oci-layout, --tarball, --tag or --changed with it")
 	}
-	if c.Changed && c.Tarball != "" {
-		return errors.New("--changed compares with a registry or an OCI layout, not a tarball")
+	if c.Changed && (c.Tarball != "" || c.Load) {
+		return errors.New("--changed compares with a registry or an OCI layout, not a tarball or a container engine")
 	}
 	if c.Since != "" && !c.Changed {
 		return errors.New("--since needs --changed")
@@ -87,7 +89,10 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	target := c.target(cfg, sel.push)
+	target, err := c.target(cfg, sel.push)
+	if err != nil {
+		return err
+	}
 	if target.registry != "" {
 		if err := layering.CheckRegistry(g.ctx, target.registry, layering.WithRegistryInsecure(c.Insecure)); err != nil {
 			return err
@@ -125,4 +130,12 @@ func (c *buildCmd) Run(g *globals) error {
 		fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), target.describe)
 	}
 	return c.print(g, cfg, plan.Snapshot, results, refs, kept, sameOutput(g, results, refs, previous))
+}
+
+// boolFlag is "set" for a flag given, "" otherwise.
+func boolFlag(b bool) string {
+	if b {
+		return "set"
+	}
+	return ""
 }

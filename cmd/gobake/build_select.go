@@ -18,6 +18,9 @@ type buildSelection struct {
 // to cfg, and returns what to build.
 func (c *buildCmd) selection(cfg *config.Config) (buildSelection, error) {
 	sel := buildSelection{names: c.Images, platforms: c.Platform}
+	if c.Load && len(sel.platforms) == 0 {
+		sel.platforms = []string{hostPlatform()}
+	}
 	n, err := kocompat.ParseNaming(c.Naming)
 	if err != nil {
 		return sel, err

@@ -17,29 +17,40 @@ type buildTarget struct {
 
 // target picks the output: --tarball, else --oci-layout, else a registry
 // (flag, then $GOBAKE_REGISTRY or gobake.yaml, already in cfg), else the
-// OCI layout .gobake/oci next to gobake.yaml. push is Skaffold's
-// $PUSH_IMAGE: with --image, the registry is used only when it is true.
-func (c *buildCmd) target(cfg *config.Config, push bool) buildTarget {
+// OCI layout .gobake/oci next to gobake.yaml; --load before all. push is
+// Skaffold's $PUSH_IMAGE: with --image, the registry is used only when it
+// is true, and --load only when it is not.
+func (c *buildCmd) target(cfg *config.Config, push bool) (buildTarget, error) {
 	noClose := func(*globals) error { return nil }
 	registry := cfg.Registry
 	if c.Image != "" && !push {
 		registry = ""
 	}
 	switch {
+	case c.Load && (c.Image == "" || !push):
+		eng, err := c.engine()
+		if err != nil {
+			return buildTarget{}, err
+		}
+		// Named as they would be in the registry, so that manifests and
+		// Skaffold ($IMAGE) find them.
+		p := layering.NewLoadPublisher(eng, layering.WithLoadRepositoryPrefix(cfg.Registry))
+		return buildTarget{publisher: p, describe: eng.Name() + "'s local images",
+			close: func(g *globals) error { return p.Close(g.ctx) }}, nil
 	case c.Tarball != "":
 		p := layering.NewTarballPublisher(c.Tarball)
 		return buildTarget{publisher: p, describe: "tarball " + c.Tarball,
-			close: func(g *globals) error { return p.Close(g.ctx) }}
+			close: func(g *globals) error { return p.Close(g.ctx) }}, nil
 	case c.OCILayout != "":
-		return buildTarget{publisher: layering.NewLayoutPublisher(c.OCILayout), layout: c.OCILayout, describe: "OCI layout " + c.OCILayout, close: noClose}
+		return buildTarget{publisher: layering.NewLayoutPublisher(c.OCILayout), layout: c.OCILayout, describe: "OCI layout " + c.OCILayout, close: noClose}, nil
 	case registry != "":
 		return buildTarget{
 			publisher: layering.NewRegistryPublisher(registry, layering.WithRegistryInsecure(c.Insecure)),
 			registry:  registry, describe: "registry " + registry, close: noClose,
-		}
+		}, nil
 	}
 	dir := cfg.LayoutDir()
-	return buildTarget{publisher: layering.NewLayoutPublisher(dir), layout: dir, describe: "OCI layout " + dir, close: noClose}
+	return buildTarget{publisher: layering.NewLayoutPublisher(dir), layout: dir, describe: "OCI layout " + dir, close: noClose}, nil
 }
 
 // baseline is where --changed finds the previous build: the target itself.

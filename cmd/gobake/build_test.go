@@ -40,6 +40,10 @@ func TestBuildValidate(t *testing.T) {
 		{name: "image and changed", cmd: buildCmd{Image: "r.example/api:v1", Changed: true}, wantErr: "--image"},
 		{name: "changed", cmd: buildCmd{Changed: true, changeFlags: changeFlags{Since: "HEAD~1", Baseline: "latest"}}},
 		{name: "changed to a tarball", cmd: buildCmd{Changed: true, Tarball: "x.tar"}, wantErr: "not a tarball"},
+		{name: "load", cmd: buildCmd{Load: true}},
+		{name: "load and registry", cmd: buildCmd{Load: true, Registry: "r"}, wantErr: "not --registry and --load"},
+		{name: "skaffold image with load", cmd: buildCmd{Image: "r.example/api:v1", Load: true}},
+		{name: "changed with load", cmd: buildCmd{Changed: true, Load: true}, wantErr: "not a tarball or a container engine"},
 		{name: "since without changed", cmd: buildCmd{changeFlags: changeFlags{Since: "HEAD~1"}}, wantErr: "--since needs --changed"},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,7 @@ func exitStatuses() map[string]string {
 		"resolve":    "0 every reference was resolved; 1 an error: unknown references (each listed with file:line), a failed build, no registry; 2 a usage error.",
 		"apply":      "0 kubectl apply succeeded; 1 resolving failed, or kubectl is missing or failed (its output is shown); 2 a usage error.",
 		"completion": "0; 2 a usage error (a shell other than bash, zsh or fish).",
+		"run":        "the container's; 1 an error before it ran (a failed build, no podman or docker); 2 a usage error.",
 	}
 }
 
@@ -41,7 +42,9 @@ func (*buildCmd) Help() string {
 		"    # two images, for two platforms, to a registry\n"+
 		"    gobake build api worker --registry ghcr.io/acme --platform linux/amd64,linux/arm64\n\n"+
 		"    # in CI: only what changed since the last build, as JSON\n"+
-		"    gobake build --changed --json\n")
+		"    gobake build --changed --json\n\n"+
+		"    # into the local podman or docker, for this machine's platform\n"+
+		"    gobake build api --load\n")
 }
 
 // Help shows examples of gobake plan.

@@ -32,6 +32,7 @@ type cli struct {
 	Init     initCmd     `cmd:"" help:"Write a gobake.yaml with one image per main package (translating .ko.yaml when present)."`
 	Resolve  resolveCmd  `cmd:"" help:"Replace ko:// and gobake:// references in YAML with image digests."`
 	Apply    applyCmd    `cmd:"" help:"Resolve YAML like resolve and pipe it to kubectl apply -f -."`
+	Run      runCmd      `cmd:"" help:"Build one image for this machine, load it into the local podman or docker and run it."`
 
 	Completion completionCmd `cmd:"" help:"Print the script that makes bash, zsh or fish complete gobake's commands, flags and image names."`
 }
