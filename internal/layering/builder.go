@@ -234,14 +234,15 @@ func (l *errorList) add(err error) {
 }
 
 // err returns the errors sorted by message (so by image and platform), one
-// per line, or nil when there are none.
+// per line, or nil when there are none. Compiler errors that read the same
+// for several images or platforms are shown once, naming them all.
 func (l *errorList) err() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.errs) == 0 {
 		return nil
 	}
-	errs := slices.Clone(l.errs)
+	errs := mergeCompileErrors(l.errs)
 	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return &multierror.Error{Errors: errs, ErrorFormat: errlines.Format}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gobake/gobake/internal/platform"
@@ -24,14 +25,11 @@ func (c *GoCompiler) compileOne(ctx context.Context, req CompileRequest) error {
 // binaries are kept for the next run.
 func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []string) error {
 	fail := func(err error) error {
-		if len(reqs) == 1 {
-			return compileError(reqs[0], err)
+		ce := &CompileError{Err: err}
+		for _, r := range reqs {
+			ce.Builds = append(ce.Builds, CompileBuild{Image: r.Image, Platform: platform.Format(r.Platform)})
 		}
-		images := make([]string, len(reqs))
-		for i, r := range reqs {
-			images[i] = r.Image
-		}
-		return fmt.Errorf("go build %s for %s: %w", strings.Join(images, ", "), platform.Format(reqs[0].Platform), err)
+		return ce
 	}
 	tmp, err := c.workDir()
 	if err != nil {
@@ -98,5 +96,78 @@ func linkOrCopy(src, dst string) error {
 
 // compileError names the image and platform of req in err.
 func compileError(req CompileRequest, err error) error {
-	return fmt.Errorf("go build %s for %s: %w", req.Image, platform.Format(req.Platform), err)
+	return &CompileError{Builds: []CompileBuild{{Image: req.Image, Platform: platform.Format(req.Platform)}}, Err: err}
+}
+
+// CompileBuild is one image and platform a go command built.
+type CompileBuild struct {
+	Image    string
+	Platform string // os/arch[/variant]
+}
+
+// CompileError is a failed go build: the images and platforms it was for
+// and why, with the last lines of go's output. Errors whose reasons read
+// the same (a broken package several images share) are reported as one
+// (see mergeCompileErrors), so that a compiler message is shown once.
+type CompileError struct {
+	Builds []CompileBuild
+	Err    error
+}
+
+// Error is "go build IMAGES for PLATFORMS: ERR": images built for the same
+// platforms share one "for", groups are separated by "; ".
+func (e *CompileError) Error() string {
+	byImage := map[string][]string{}
+	var images []string
+	for _, b := range e.Builds {
+		if _, ok := byImage[b.Image]; !ok {
+			images = append(images, b.Image)
+		}
+		if !slices.Contains(byImage[b.Image], b.Platform) {
+			byImage[b.Image] = append(byImage[b.Image], b.Platform)
+		}
+	}
+	slices.Sort(images)
+	var groups []string              // platform lists, in order of first image
+	members := map[string][]string{} // images by platform list
+	for _, img := range images {
+		ps := slices.Sorted(slices.Values(byImage[img]))
+		key := strings.Join(ps, ", ")
+		if _, ok := members[key]; !ok {
+			groups = append(groups, key)
+		}
+		members[key] = append(members[key], img)
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = strings.Join(members[g], ", ") + " for " + g
+	}
+	return fmt.Sprintf("go build %s: %v", strings.Join(parts, "; "), e.Err)
+}
+
+// Unwrap returns the reason.
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// mergeCompileErrors returns errs with the CompileErrors whose reasons
+// read the same merged into the first of them; other errors are kept as
+// they are, in order.
+func mergeCompileErrors(errs []error) []error {
+	var out []error
+	first := map[string]*CompileError{} // merged error by reason
+	for _, err := range errs {
+		ce, ok := err.(*CompileError)
+		if !ok || ce.Err == nil {
+			out = append(out, err)
+			continue
+		}
+		key := ce.Err.Error()
+		if m, ok := first[key]; ok {
+			m.Builds = append(m.Builds, ce.Builds...)
+			continue
+		}
+		m := &CompileError{Builds: slices.Clone(ce.Builds), Err: ce.Err}
+		first[key] = m
+		out = append(out, m)
+	}
+	return out
 }
