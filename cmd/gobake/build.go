@@ -25,6 +25,7 @@ type buildCmd struct {
 	Jobs        int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
 	JSON        bool     `name:"json" help:"Print a JSON document describing each image (schema/build.schema.json) instead of one reference per line."`
 	Insecure    bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
+	quietFlag   `embed:""`
 	sbomFlag    `embed:""`
 	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
 	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else loaded into the local engine with --load, else written to .gobake/oci."`
@@ -117,7 +118,7 @@ func (c *buildCmd) Run(g *globals) error {
 	var results []layering.Result
 	var refs []name.Digest
 	if len(names) > 0 {
-		builder := layering.NewBuilder(layering.WithLogger(g.stderr), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
+		builder := layering.NewBuilder(layering.WithLogger(c.progress(g)), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
 		if results, err = plan.Build(g.ctx, builder, names); err != nil {
 			return err
 		}
@@ -127,9 +128,9 @@ func (c *buildCmd) Run(g *globals) error {
 		if err := target.close(g); err != nil {
 			return err
 		}
-		fmt.Fprintf(g.stderr, "published %d image(s) to %s\n", len(results), target.describe)
+		fmt.Fprintf(c.progress(g), "published %d image(s) to %s\n", len(results), target.describe)
 	}
-	return c.print(g, cfg, plan.Snapshot, results, refs, kept, sameOutput(g, results, refs, previous))
+	return c.print(g, cfg, plan.Snapshot, results, refs, kept, sameOutput(c.progress(g), results, refs, previous))
 }
 
 // boolFlag is "set" for a flag given, "" otherwise.

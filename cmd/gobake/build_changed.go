@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -47,14 +48,14 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 			previous[p.Image] = pb.Digest.String()
 		}
 		if p.Status != graph.StatusUnchanged {
-			fmt.Fprintf(g.stderr, "%s: %s against %s (%s): building\n", p.Image, p.Status, against, strings.Join(p.Reasons, "; "))
+			fmt.Fprintf(c.progress(g), "%s: %s against %s (%s): building\n", p.Image, p.Status, against, strings.Join(p.Reasons, "; "))
 			c.reasons[p.Image] = string(p.Status) + ": " + strings.Join(p.Reasons, "; ")
 			build = append(build, p.Image)
 			continue
 		}
 		pb, ok := builds[p.Image]
 		if !ok || (pb.Record.Digest != "" && pb.Record.Digest != p.Digest) {
-			fmt.Fprintf(g.stderr, "%s: unchanged against %s but %s:%s is not that build: building\n", p.Image, against, repos[p.Image], b.Tag)
+			fmt.Fprintf(c.progress(g), "%s: unchanged against %s but %s:%s is not that build: building\n", p.Image, against, repos[p.Image], b.Tag)
 			c.reasons[p.Image] = fmt.Sprintf("unchanged, but %s:%s is not that build", repos[p.Image], b.Tag)
 			build = append(build, p.Image)
 			continue
@@ -63,20 +64,20 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("build --changed: %s: %w", p.Image, err)
 		}
-		fmt.Fprintf(g.stderr, "%s: unchanged against %s: keeping %s\n", p.Image, against, ref)
+		fmt.Fprintf(c.progress(g), "%s: unchanged against %s: keeping %s\n", p.Image, against, ref)
 		kept = append(kept, keptImage{image: p.Image, ref: ref.String()})
 	}
 	return build, kept, previous, nil
 }
 
-// sameOutput notes on stderr every image built although unchanged in
+// sameOutput notes on log every image built although unchanged in
 // output: its build is the image the baseline already holds (its inputs
 // changed but not its binary, data or config), and returns their names.
-func sameOutput(g *globals, results []layering.Result, refs []name.Digest, previous map[string]string) map[string]bool {
+func sameOutput(log io.Writer, results []layering.Result, refs []name.Digest, previous map[string]string) map[string]bool {
 	same := map[string]bool{}
 	for i, r := range results {
 		if d := refs[i].DigestStr(); d != "" && previous[r.Name] == d {
-			fmt.Fprintf(g.stderr, "%s: inputs changed but the build is the baseline's image %s: output unchanged\n", r.Name, refs[i])
+			fmt.Fprintf(log, "%s: inputs changed but the build is the baseline's image %s: output unchanged\n", r.Name, refs[i])
 			same[r.Name] = true
 		}
 	}

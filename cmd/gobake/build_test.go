@@ -118,6 +118,23 @@ func TestBuildCommand(t *testing.T) {
 			t.Errorf("tags (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("quiet", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--config", cfg, "build", "--registry", host + "/quiet", "--quiet"}, &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("--quiet printed progress on stderr:\n%s", stderr.String())
+		}
+		if !strings.HasPrefix(stdout.String(), host+"/quiet/hello@sha256:") {
+			t.Errorf("stdout = %q, want the reference", stdout.String())
+		}
+		code = run(context.Background(), []string{"--config", cfg, "build", "--registry", closed + "/acme", "-q"}, &stdout, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), "is unreachable") {
+			t.Errorf("--quiet hid the error: exit %d, stderr %q", code, stderr.String())
+		}
+	})
 	t.Run("unreachable registry", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), []string{"--config", cfg, "build", "--registry", closed + "/acme"}, &stdout, &stderr)

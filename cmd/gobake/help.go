@@ -44,7 +44,9 @@ func (*buildCmd) Help() string {
 		"    # in CI: only what changed since the last build, as JSON\n"+
 		"    gobake build --changed --json\n\n"+
 		"    # into the local podman or docker, for this machine's platform\n"+
-		"    gobake build api --load\n")
+		"    gobake build api --load\n\n"+
+		"    # no progress on stderr, only the references (and errors)\n"+
+		"    gobake build --quiet\n")
 }
 
 // Help shows examples of gobake plan.

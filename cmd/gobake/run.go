@@ -21,6 +21,7 @@ type runCmd struct {
 	Env        []string `short:"e" sep:"none" placeholder:"KEY=VALUE" help:"Set a variable in the container (the engine's -e); repeatable."`
 	RunArg     []string `name:"engine-arg" sep:"none" placeholder:"ARG" help:"Another argument for the engine's run command, e.g. --network=host; repeatable."`
 	Insecure   bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
+	quietFlag  `embed:""`
 	engineFlag `embed:""`
 }
 
@@ -30,7 +31,9 @@ func (*runCmd) Help() string {
 		"    # build api for this machine, load it into podman (or docker) and run it\n"+
 		"    gobake run api\n\n"+
 		"    # with arguments for its entrypoint, port 8080 published, with docker\n"+
-		"    gobake run api -p 8080:8080 --engine docker -- --listen :8080\n")
+		"    gobake run api -p 8080:8080 --engine docker -- --listen :8080\n\n"+
+		"    # only the container's output\n"+
+		"    gobake run api --quiet\n")
 }
 
 func (c *runCmd) Run(g *globals) error {
@@ -46,7 +49,7 @@ func (c *runCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	builder := layering.NewBuilder(layering.WithLogger(g.stderr), layering.WithSBOMFormats())
+	builder := layering.NewBuilder(layering.WithLogger(c.progress(g)), layering.WithSBOMFormats())
 	results, err := plan.Build(g.ctx, builder, []string{c.Image})
 	if err != nil {
 		return err
@@ -74,7 +77,7 @@ func (c *runCmd) Run(g *globals) error {
 		runArgs = append(runArgs, "-e", e)
 	}
 	runArgs = append(runArgs, c.RunArg...)
-	fmt.Fprintf(g.stderr, "running %s with %s\n", ref, eng.Name())
+	fmt.Fprintf(c.progress(g), "running %s with %s\n", ref, eng.Name())
 	code, err := eng.Run(g.ctx, ref, runArgs, c.entrypointArgs(), engine.IO{Stdout: g.stdout, Stderr: g.stderr})
 	if err != nil {
 		return err
