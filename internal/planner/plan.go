@@ -19,6 +19,10 @@ import (
 // hashCachePath is the file hash cache, relative to the repository root.
 const hashCachePath = ".gobake/cache/filehash.v1"
 
+// graphCachePath is where package graphs are kept between runs, relative
+// to the repository root.
+const graphCachePath = ".gobake/cache/graph"
+
 // Options select and shape the targets of a Plan.
 type Options struct {
 	Images    []string         // image names; empty means every image
@@ -46,7 +50,7 @@ type Plan struct {
 // renders tags and annotations.
 func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options) (*Plan, error) {
 	cache := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
-	p, err := plan(ctx, cfg, bases, opts, cache)
+	p, err := plan(ctx, cfg, bases, opts, cache, filepath.Join(cfg.Root, filepath.FromSlash(graphCachePath)))
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +60,9 @@ func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Op
 	return p, nil
 }
 
-// plan is New with the given hash cache (nil hashes every file).
-func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache) (*Plan, error) {
+// plan is New with the given hash cache (nil hashes every file) and graph
+// cache directory ("" lists every graph).
+func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache, graphCache string) (*Plan, error) {
 	images, err := cfg.Select(opts.Images)
 	if err != nil {
 		return nil, err
@@ -72,7 +77,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest, Layout: layering.LayoutVersion})
 		}
 	}
-	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache})
+	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache, GraphCache: graphCache})
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		return map[string]*graph.Record{}, nil
 	}
 	bases := layering.NewBases(ctx, old.Root, registry...)
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, nil)
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}
