@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ type Options struct {
 	Platforms []string         // replace every image's platforms (build --platform); empty keeps them
 	Tags      []string         // replace every image's tag templates (build --tag); empty keeps them
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
+	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
 }
 
 // Plan is what one run builds, resolved once: for every selected image,

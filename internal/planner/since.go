@@ -14,17 +14,25 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 )
 
+// sinceDir keeps the files of the refs plans compare with (see
+// graph.RefTree) and their caches, relative to the repository root.
+const sinceDir = ".gobake/cache/since"
+
 // Since computes the records of the selected images as they were at the
-// git ref, from a temporary worktree. Images that did not exist then have
-// no record; neither has any image when gobake.yaml did not exist.
+// git ref, from ref's files kept under .gobake/cache/since (only the files
+// that differ from the last ref compared with are written). Images that
+// did not exist then have no record. When gobake.yaml did not exist at
+// ref, the current configuration is used on ref's files, and a note says
+// so.
 func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
-	dir, cleanup, err := graph.Worktree(ctx, cfg.Root, ref)
+	cache := filepath.Join(cfg.Root, filepath.FromSlash(sinceDir))
+	dir, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if cerr := cleanup(); err == nil && cerr != nil {
-			err = cerr
+		if rerr := release(); err == nil && rerr != nil {
+			err = rerr
 		}
 	}()
 	relPath, err := filepath.Rel(cfg.Root, cfg.Path)
@@ -33,7 +41,19 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	}
 	path := filepath.Join(dir, relPath)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return map[string]*graph.Record{}, nil
+		// Without a configuration then, every image would be new: compare
+		// what the current one makes of ref's files instead.
+		if opts.Notes != nil {
+			fmt.Fprintf(opts.Notes, "gobake: %s has no %s: comparing with the current configuration applied to %s's files\n", ref, filepath.ToSlash(relPath), ref)
+		}
+		b, err := os.ReadFile(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		defer os.Remove(path) // the tree holds ref's files only
 	}
 	old, err := config.Load(path)
 	if err != nil {
@@ -49,9 +69,13 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		return map[string]*graph.Record{}, nil
 	}
 	bases := layering.NewBases(ctx, old.Root, registry...)
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, nil, "")
+	hashes := graph.OpenHashCache(filepath.Join(cache, "filehash.v1"))
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, hashes, filepath.Join(cache, "graph"))
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+	}
+	if err := hashes.Save(); err != nil {
+		return nil, fmt.Errorf("inputs at %s: saving the file hash cache: %w", ref, err)
 	}
 	return p.Snapshot.Records, nil
 }
