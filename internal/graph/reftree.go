@@ -13,8 +13,8 @@ import (
 	"github.com/gobake/gobake/internal/gitexec"
 )
 
-// RefTree makes dir (a .gobake/cache directory of its own, e.g.
-// .gobake/cache/since) hold the files of ref, and returns the directory in
+// RefTree makes dir (a cache directory of its own, outside the
+// repository) hold the files of ref, and returns the directory in
 // it that corresponds to repo (which may be below the top of the work
 // tree). The files are kept between runs with an index of their own, so
 // that moving to another ref rewrites only the files that differ (git

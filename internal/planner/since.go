@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,18 +16,44 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 )
 
-// sinceDir keeps the files of the refs plans compare with (see
-// graph.RefTree) and their caches, relative to the repository root.
-const sinceDir = ".gobake/cache/since"
+// sinceDir returns where the files of the refs a repository's plans
+// compare with are kept (see graph.RefTree), with their caches: in
+// gobake's cache ($GOBAKE_CACHE, else gobake under the user cache
+// directory), one directory per repository. Outside the repository, so
+// that go finds no go.work of the repository above ref's files, and no
+// walk of the repository finds them. "" when there is no cache.
+func sinceDir(root string) string {
+	base := os.Getenv("GOBAKE_CACHE")
+	switch base {
+	case "off":
+		return ""
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		base = filepath.Join(dir, "gobake")
+	}
+	sum := sha256.Sum256([]byte(root))
+	return filepath.Join(base, "since", hex.EncodeToString(sum[:8]))
+}
 
 // Since computes the records of the selected images as they were at the
-// git ref, from ref's files kept under .gobake/cache/since (only the files
-// that differ from the last ref compared with are written). Images that
-// did not exist then have no record. When gobake.yaml did not exist at
-// ref, the current configuration is used on ref's files, and a note says
-// so.
+// git ref, from ref's files kept in gobake's cache (only the files that
+// differ from the last ref compared with are written; without a cache, in
+// a temporary directory). Images that did not exist then have no record.
+// When gobake.yaml did not exist at ref, the current configuration is used
+// on ref's files, and a note says so.
 func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
-	cache := filepath.Join(cfg.Root, filepath.FromSlash(sinceDir))
+	cache := sinceDir(cfg.Root)
+	if cache == "" {
+		tmp, err := os.MkdirTemp("", "gobake-since-")
+		if err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		defer os.RemoveAll(tmp)
+		cache = tmp
+	}
 	dir, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
 	if err != nil {
 		return nil, err

@@ -59,6 +59,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 // configuration is applied to the ref's files, and a note says so.
 func TestSinceWithoutConfig(t *testing.T) {
 	ctx := context.Background()
+	t.Setenv("GOBAKE_CACHE", t.TempDir())
 	cfg := writeRepo(t, "[linux/amd64]", "[latest]")
 	git := gitRepo(t, cfg.Root)
 	git("add", "go.mod", "cmd")
@@ -85,7 +86,7 @@ func TestSinceWithoutConfig(t *testing.T) {
 		t.Errorf("notes %q lack %q", notes.String(), want)
 	}
 	// The configuration written for the comparison is not left in the tree.
-	if _, err := os.Stat(filepath.Join(cfg.Root, sinceDir, "tree", "gobake.yaml")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(sinceDir(cfg.Root), "tree", "gobake.yaml")); !os.IsNotExist(err) {
 		t.Errorf("gobake.yaml left in the ref's tree: %v", err)
 	}
 }
@@ -96,6 +97,7 @@ func TestSinceWithoutConfig(t *testing.T) {
 // used to), over a history of realistic changes, visiting the refs out of
 // order.
 func TestSinceMatchesWorktree(t *testing.T) {
+	t.Setenv("GOBAKE_CACHE", t.TempDir())
 	for _, tt := range []struct {
 		name    string
 		initial func(t *testing.T, dir string)
