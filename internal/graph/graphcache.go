@@ -208,9 +208,15 @@ func (s *graphStore) validate(ctx context.Context, sg *storedGraph) (dirty, ok b
 		defer mu.Unlock()
 		return failed || ctx.Err() != nil
 	}
+	// Refreshed keys and hashes are written back only when there are
+	// many: checking a few edited files again costs less than rewriting
+	// the whole graph on every run.
+	const rewriteAfter = 64
+	refreshed := 0
 	markDirty := func() {
 		mu.Lock()
-		dirty = true
+		refreshed++
+		dirty = refreshed >= rewriteAfter
 		mu.Unlock()
 	}
 	var jobs []func()
