@@ -201,6 +201,19 @@ func fakeToolchain(t *testing.T, version string) {
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
+// amd64Targets is the targets of cfg on linux/amd64: one build
+// configuration, one go list (these tests are about the graph, not about
+// platforms).
+func amd64Targets(t *testing.T, cfg *config.Config) []Target {
+	var out []Target
+	for _, tg := range (fakeBases{}).targets(t, cfg) {
+		if tg.Platform == "linux/amd64" {
+			out = append(out, tg)
+		}
+	}
+	return out
+}
+
 func checkGraphMutation(t *testing.T, m graphMutation) {
 	t.Helper()
 	ctx := context.Background()
@@ -212,7 +225,7 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 	store := filepath.Join(t.TempDir(), "graph")
 	var loads int
 	opts := Options{
-		Targets: fakeBases{}.targets(t, cfg), GraphCache: store, racy: time.Nanosecond,
+		Targets: amd64Targets(t, cfg), GraphCache: store, racy: time.Nanosecond,
 		onLoad: func(buildConfig, []string) { loads++ },
 	}
 	if _, err := Compute(ctx, cfg, opts); err != nil {
@@ -230,10 +243,14 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 		t.Fatalf("a plan with nothing changed listed %d times", loads-stored)
 	}
 	m.apply(t, root, cfg)
-	opts.Targets = fakeBases{}.targets(t, cfg)
+	opts.Targets = amd64Targets(t, cfg)
 	cached, cerr := Compute(ctx, cfg, opts)
-	if reloaded := loads > stored; reloaded != m.reload {
+	reloaded := loads > stored
+	if reloaded != m.reload {
 		t.Errorf("listed again: %v, want %v", reloaded, m.reload)
+	}
+	if reloaded && cerr == nil {
+		return // a full load already (the comparison would list a third time)
 	}
 	full, err := Compute(ctx, cfg, Options{Targets: opts.Targets})
 	if err != nil || cerr != nil {
