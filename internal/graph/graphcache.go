@@ -629,9 +629,9 @@ func listedName(n string) bool {
 		strings.HasSuffix(n, ".syso") && !strings.HasPrefix(n, "_") && !strings.HasPrefix(n, ".")
 }
 
-// sourceExts are the files go list reads the start of, for build
+// headerExts are the files go list reads the start of, for build
 // constraints (and, for .go, the package clause, imports and embeds).
-var sourceExts = map[string]bool{
+var headerExts = map[string]bool{
 	".go": true, ".c": true, ".cc": true, ".cxx": true, ".cpp": true, ".m": true,
 	".h": true, ".hh": true, ".hpp": true, ".hxx": true, ".f": true, ".F": true,
 	".for": true, ".f90": true, ".s": true, ".S": true, ".sx": true, ".swig": true, ".swigcxx": true,
@@ -643,7 +643,7 @@ func sourceName(name string) bool {
 	if strings.HasSuffix(name, "/") || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, "_test.go") {
 		return false
 	}
-	return sourceExts[filepath.Ext(name)]
+	return headerExts[filepath.Ext(name)]
 }
 
 func contentHash(b []byte) string {
