@@ -4,23 +4,31 @@
 # Scenarios, each timed with hyperfine (median wall time) and run once more
 # under /usr/bin/time -v for its peak RSS:
 #
-#   synth: go list      `go list -deps -json=<the fields plan needs> ./...` on the
-#                       synthetic monorepo (internal/graph/synth: 300 mains,
-#                       ~10,000 packages): what any tool that reads the import
-#                       graph must at least do. (Asking for the fields keeps go
-#                       list from computing staleness, which would make it 5x slower.)
-#   synth: plan cold    `gobake plan` with its file hash cache removed before each run.
-#   synth: plan warm    `gobake plan` again, nothing changed.
-#   sample: go list     the same go list on testdata/monorepo (a copy).
-#   sample: plan no-op  `gobake plan` on the copy after one build and one plan:
-#                       every image unchanged, hash cache warm.
+#   synth: go list      `go list -deps -json=<the fields plan needs>` of the
+#                       mains of the synthetic monorepo (internal/graph/synth:
+#                       300 mains, ~10,000 packages): what any tool that reads
+#                       the import graph must at least do. (Asking for the
+#                       fields keeps go list from computing staleness, which
+#                       would make it 5x slower.) The baseline of the ratios.
+#   synth: plan cold    `gobake plan` with its caches (file hashes, package
+#                       graphs) removed before each run: go list runs.
+#   synth: plan no-op   `gobake plan` again, nothing changed: the stored
+#                       package graph is checked and used, go list does not run.
+#   synth: plan, one file changed   a function body edited before each run.
+#   synth: plan --since HEAD~1      the synthetic repository is a git
+#                       repository of two commits; ref's files are kept in
+#                       $GOBAKE_CACHE between runs, as they are by default.
+#   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
+#                       copy) after one build and one plan.
 #
-# The ratio column divides each median by the go list median of the same tree.
-# Targets (issue 3): synth warm ≤ 5 s and ≤ 1 GiB on 2 cores; sample no-op ≤ 0.5 s.
+# The ratio column divides each median by the go list median of the same
+# tree, measured in the same run (the machine may be shared: only ratios
+# compare across runs).
+# Targets (issue 10): synth no-op ≤ 0.5 s, --since ≤ 2 × a plain plan.
 #
 # Usage: bash bench/plan.sh [RUNS]     (RUNS defaults to 5; cold and go list use min(RUNS, 3))
 #        GOBAKE=/path/to/gobake bash bench/plan.sh   to time a prebuilt binary
-# Needs: go, hyperfine, jq (apt).
+# Needs: go, git, hyperfine, jq (apt).
 set -euo pipefail
 
 runs=${1:-5}
@@ -31,6 +39,7 @@ trap 'rm -rf "$work"' EXIT
 
 need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
 need go "install Go 1.26"
+need git "apt-get install git"
 need hyperfine "apt-get install hyperfine"
 need jq "apt-get install jq"
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
@@ -41,9 +50,17 @@ if [ -z "$gobake" ]; then
   (cd "$root" && go build -o "$gobake" ./cmd/gobake)
 fi
 
+export GOBAKE_CACHE=$work/gobake-cache # where --since keeps ref's files
 synth=$work/synth
 (cd "$root" && go run ./internal/graph/synth/cmd/synth "$synth")
 echo "bench: synthetic monorepo: $(find "$synth" -name '*.go' ! -name '*_test.go' | wc -l) packages" >&2
+git_() { git -C "$synth" -c user.name=bench -c user.email=bench@example.com "$@"; }
+git_ init -q && git_ add -A && git_ commit -qm initial
+printf '\n// Edited.\n' >>"$synth/core/c0000/c0000.go"
+git_ commit -qam "edit a shared package"
+synth_mains=./svc/.../cmd
+sample_mains="./services/api/cmd/api ./services/web/cmd/web ./services/worker/cmd/worker ./tools/ctl/cmd/ctl"
+fields=-json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles
 
 sample=$work/sample
 cp -r "$root/testdata/monorepo" "$sample"
@@ -69,10 +86,13 @@ time_case() {
   rss[$name]=$(cd "$dir" && /usr/bin/time -f '%M' -o "$work/rss" $cmd >/dev/null 2>&1; cat "$work/rss")
 }
 
-time_case "synth: go list -deps" "$synth" "$few" "" "go list -deps -json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles ./..."
+time_case "synth: go list -deps" "$synth" "$few" "" "go list -deps $fields $synth_mains"
 time_case "synth: gobake plan, cold" "$synth" "$few" "rm -rf $synth/.gobake/cache" "$gobake plan"
-time_case "synth: gobake plan, warm" "$synth" "$runs" "" "$gobake plan"
-time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps -json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles ./..."
+time_case "synth: gobake plan, no-op" "$synth" "$runs" "" "$gobake plan"
+time_case "synth: gobake plan, one file changed" "$synth" "$runs" \
+  "bash -c 'echo // \$RANDOM >>$synth/svc/s000/p00/p00.go'" "$gobake plan"
+time_case "synth: gobake plan --since HEAD~1" "$synth" "$runs" "" "$gobake plan --since HEAD~1"
+time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps $fields $sample_mains"
 time_case "sample: gobake plan, no-op" "$sample" "$runs" "" "$gobake plan"
 
 ratio() { jq -n --argjson a "$1" --argjson b "$2" '$a / $b * 100 | round / 100'; }
@@ -86,3 +106,5 @@ for name in "${names[@]}"; do
   base=${median["${name%%:*}: go list -deps"]}
   printf '| %s | %.2f s | %s | %d MiB |\n' "$name" "${median[$name]}" "$(ratio "${median[$name]}" "$base")" $(( ${rss[$name]} / 1024 ))
 done
+echo
+echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") (target ≤ 2)"

@@ -111,7 +111,7 @@ func (c *buildCmd) Run(g *globals) error {
 	var kept []keptImage
 	var previous map[string]string
 	if c.Changed {
-		if names, kept, previous, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms}); err != nil {
+		if names, kept, previous, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms, Notes: g.stderr}); err != nil {
 			return err
 		}
 	}

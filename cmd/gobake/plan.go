@@ -53,7 +53,7 @@ func (c *planCmd) Run(g *globals) error {
 	if c.OCILayout != "" {
 		registry = ""
 	}
-	opts := planner.Options{Images: images}
+	opts := planner.Options{Images: images, Notes: g.stderr}
 	p, err := newPlan(g, cfg, c.Insecure, opts)
 	if err != nil {
 		return err

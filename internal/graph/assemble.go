@@ -42,7 +42,7 @@ type pkgInputs struct {
 // assembler turns loaded packages and file hashes into inputs.
 type assembler struct {
 	root   string
-	cache  *HashCache
+	cache  *runHashes
 	hashes map[string]string            // absolute path → SHA-256
 	sums   map[string]map[string]string // go.sum path → "path version" → hash
 	vendor map[string]*vendorModules    // vendor/modules.txt path → its modules
@@ -50,7 +50,7 @@ type assembler struct {
 	feeds  map[string][]string          // data dir → root-relative files
 }
 
-func newAssembler(root string, cache *HashCache) *assembler {
+func newAssembler(root string, cache *runHashes) *assembler {
 	return &assembler{
 		root:   root,
 		cache:  cache,

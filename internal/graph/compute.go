@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -35,10 +36,18 @@ type Options struct {
 	Targets []Target
 	Cache   *HashCache // file hash cache; nil hashes every file
 
+	// GraphCache is the directory where the package graph of each build
+	// configuration is kept between runs (.gobake/cache/graph), so that a
+	// graph nothing changed since is not listed again; "" always lists.
+	GraphCache string
+
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
 	// concurrently.
 	onLoad func(b buildConfig, mains []string)
+	// racy is how recently touched a file may be for a listed graph that
+	// depends on it to be stored; 0 means racyWindow (tests set it tiny).
+	racy time.Duration
 }
 
 // target is one Target and the group it is loaded with.
@@ -68,12 +77,20 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			return nil, err
 		}
 	}
-	cache := opts.Cache
-	if cache == nil {
-		cache = NewHashCache()
+	hc := opts.Cache
+	if hc == nil {
+		hc = NewHashCache()
 	}
+	cache := newRunHashes(hc)
 	targets, groups, images := groupTargets(ts)
-	if err := loadGroups(ctx, groups, opts.onLoad); err != nil {
+	var store *graphStore
+	if opts.GraphCache != "" {
+		store = &graphStore{dir: opts.GraphCache, cache: cache, racy: racyWindow}
+		if opts.racy != 0 {
+			store.racy = opts.racy
+		}
+	}
+	if err := loadGroups(ctx, groups, store, opts.onLoad); err != nil {
 		return nil, err
 	}
 	a := newAssembler(cfg.Root, cache)
@@ -175,15 +192,12 @@ func groupTargets(ts []Target) ([]*target, []*group, []config.Image) {
 }
 
 // loadGroups loads every group, two at a time.
-func loadGroups(ctx context.Context, groups []*group, onLoad func(buildConfig, []string)) error {
+func loadGroups(ctx context.Context, groups []*group, store *graphStore, onLoad func(buildConfig, []string)) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(2)
 	for _, g := range groups {
 		eg.Go(func() error {
-			if onLoad != nil {
-				onLoad(g.cfg, g.mains)
-			}
-			l, err := load(ctx, g.cfg, g.mains)
+			l, err := load(ctx, g.cfg, g.mains, store, onLoad)
 			g.l = l
 			return err
 		})

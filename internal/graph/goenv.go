@@ -23,11 +23,19 @@ type goEnv struct {
 	ModCache string            // GOMODCACHE
 	Work     string            // GOWORK, "" when none
 	Codegen  map[string]string // codegenVars that are set
+	All      map[string]string // every variable of goEnvVars: what a stored graph must match
 }
+
+// goEnvVars are the go env variables read: besides codegenVars, those that
+// choose the toolchain, the modules and the packages go list finds.
+var goEnvVars = append([]string{
+	"GOVERSION", "GOROOT", "GOMODCACHE", "GOWORK", "GOMOD", "GO111MODULE", "GOPATH",
+	"GOTOOLCHAIN", "GOOS", "GOARCH", "CGO_ENABLED", "GOPROXY", "GONOSUMDB", "GOPRIVATE",
+}, codegenVars...)
 
 // readGoEnv runs go env in b.Dir with b's environment.
 func readGoEnv(ctx context.Context, b buildConfig) (goEnv, error) {
-	args := append([]string{"env", "-json", "GOVERSION", "GOROOT", "GOMODCACHE", "GOWORK"}, codegenVars...)
+	args := append([]string{"env", "-json"}, goEnvVars...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = b.Dir
 	cmd.Env = append(os.Environ(), b.Env...)
@@ -41,7 +49,7 @@ func readGoEnv(ctx context.Context, b buildConfig) (goEnv, error) {
 	if err := json.Unmarshal(out, &m); err != nil {
 		return goEnv{}, fmt.Errorf("go env in %s: %w", b.Dir, err)
 	}
-	e := goEnv{Version: m["GOVERSION"], Root: m["GOROOT"], ModCache: m["GOMODCACHE"], Codegen: map[string]string{}}
+	e := goEnv{Version: m["GOVERSION"], Root: m["GOROOT"], ModCache: m["GOMODCACHE"], Codegen: map[string]string{}, All: m}
 	if w := m["GOWORK"]; w != "" && w != "off" {
 		e.Work = w
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/tools/go/packages"
@@ -15,15 +16,16 @@ import (
 // pkg is one package of a loaded graph: what the digests need of it and
 // nothing that requires parsing or type checking.
 type pkg struct {
-	PkgPath    string
-	Name       string // package clause: a root must be "main"
-	Dir        string
-	Module     *listModule
-	GoFiles    []string        // absolute .go files compiled in (cgo ones included)
-	OtherFiles []string        // absolute C, assembly, syso… files compiled in
-	EmbedFiles []string        // absolute files embedded with //go:embed
-	Imports    map[string]*pkg // by import path as written
-	Errors     []string
+	PkgPath       string
+	Name          string // package clause: a root must be "main"
+	Dir           string
+	Module        *listModule
+	GoFiles       []string        // absolute .go files compiled in (cgo ones included)
+	OtherFiles    []string        // absolute C, assembly, syso… files compiled in
+	EmbedFiles    []string        // absolute files embedded with //go:embed
+	EmbedPatterns []string        // the //go:embed patterns, as written
+	Imports       map[string]*pkg // by import path as written
+	Errors        []string
 }
 
 // loaded is the package graph of one build configuration.
@@ -35,8 +37,31 @@ type loaded struct {
 
 // load lists the packages of every main of a build configuration with
 // one go list run, while go env runs beside it. Test files and test-only
-// dependencies are not loaded.
-func load(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
+// dependencies are not loaded. With a store, a stored graph that nothing
+// changed since is used instead, and a graph listed is stored; onLoad
+// (when set) is called before go list runs.
+func load(ctx context.Context, b buildConfig, mains []string, store *graphStore, onLoad func(buildConfig, []string)) (*loaded, error) {
+	if store != nil {
+		if l := store.find(ctx, b, mains); l != nil {
+			return l, nil
+		}
+	}
+	if onLoad != nil {
+		onLoad(b, mains)
+	}
+	start := time.Now()
+	l, err := list(ctx, b, mains)
+	if err != nil {
+		return nil, err
+	}
+	if store != nil {
+		_ = store.record(ctx, l, mains, start) // an accelerator: the next plan lists again
+	}
+	return l, nil
+}
+
+// list runs go list (and go env) for load.
+func list(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
 	l := &loaded{cfg: b, roots: make(map[string]*pkg)}
 	var pkgs map[string]*pkg
 	eg, ctx := errgroup.WithContext(ctx)
@@ -85,7 +110,7 @@ func load(ctx context.Context, b buildConfig, mains []string) (*loaded, error) {
 // loadMode is what the digests need from go list: files, imports, modules
 // and resolved embeds, and nothing that requires parsing or type checking.
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
-	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles
+	packages.NeedDeps | packages.NeedModule | packages.NeedEmbedFiles | packages.NeedEmbedPatterns
 
 // listModule is the part of a module that digests need.
 type listModule struct {
@@ -119,14 +144,15 @@ func listGraph(ctx context.Context, b buildConfig, mains []string) (map[string]*
 			return p
 		}
 		p := &pkg{
-			PkgPath:    lp.PkgPath,
-			Name:       lp.Name,
-			Dir:        lp.Dir,
-			Module:     convertModule(lp.Module),
-			GoFiles:    absJoin(lp.Dir, lp.GoFiles),
-			OtherFiles: absJoin(lp.Dir, lp.OtherFiles),
-			EmbedFiles: absJoin(lp.Dir, lp.EmbedFiles),
-			Imports:    make(map[string]*pkg, len(lp.Imports)),
+			PkgPath:       lp.PkgPath,
+			Name:          lp.Name,
+			Dir:           lp.Dir,
+			Module:        convertModule(lp.Module),
+			GoFiles:       absJoin(lp.Dir, lp.GoFiles),
+			OtherFiles:    absJoin(lp.Dir, lp.OtherFiles),
+			EmbedFiles:    absJoin(lp.Dir, lp.EmbedFiles),
+			EmbedPatterns: lp.EmbedPatterns,
+			Imports:       make(map[string]*pkg, len(lp.Imports)),
 		}
 		for _, e := range lp.Errors {
 			p.Errors = append(p.Errors, e.Error())

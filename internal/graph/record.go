@@ -101,13 +101,26 @@ func InputsDigest(inputs map[string]string) string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// One buffer, written in large pieces: the same bytes as writeString
+	// per string, without an allocation per string.
 	h := sha256.New()
-	writeString(h, "gobake-inputs-v1")
+	buf := appendString(make([]byte, 0, 64<<10), "gobake-inputs-v1")
 	for _, k := range keys {
-		writeString(h, k)
-		writeString(h, inputs[k])
+		buf = appendString(buf, k)
+		buf = appendString(buf, inputs[k])
+		if len(buf) >= 60<<10 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
 	}
+	h.Write(buf)
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// appendString appends s to b as writeString writes it.
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // ValueDigest is what a record holds in place of a value that may be a

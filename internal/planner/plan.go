@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,12 +20,17 @@ import (
 // hashCachePath is the file hash cache, relative to the repository root.
 const hashCachePath = ".gobake/cache/filehash.v1"
 
+// graphCachePath is where package graphs are kept between runs, relative
+// to the repository root.
+const graphCachePath = ".gobake/cache/graph"
+
 // Options select and shape the targets of a Plan.
 type Options struct {
 	Images    []string         // image names; empty means every image
 	Platforms []string         // replace every image's platforms (build --platform); empty keeps them
 	Tags      []string         // replace every image's tag templates (build --tag); empty keeps them
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
+	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
 }
 
 // Plan is what one run builds, resolved once: for every selected image,
@@ -46,7 +52,7 @@ type Plan struct {
 // renders tags and annotations.
 func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options) (*Plan, error) {
 	cache := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
-	p, err := plan(ctx, cfg, bases, opts, cache)
+	p, err := plan(ctx, cfg, bases, opts, cache, filepath.Join(cfg.Root, filepath.FromSlash(graphCachePath)))
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +62,9 @@ func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Op
 	return p, nil
 }
 
-// plan is New with the given hash cache (nil hashes every file).
-func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache) (*Plan, error) {
+// plan is New with the given hash cache (nil hashes every file) and graph
+// cache directory ("" lists every graph).
+func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache, graphCache string) (*Plan, error) {
 	images, err := cfg.Select(opts.Images)
 	if err != nil {
 		return nil, err
@@ -72,7 +79,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest, Layout: layering.LayoutVersion})
 		}
 	}
-	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache})
+	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache, GraphCache: graphCache})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,17 +16,51 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 )
 
+// sinceDir returns where the files of the refs a repository's plans
+// compare with are kept (see graph.RefTree), with their caches: in
+// gobake's cache ($GOBAKE_CACHE, else gobake under the user cache
+// directory), one directory per repository. Outside the repository, so
+// that go finds no go.work of the repository above ref's files, and no
+// walk of the repository finds them. "" when there is no cache.
+func sinceDir(root string) string {
+	base := os.Getenv("GOBAKE_CACHE")
+	switch base {
+	case "off":
+		return ""
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		base = filepath.Join(dir, "gobake")
+	}
+	sum := sha256.Sum256([]byte(root))
+	return filepath.Join(base, "since", hex.EncodeToString(sum[:8]))
+}
+
 // Since computes the records of the selected images as they were at the
-// git ref, from a temporary worktree. Images that did not exist then have
-// no record; neither has any image when gobake.yaml did not exist.
+// git ref, from ref's files kept in gobake's cache (only the files that
+// differ from the last ref compared with are written; without a cache, in
+// a temporary directory). Images that did not exist then have no record.
+// When gobake.yaml did not exist at ref, the current configuration is used
+// on ref's files, and a note says so.
 func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
-	dir, cleanup, err := graph.Worktree(ctx, cfg.Root, ref)
+	cache := sinceDir(cfg.Root)
+	if cache == "" {
+		tmp, err := os.MkdirTemp("", "gobake-since-")
+		if err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		defer os.RemoveAll(tmp)
+		cache = tmp
+	}
+	dir, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if cerr := cleanup(); err == nil && cerr != nil {
-			err = cerr
+		if rerr := release(); err == nil && rerr != nil {
+			err = rerr
 		}
 	}()
 	relPath, err := filepath.Rel(cfg.Root, cfg.Path)
@@ -33,7 +69,19 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	}
 	path := filepath.Join(dir, relPath)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return map[string]*graph.Record{}, nil
+		// Without a configuration then, every image would be new: compare
+		// what the current one makes of ref's files instead.
+		if opts.Notes != nil {
+			fmt.Fprintf(opts.Notes, "gobake: %s has no %s: comparing with the current configuration applied to %s's files\n", ref, filepath.ToSlash(relPath), ref)
+		}
+		b, err := os.ReadFile(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+		}
+		defer os.Remove(path) // the tree holds ref's files only
 	}
 	old, err := config.Load(path)
 	if err != nil {
@@ -49,9 +97,13 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		return map[string]*graph.Record{}, nil
 	}
 	bases := layering.NewBases(ctx, old.Root, registry...)
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, nil)
+	hashes := graph.OpenHashCache(filepath.Join(cache, "filehash.v1"))
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, hashes, filepath.Join(cache, "graph"))
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
+	}
+	if err := hashes.Save(); err != nil {
+		return nil, fmt.Errorf("inputs at %s: saving the file hash cache: %w", ref, err)
 	}
 	return p.Snapshot.Records, nil
 }

@@ -1,0 +1,73 @@
+package graph
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// runHashes is a HashCache as one Compute sees it: each file is looked
+// at once, whoever asks first (the stored graph's check or the inputs),
+// and the answer is kept for the rest of the run.
+type runHashes struct {
+	c  *HashCache
+	mu sync.Mutex
+	m  map[string]hashResult
+}
+
+type hashResult struct {
+	hash string
+	err  error
+}
+
+func newRunHashes(c *HashCache) *runHashes {
+	return &runHashes{c: c, m: make(map[string]hashResult)}
+}
+
+// Hash returns the hex SHA-256 of the file at path.
+func (r *runHashes) Hash(path string) (string, error) {
+	r.mu.Lock()
+	res, ok := r.m[path]
+	r.mu.Unlock()
+	if ok {
+		return res.hash, res.err
+	}
+	h, err := r.c.Hash(path)
+	r.mu.Lock()
+	r.m[path] = hashResult{h, err}
+	r.mu.Unlock()
+	return h, err
+}
+
+// HashAll hashes paths in parallel and returns their hashes by path.
+func (r *runHashes) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
+	out := make(map[string]string, len(paths))
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	const chunk = 256 // files per goroutine: a stat is quicker than starting one
+	for i := 0; i < len(paths); i += chunk {
+		part := paths[i:min(i+chunk, len(paths))]
+		g.Go(func() error {
+			for _, p := range part {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				h, err := r.Hash(p)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				out[p] = h
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

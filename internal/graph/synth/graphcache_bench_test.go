@@ -1,0 +1,42 @@
+package synth
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gobake/gobake/internal/graph"
+)
+
+// BenchmarkPlanNoop is BenchmarkPlan with the package graph kept between
+// runs, as `gobake plan` keeps it: a no-op plan lists nothing.
+func BenchmarkPlanNoop(b *testing.B) {
+	dir := b.TempDir()
+	cfg, err := Generate(dir, Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour) // out of the racy window, so hashes and the graph are kept
+	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, old, old) })
+	ctx := context.Background()
+	hashes := filepath.Join(dir, ".gobake", "cache", "filehash.v1")
+	graphs := filepath.Join(dir, ".gobake", "cache", "graph")
+	cache := graph.OpenHashCache(hashes)
+	if _, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs}); err != nil {
+		b.Fatal(err)
+	}
+	if err := cache.Save(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		cache := graph.OpenHashCache(hashes)
+		s, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		graph.Plan(s, s.Records)
+	}
+}

@@ -1,0 +1,206 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/gitexec"
+	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/graph/synth"
+	"github.com/gobake/gobake/internal/layering"
+)
+
+// gitRepo makes dir a git repository with a fixed identity.
+func gitRepo(t *testing.T, dir string) func(args ...string) string {
+	t.Helper()
+	g := gitexec.Runner{Dir: dir, Env: []string{
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+	}}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := g.Run(context.Background(), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	run("init", "--quiet", "--initial-branch=main")
+	return run
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if body == "" {
+			if err := os.RemoveAll(p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSinceWithoutConfig: at a ref without gobake.yaml, the current
+// configuration is applied to the ref's files, and a note says so.
+func TestSinceWithoutConfig(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("GOBAKE_CACHE", t.TempDir())
+	cfg := writeRepo(t, "[linux/amd64]", "[latest]")
+	git := gitRepo(t, cfg.Root)
+	git("add", "go.mod", "cmd")
+	git("commit", "--quiet", "-m", "code")
+	git("add", "gobake.yaml")
+	git("commit", "--quiet", "-m", "config")
+	cur, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes bytes.Buffer
+	recs, err := Since(ctx, cfg, "HEAD~1", Options{Notes: &notes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]graph.Status{}
+	for _, p := range graph.Plan(cur.Snapshot, recs) {
+		got[p.Image] = p.Status
+	}
+	if diff := cmp.Diff(map[string]graph.Status{"hello": graph.StatusUnchanged}, got); diff != "" {
+		t.Errorf("plan since a ref without gobake.yaml (-want +got):\n%s", diff)
+	}
+	if want := "HEAD~1 has no gobake.yaml: comparing with the current configuration"; !strings.Contains(notes.String(), want) {
+		t.Errorf("notes %q lack %q", notes.String(), want)
+	}
+	// The configuration written for the comparison is not left in the tree.
+	if _, err := os.Stat(filepath.Join(sinceDir(cfg.Root), "tree", "gobake.yaml")); !os.IsNotExist(err) {
+		t.Errorf("gobake.yaml left in the ref's tree: %v", err)
+	}
+}
+
+// TestSinceMatchesWorktree compares Since, which keeps the files of the
+// refs it compares with and writes only what differs, with the records
+// computed from a fresh `git worktree add` checkout of each ref (as Since
+// used to), over a history of realistic changes, visiting the refs out of
+// order.
+func TestSinceMatchesWorktree(t *testing.T) {
+	t.Setenv("GOBAKE_CACHE", t.TempDir())
+	for _, tt := range []struct {
+		name    string
+		initial func(t *testing.T, dir string)
+		commits []map[string]string
+	}{
+		{
+			name:    "small monorepo",
+			initial: func(t *testing.T, dir string) { writeFiles(t, dir, miniRepo) },
+			commits: miniHistory,
+		},
+		{
+			name: "synthetic",
+			initial: func(t *testing.T, dir string) {
+				if _, err := synth.Generate(dir, synth.Spec{Mains: 4, Core: 6, PerDomain: 3, Seed: 1}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			commits: []map[string]string{
+				{"core/c0002/c0002.go": "package c0002\n\n// Value is changed.\nfunc Value() string { return \"changed\" }\n"},
+				{"svc/s001/p00/extra.go": "package p00\n\nimport _ \"example.com/synth/core/c0005\"\n"},
+				{"svc/s002/p01/p01.go": ""},
+			},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.initial(t, dir)
+			git := gitRepo(t, dir)
+			var commits []string
+			commit := func(msg string) {
+				git("add", "--all")
+				git("commit", "--quiet", "--allow-empty", "-m", msg)
+				commits = append(commits, git("rev-parse", "HEAD"))
+			}
+			commit("initial")
+			for i, files := range tt.commits {
+				writeFiles(t, dir, files)
+				commit("change " + string(rune('a'+i)))
+			}
+			cfg, err := config.Load(filepath.Join(dir, config.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			order := []int{len(commits) - 2, 0, len(commits) - 1, 1, 0}
+			for _, i := range order {
+				got, err := Since(ctx, cfg, commits[i], Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := worktreeRecords(t, dir, commits[i])
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("records at commit %d (-worktree +since):\n%s", i, diff)
+				}
+			}
+		})
+	}
+}
+
+// worktreeRecords computes the records at commit from a fresh worktree,
+// without caches.
+func worktreeRecords(t *testing.T, repo, commit string) map[string]*graph.Record {
+	t.Helper()
+	ctx := context.Background()
+	wt := filepath.Join(t.TempDir(), "wt")
+	g := gitexec.Runner{Dir: repo}
+	if _, err := g.Run(ctx, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Run(ctx, "worktree", "remove", "--force", wt)
+	cfg, err := config.Load(filepath.Join(wt, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Snapshot.Records
+}
+
+// miniRepo is a small monorepo: two mains sharing a package, one with
+// embedded files, one with a data directory.
+var miniRepo = map[string]string{
+	"go.mod": "module example.com/mini\n\ngo 1.26.0\n",
+	"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n" +
+		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    data: cmd/web/kodata\n",
+	"lib/lib.go":                "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n",
+	"lib/lib_windows.go":        "package lib\n\nfunc win() {}\n",
+	"cmd/api/main.go":           "package main\n\nimport \"example.com/mini/lib\"\n\nfunc main() { println(lib.Name()) }\n",
+	"cmd/web/main.go":           "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n",
+	"cmd/web/static/index.html": "<p>hi</p>\n",
+	"cmd/web/kodata/data.txt":   "data\n",
+	"README.md":                 "# mini\n",
+}
+
+var miniHistory = []map[string]string{
+	{"lib/lib.go": "package lib\n\n// Name is another name.\nfunc Name() string { return \"lib2\" }\n"},
+	{"cmd/web/static/new.css": "p{}\n", "cmd/web/kodata/more.txt": "more\n"},
+	{"lib/extra/extra.go": "package extra\n\nfunc X() {}\n", "cmd/api/main.go": "package main\n\nimport (\n\t\"example.com/mini/lib\"\n\t_ \"example.com/mini/lib/extra\"\n)\n\nfunc main() { println(lib.Name()) }\n"},
+	{"lib/lib_windows.go": "", "cmd/web/kodata/data.txt": "", "README.md": "# mini, edited\n"},
+	{"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n  api:\n    main: ./cmd/api\n    ldflags: [-s]\n"},
+}
