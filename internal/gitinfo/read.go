@@ -35,7 +35,10 @@ func Read(ctx context.Context, dir string) (Info, error) {
 	if tag, err := git(ctx, dir, "describe", "--tags", "--exact-match", "HEAD"); err == nil {
 		info.Tag = tag
 	}
-	status, err := git(ctx, dir, "status", "--porcelain", "--untracked-files=normal")
+	// Without optional locks, status never refreshes (writes) the index:
+	// a gobake killed meanwhile would leave index.lock behind, and the
+	// next git commit in the clone would fail.
+	status, err := git(ctx, dir, "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal")
 	if err != nil {
 		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
 	}

@@ -1,11 +1,13 @@
 package gitinfo
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -108,5 +110,49 @@ func TestRead(t *testing.T) {
 				t.Errorf("Read mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReadTakesNoIndexLock: reading the tree state never writes the
+// index. git status refreshes a stale index opportunistically under
+// index.lock; a gobake killed meanwhile left index.lock behind, and the
+// user's next git commit in the clone failed. Read runs status without
+// optional locks, so gobake never holds index.lock.
+func TestReadTakesNoIndexLock(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("git is required by this test (apt-get install git)")
+	}
+	repo := t.TempDir()
+	run(t, repo, "init", "--quiet", "--initial-branch=main")
+	p := filepath.Join(repo, "a")
+	if err := os.WriteFile(p, []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, repo, "add", "a")
+	run(t, repo, "commit", "--quiet", "-m", "a")
+	// The file's stat data no longer matches the index: status would
+	// refresh it and write the index.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(repo, ".git", "index")
+	before, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := Read(context.Background(), repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.TreeState != "clean" {
+		t.Errorf("TreeState = %q, want clean", info.TreeState)
+	}
+	after, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("Read rewrote the index: it took index.lock, which a kill leaves behind")
 	}
 }

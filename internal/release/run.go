@@ -164,7 +164,11 @@ func (r *run) open(ctx context.Context) error {
 	}
 	r.info = info
 	r.report.Commit = info.Commit
-	if r.repo, err = gitrepo.Open(ctx, r.cfg.Root); err != nil {
+	managed, err := r.managedTags()
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	if r.repo, err = gitrepo.Open(ctx, r.cfg.Root, gitrepo.WithManagedTags(managed)); err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
 	if r.remoteName, err = r.remote(ctx); err != nil {

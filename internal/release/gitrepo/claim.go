@@ -73,6 +73,11 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 	// Local refs: in one transaction that creates each (fails when one
 	// exists). After a push, a tag may exist locally already, fetched by
 	// another run of this clone: the same object then, which is fine.
+	lock, err := r.lockRefs(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
 	var tx strings.Builder
 	tx.WriteString("start\n")
 	for i, t := range tags {
@@ -151,17 +156,27 @@ func (r *Repo) IsShallow(ctx context.Context) (bool, error) {
 // FetchTags fetches every tag of remote (an existing local tag that names
 // something else is an error, never overwritten) and, in a shallow clone,
 // the whole history (--unshallow), so that versions are decided from what
-// the remote has. Concurrent fetches in one clone race for ref locks: a
-// failed fetch is tried again a few times.
+// the remote has. It holds gobake's lock on the refs meanwhile (see
+// lockRefs); a fetch that fails for a ref lock (another git writing) is
+// tried again a few times.
 func (r *Repo) FetchTags(ctx context.Context, remote string) error {
 	defer r.cache.forget()
 	shallow, err := r.IsShallow(ctx)
 	if err != nil {
 		return err
 	}
+	lock, err := r.lockRefs(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
 	args := []string{"fetch", "--quiet", "--no-write-fetch-head", "--no-auto-maintenance"}
 	if shallow {
 		args = append(args, "--unshallow")
+		if err := lock.mark(unshallowMark); err != nil {
+			return fmt.Errorf("fetch tags and history from %s: %w", remote, err)
+		}
+		defer func() { _ = lock.mark("") }() // left set, it only removes a shallow.lock nobody holds
 	}
 	args = append(args, remote, "refs/tags/*:refs/tags/*")
 	for attempt := 1; ; attempt++ {

@@ -22,7 +22,11 @@ type Repo struct {
 	Dir string // absolute directory git runs in
 	Top string // absolute top of the work tree
 
-	cache tagCache
+	cache   tagCache
+	managed func(tag string) bool // gobake's own tags (WithManagedTags)
+
+	commonMu sync.Mutex
+	common   string // the common git directory, absolute, once found
 }
 
 // tagCache holds what the tags of a Repo were when last listed, so that a
@@ -47,12 +51,15 @@ func (c *tagCache) forget() {
 
 // Open returns the Repo of dir, failing when dir is not inside a git work
 // tree.
-func Open(ctx context.Context, dir string) (*Repo, error) {
+func Open(ctx context.Context, dir string, opts ...Option) (*Repo, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
 	}
 	r := &Repo{Dir: abs}
+	for _, o := range opts {
+		o(r)
+	}
 	top, err := r.git(ctx, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", dir, err)

@@ -88,6 +88,11 @@ func (r *Repo) CreateTag(ctx context.Context, name, commit, message string) erro
 	if err := r.CheckTagName(ctx, name); err != nil {
 		return err
 	}
+	lock, err := r.lockRefs(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
 	args := []string{"tag"}
 	if message != "" {
 		args = append(args, "--annotate", "--file=-")
