@@ -172,11 +172,19 @@ func httpDigest(t *testing.T, host, repo, tag string) string {
 	return "sha256:" + sha256Hex(string(b))
 }
 
-// facts returns what the image digest of img says about itself.
-func (e *tinyEnv) facts(t *testing.T, img, digest string) (imageFacts, bool) {
+// facts returns what the image digest of img says about itself, read
+// with skopeo when viaSkopeo, else with plain API requests.
+func (e *tinyEnv) facts(t *testing.T, img, digest string, viaSkopeo bool) (imageFacts, bool) {
 	t.Helper()
 	if f, ok := e.hist.facts[digest]; ok {
 		return f, true
+	}
+	if !viaSkopeo {
+		f, ok := httpFacts(t, e.reg.Host, "acme/"+img, digest)
+		if ok {
+			e.hist.facts[digest] = f
+		}
+		return f, ok
 	}
 	ref := "docker://" + e.reg.Host + "/acme/" + img + "@" + digest
 	raw, err := testutil.SkopeoErr(t, "inspect", "--raw", ref)
@@ -210,6 +218,68 @@ func (e *tinyEnv) facts(t *testing.T, img, digest string) (imageFacts, bool) {
 		}
 	}
 	e.hist.facts[digest] = f
+	return f, true
+}
+
+// httpGet returns the body of the registry path on host, false when it
+// is not there.
+func httpGet(t *testing.T, host, path, accept string) ([]byte, bool) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+host+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, false
+	}
+	return b, true
+}
+
+// httpFacts is facts read with plain API requests: the annotations of the
+// manifest (or index) digest, the labels of the config of its (first)
+// image.
+func httpFacts(t *testing.T, host, repo, digest string) (imageFacts, bool) {
+	t.Helper()
+	b, ok := httpGet(t, host, "/v2/"+repo+"/manifests/"+digest, manifestAccept)
+	if !ok {
+		return imageFacts{}, false
+	}
+	var m struct {
+		Annotations map[string]string
+		Manifests   []struct{ Digest string }
+		Config      struct{ Digest string }
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return imageFacts{}, false
+	}
+	f := imageFacts{Inputs: m.Annotations["dev.gobake.inputs.digest"]}
+	if len(m.Manifests) > 0 { // an index: its first image
+		b, ok := httpGet(t, host, "/v2/"+repo+"/manifests/"+m.Manifests[0].Digest, manifestAccept)
+		if !ok || json.Unmarshal(b, &m) != nil {
+			return imageFacts{}, false
+		}
+	}
+	b, ok = httpGet(t, host, "/v2/"+repo+"/blobs/"+m.Config.Digest, "")
+	if !ok {
+		return imageFacts{}, false
+	}
+	var c struct {
+		Config struct{ Labels map[string]string }
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return imageFacts{}, false
+	}
+	f.Version = c.Config.Labels["org.opencontainers.image.version"]
+	f.Revision = c.Config.Labels["org.opencontainers.image.revision"]
 	return f, true
 }
 
@@ -335,7 +405,7 @@ func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 			}
 			continue
 		}
-		f, ok := e.facts(t, img, d)
+		f, ok := e.facts(t, img, d, viaSkopeo)
 		switch {
 		case !ok:
 			v.add("registry tag %s:%s names %s, which cannot be read", img, ver, d)
@@ -347,13 +417,13 @@ func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 	for _, tag := range slices.Sorted(maps.Keys(reg)) {
 		d := reg[tag]
 		img, ver, _ := strings.Cut(tag, ":")
-		if f, ok := e.facts(t, img, d); ok && f.Inputs != "" {
+		if f, ok := e.facts(t, img, d, viaSkopeo); ok && f.Inputs != "" {
 			if other, dup := sameInputs[img+" "+f.Inputs]; dup {
 				v.add("%s released twice: versions %s and %s have the same inputs %s", img, other, ver, f.Inputs)
 			}
 			sameInputs[img+" "+f.Inputs] = ver
 		}
-		if f, ok := e.facts(t, img, d); ok {
+		if f, ok := e.facts(t, img, d, viaSkopeo); ok {
 			if f.Version != ver {
 				v.add("registry tag %s names an image labelled version %q", tag, f.Version)
 			}
@@ -402,7 +472,7 @@ func (e *tinyEnv) check(t *testing.T, final, viaSkopeo bool) violations {
 	head := map[string]string{} // image → version deployed
 	if len(commits) > 0 {
 		for _, p := range pins[commits[len(commits)-1]] {
-			if _, ok := e.facts(t, p.Image, p.Digest); !ok {
+			if _, ok := e.facts(t, p.Image, p.Digest, viaSkopeo); !ok {
 				v.add("GitOps deploys %s@%s, which is not in the registry", p.Image, p.Digest)
 			}
 			ver := versionOf[p.Image+"@"+p.Digest]

@@ -365,6 +365,10 @@ func runShallowScenario(t *testing.T, tab *reliabilityTable, order int, s shallo
 // killsWanted is how many releases the kill scenario kills with SIGKILL.
 const killsWanted = 15
 
+// killsPerChange is how many runs of one commit's release the kill
+// scenario kills (the release, then its re-runs) before a plain re-run.
+const killsPerChange = 2
+
 // runKillScenario: over and over, commit a change, start a release and
 // kill -9 it at a random moment, re-run to completion, check.
 func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
@@ -387,14 +391,23 @@ func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
 	ok := true
 	var reruns []string
 	kills := 0
-	for i := 0; kills < killsWanted && i < 2*killsWanted; i++ {
+	for i := 0; kills < killsWanted && i < killsWanted; i++ {
 		e.change(t, e.src, changes[i%len(changes)], fmt.Sprintf("fix: change %d", i))
-		frac := rng.Float64() // where in the release the kill lands, as a fraction of its length
-		r := e.releaseKilled(t, e.src, time.Duration(frac*float64(span)))
-		if r.Killed {
-			kills++
+		// The release, then its first re-run, each killed at a random
+		// moment and followed by the checker (partial states allowed).
+		frac := 0.0
+		for k := range killsPerChange {
+			frac = rng.Float64() // where in the release the kill lands, as a fraction of its length
+			r := e.releaseKilled(t, e.src, time.Duration(frac*float64(span)))
+			if r.Killed {
+				kills++
+			}
+			t.Logf("cycle %d.%d: kill at %.0f%% of %s: %s", i, k, 100*frac, span.Round(time.Millisecond), r.outcome())
+			ok = e.requireInvariants(t, false) && ok
+			if kills == killsWanted {
+				break
+			}
 		}
-		t.Logf("cycle %d: kill at %.0f%% of %s: %s", i, 100*frac, span.Round(time.Millisecond), r.outcome())
 		start := time.Now()
 		rerun := e.releaseSeq(t, e.src)
 		if rerun.Report.Released {
@@ -410,6 +423,6 @@ func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
 	if kills < killsWanted {
 		t.Errorf("only %d of the releases were killed, want %d", kills, killsWanted)
 	}
-	tab.add(reliabilityRow{order: order, Scenario: "kill -9", Fault: fmt.Sprintf("SIGKILL at a random moment of the release, %d times (seeded)", killsWanted),
+	tab.add(reliabilityRow{order: order, Scenario: "kill -9", Fault: fmt.Sprintf("SIGKILL at a random moment of the release, then of its re-run, %d times (seeded)", killsWanted),
 		First: "killed", Rerun: completed(reruns), Result: held(ok)})
 }
