@@ -75,6 +75,7 @@ func newTinyEnv(t *testing.T) *tinyEnv {
 
 	e.deploy = filepath.Join(t.TempDir(), "deploy.git")
 	testutil.Git(t, "", "init", "-q", "--bare", "-b", "main", e.deploy)
+	testutil.Git(t, e.deploy, "config", "receive.autogc", "false") // no gc --auto after every push: CPU the scenarios need
 	seed := t.TempDir()
 	var b strings.Builder
 	b.WriteString("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tiny\nspec:\n  template:\n    spec:\n      containers:\n")
@@ -112,6 +113,7 @@ gitops:
 	testutil.GitInit(t, e.src)
 	e.origin = filepath.Join(t.TempDir(), "origin.git")
 	testutil.Git(t, "", "init", "-q", "--bare", "-b", "main", e.origin)
+	testutil.Git(t, e.origin, "config", "receive.autogc", "false")
 	testutil.Git(t, e.src, "remote", "add", "origin", e.origin)
 	testutil.Git(t, e.src, "push", "-q", "origin", "main")
 	return e
