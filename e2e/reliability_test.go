@@ -64,7 +64,8 @@ Every scenario releases a tiny monorepo (three images on scratch, one platform) 
 fault proxy in front of a real docker-registry, with a bare source remote and a bare GitOps
 remote. After the first run the fault is healed and a plain ` + "`gobake release`" + ` is run again; then the
 invariant checker (e2e/invariants_test.go) holds the contract of [release.md](release.md)
-against the registry (read with skopeo), both remotes (read with git) and every report gobake
+against the registry (read with plain distribution API requests between runs, and with skopeo
+after the last run of each scenario), both remotes (read with git) and every report gobake
 wrote (standard error, standard output, ` + "`--output`" + `, ` + "`$GITHUB_OUTPUT`" + `, ` + "`$GITHUB_STEP_SUMMARY`" + `):
 a version tag or git tag never moves, every git tag has its registry tag and the reverse, each image
 says which version and commit it is, no version is used twice, the GitOps repository deploys only
