@@ -591,6 +591,23 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 	if !slices.Equal(got, want) {
 		v.add("%s: $GITHUB_OUTPUT images %q, --output %q", name, got, want)
 	}
+	if line := ghValue(r.GHOutput, "gitTags"); line != "" {
+		var tags []string
+		if err := json.Unmarshal([]byte(line), &tags); err != nil {
+			v.add("%s: $GITHUB_OUTPUT gitTags= is not JSON: %v", name, err)
+		} else if !slices.Equal(tags, rep.GitTags) {
+			v.add("%s: $GITHUB_OUTPUT gitTags %q, --output %q", name, tags, rep.GitTags)
+		}
+	} else {
+		v.add("%s: $GITHUB_OUTPUT has no gitTags=", name)
+	}
+	wantCommit := ""
+	if rep.GitOps != nil && rep.GitOps.Pushed {
+		wantCommit = rep.GitOps.Commit
+	}
+	if !strings.Contains(r.GHOutput, "gitopsCommit="+wantCommit+"\n") {
+		v.add("%s: $GITHUB_OUTPUT gitopsCommit=%q, --output pushed %q", name, ghValue(r.GHOutput, "gitopsCommit"), wantCommit)
+	}
 	// stdout and the stderr summary
 	var refs []string
 	if rep.Released {
@@ -614,6 +631,9 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 	if len(rep.GitTags) > 0 && strings.Contains(r.Out.Stderr, "no git tag") {
 		v.add("%s: stderr says no git tag, --output says %v", name, rep.GitTags)
 	}
+	if len(rep.GitTags) > 0 && !strings.Contains(r.Out.Stderr, "git tags: "+strings.Join(rep.GitTags, " ")) {
+		v.add("%s: stderr does not list the git tags %v of --output:\n%s", name, rep.GitTags, r.Out.Stderr)
+	}
 	// $GITHUB_STEP_SUMMARY
 	if (r.Out.ExitCode != 0) != strings.Contains(firstLine(r.Summary), "failed") {
 		v.add("%s: step summary %q disagrees with the exit code", name, firstLine(r.Summary))
@@ -625,6 +645,12 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 	}
 	if pushed != (strings.Contains(r.Summary, "GitOps: `")) {
 		v.add("%s: step summary and --output disagree on the GitOps commit (pushed %t)", name, pushed)
+	}
+	if pushed && !strings.Contains(r.Summary, "GitOps: `"+rep.GitOps.Commit[:12]+"`") {
+		v.add("%s: step summary does not name the GitOps commit %.12s", name, rep.GitOps.Commit)
+	}
+	if r.Out.ExitCode != 0 && len(rep.GitTags) > 0 && !strings.Contains(r.Summary, "git tags "+strings.Join(rep.GitTags, " ")+" claimed") {
+		v.add("%s: failed, step summary does not say which git tags %v it claimed:\n%s", name, rep.GitTags, r.Summary)
 	}
 	// The world.
 	if pushed && !slices.Contains(gitops, rep.GitOps.Commit) {
@@ -667,6 +693,17 @@ func (e *tinyEnv) checkRun(t *testing.T, v *violations, r *tinyRun, origin, reg 
 			v.add("%s: registry tag %s set to %s, but the report says not tagged", name, key, after.regTags[key])
 		}
 	}
+}
+
+// ghValue returns the value of key in $GITHUB_OUTPUT content, "" when
+// it is not there.
+func ghValue(out, key string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, key+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func firstLine(s string) string {
