@@ -28,6 +28,14 @@ const writeReliabilityEnv = "GOBAKE_WRITE_RELIABILITY"
 // chaosSeedEnv fixes the seed of the kill -9 scenario, to replay a failure.
 const chaosSeedEnv = "GOBAKE_CHAOS_SEED"
 
+// reliabilityKnobs are the values of writeReliabilityEnv and chaosSeedEnv,
+// read when the package initialises: TestMain then unsets every GOBAKE_
+// variable (testutil.IsolateHome), which would make both knobs dead.
+var reliabilityKnobs = map[string]string{
+	writeReliabilityEnv: os.Getenv(writeReliabilityEnv),
+	chaosSeedEnv:        os.Getenv(chaosSeedEnv),
+}
+
 // reliabilityRow is one scenario of the table: classes of outcomes, never
 // timings, so that random seeds do not change the document.
 type reliabilityRow struct {
@@ -129,7 +137,7 @@ func TestReliability(t *testing.T) {
 
 	got := tab.markdown()
 	path := filepath.Join(testutil.RepoRoot(t), filepath.FromSlash(reliabilityDoc))
-	if os.Getenv(writeReliabilityEnv) == "1" {
+	if reliabilityKnobs[writeReliabilityEnv] == "1" {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +382,7 @@ const killsPerChange = 2
 // kill -9 it at a random moment, re-run to completion, check.
 func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
 	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(chaosSeedEnv); s != "" {
+	if s := reliabilityKnobs[chaosSeedEnv]; s != "" {
 		var err error
 		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
 			t.Fatalf("%s=%q: %v", chaosSeedEnv, s, err)
