@@ -36,9 +36,10 @@ type tinyEnv struct {
 	deploy string // the GitOps remote
 
 	mu     sync.Mutex
-	runs   []*tinyRun // every release run, in order of start
-	hist   history    // what the checker has seen so far
-	logged int        // runs logged for a broken invariant
+	cpu    time.Duration // CPU of every gobake run and its children, killed ones too
+	runs   []*tinyRun    // every release run, in order of start
+	hist   history       // what the checker has seen so far
+	logged int           // runs logged for a broken invariant
 }
 
 // tinyRun is one gobake release run and everything it wrote.
@@ -46,8 +47,9 @@ type tinyRun struct {
 	Dir      string
 	Args     []string
 	Out      testutil.Output
-	Killed   bool       // ended by SIGKILL: its reports may be missing
-	Report   fullReport // --output (zero when not written)
+	Killed   bool          // ended by SIGKILL: its reports may be missing
+	CPU      time.Duration // user and system time of gobake and its children
+	Report   fullReport    // --output (zero when not written)
 	HasJSON  bool
 	NoSchema error  // why --output does not match schema/release.schema.json; nil when it does
 	GHOutput string // $GITHUB_OUTPUT
@@ -111,6 +113,7 @@ gitops:
 `, e.prefix, e.deploy)
 	writeFiles(t, e.src, files)
 	testutil.GitInit(t, e.src)
+	noMaintenance(t, e.src)
 	e.origin = filepath.Join(t.TempDir(), "origin.git")
 	testutil.Git(t, "", "init", "-q", "--bare", "-b", "main", e.origin)
 	testutil.Git(t, e.origin, "config", "receive.autogc", "false")
@@ -144,7 +147,17 @@ func (e *tinyEnv) clone(t *testing.T, flags ...string) string {
 		args = append(args, e.origin, dir)
 	}
 	testutil.Git(t, "", args...)
+	noMaintenance(t, dir)
 	return dir
+}
+
+// noMaintenance turns off git's automatic maintenance in the clone dir
+// (gc --auto and maintenance run --auto after commits and pulls): CPU the
+// scenarios need, in clones that live for one test.
+func noMaintenance(t *testing.T, dir string) {
+	t.Helper()
+	testutil.Git(t, dir, "config", "maintenance.auto", "false")
+	testutil.Git(t, dir, "config", "gc.auto", "0")
 }
 
 // change commits a fix to the main of image (or lib for "lib") in dir and
@@ -208,10 +221,17 @@ func (e *tinyEnv) releaseCmd(t *testing.T, dir string, args ...string) (*exec.Cm
 		}
 		cmd.Env = append(cmd.Env, kv)
 	}
-	cmd.Env = append(cmd.Env, "GITHUB_OUTPUT="+gh, "GITHUB_STEP_SUMMARY="+sum)
+	// No automatic maintenance (git gc --auto, git maintenance run
+	// --auto) in the GitOps clones: a CI runner's clone lives for one job.
+	cmd.Env = append(cmd.Env, "GITHUB_OUTPUT="+gh, "GITHUB_STEP_SUMMARY="+sum,
+		"GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=maintenance.auto", "GIT_CONFIG_VALUE_0=false",
+		"GIT_CONFIG_KEY_1=gc.auto", "GIT_CONFIG_VALUE_1=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // kill -9 takes its go build children too
 	run := &tinyRun{Dir: dir, Args: args}
 	finish := func() {
+		if ps := cmd.ProcessState; ps != nil {
+			run.CPU = ps.UserTime() + ps.SystemTime()
+		}
 		if b, err := os.ReadFile(out); err == nil {
 			run.HasJSON = true
 			run.NoSchema = testutil.SchemaError("release.schema.json", schema.Release, b)
@@ -225,6 +245,7 @@ func (e *tinyEnv) releaseCmd(t *testing.T, dir string, args ...string) (*exec.Cm
 		run.Summary = string(b)
 		e.mu.Lock()
 		e.runs = append(e.runs, run)
+		e.cpu += run.CPU
 		e.mu.Unlock()
 	}
 	return cmd, run, finish
@@ -239,11 +260,7 @@ func (e *tinyEnv) release(t *testing.T, dir string, args ...string) *tinyRun {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	defer func() {
-		cpu := 0.0
-		if ps := cmd.ProcessState; ps != nil {
-			cpu = (ps.UserTime() + ps.SystemTime()).Seconds()
-		}
-		t.Logf("release %v in %s: %s after %.1fs (%.1fs CPU)", args, filepath.Base(dir), run.outcome(), time.Since(start).Seconds(), cpu)
+		t.Logf("release %v in %s: %s after %.1fs (%.1fs CPU)", args, filepath.Base(dir), run.outcome(), time.Since(start).Seconds(), run.CPU.Seconds())
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -314,4 +331,12 @@ func (r *tinyRun) outcome() string {
 	default:
 		return "failed"
 	}
+}
+
+// row adds the count and CPU of the env's gobake runs to r.
+func (e *tinyEnv) row(r reliabilityRow) reliabilityRow {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r.runs, r.cpu = len(e.runs), e.cpu
+	return r
 }

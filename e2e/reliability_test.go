@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +42,8 @@ var reliabilityKnobs = map[string]string{
 type reliabilityRow struct {
 	order                                 int
 	Scenario, Fault, First, Rerun, Result string
+	runs                                  int           // gobake runs of the scenario
+	cpu                                   time.Duration // their CPU, children included (logged, not in the table)
 }
 
 // reliabilityTable collects the rows of scenarios running in parallel.
@@ -72,8 +75,9 @@ Every scenario releases a tiny monorepo (three images on scratch, one platform) 
 fault proxy in front of a real docker-registry, with a bare source remote and a bare GitOps
 remote. After the first run the fault is healed and a plain ` + "`gobake release`" + ` is run again; then the
 invariant checker (e2e/invariants_test.go) holds the contract of [release.md](release.md)
-against the registry (read with plain distribution API requests between runs, and with skopeo
-after the last run of each scenario), both remotes (read with git) and every report gobake
+against the registry (read with plain distribution API requests, and after the last run of each
+scenario with skopeo too: its tag lists and newest versions must agree), both remotes (read with
+git) and every report gobake
 wrote (standard error, standard output, ` + "`--output`" + `, ` + "`$GITHUB_OUTPUT`" + `, ` + "`$GITHUB_STEP_SUMMARY`" + `):
 a version tag or git tag never moves, every git tag has its registry tag and the reverse, each image
 says which version and commit it is, no version is used twice, the GitOps repository deploys only
@@ -134,6 +138,22 @@ func TestReliability(t *testing.T) {
 			runKillScenario(t, tab, killOrder)
 		})
 	})
+
+	var runs int
+	var cpu time.Duration
+	for _, r := range tab.rows {
+		runs += r.runs
+		cpu += r.cpu
+		t.Logf("%s, %s: %d gobake runs, %.1f CPU-s", r.Scenario, r.Fault, r.runs, r.cpu.Seconds())
+	}
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	cpuOf := func(u syscall.Rusage) float64 {
+		return time.Duration(u.Utime.Nano() + u.Stime.Nano()).Seconds()
+	}
+	t.Logf("CPU: %d gobake runs %.1f s (their go and git children included); the test process %.1f s; all its ended children %.1f s (gobake runs, registries, skopeo, git)",
+		runs, cpu.Seconds(), cpuOf(self), cpuOf(children))
 
 	got := tab.markdown()
 	path := filepath.Join(testutil.RepoRoot(t), filepath.FromSlash(reliabilityDoc))
@@ -233,7 +253,7 @@ func runFaultScenario(t *testing.T, tab *reliabilityTable, order int, f faultSce
 		t.Errorf("re-run after the fault healed: %s", rerun.Out)
 	}
 	ok = e.requireInvariantsEnd(t) && ok
-	tab.add(reliabilityRow{order: order, Scenario: "registry fault", Fault: f.describe(), First: firstCell, Rerun: rerun.outcome(), Result: held(ok)})
+	tab.add(e.row(reliabilityRow{order: order, Scenario: "registry fault", Fault: f.describe(), First: firstCell, Rerun: rerun.outcome(), Result: held(ok)}))
 }
 
 // raceScenario is two releases started together, for 5 rounds.
@@ -298,8 +318,8 @@ func runRaceScenario(t *testing.T, tab *reliabilityTable, order int, rs raceScen
 		ok = e.requireInvariants(t, true) && ok
 	}
 	ok = e.requireInvariantsEnd(t) && ok
-	tab.add(reliabilityRow{order: order, Scenario: "racing releases", Fault: rs.describe + fmt.Sprintf(", %d rounds", raceRounds),
-		First: raced(quiet), Rerun: completed(reruns), Result: held(ok)})
+	tab.add(e.row(reliabilityRow{order: order, Scenario: "racing releases", Fault: rs.describe + fmt.Sprintf(", %d rounds", raceRounds),
+		First: raced(quiet), Rerun: completed(reruns), Result: held(ok)}))
 }
 
 // completed is the Re-run cell of scenarios with many re-runs, which
@@ -368,15 +388,16 @@ func runShallowScenario(t *testing.T, tab *reliabilityTable, order int, s shallo
 		t.Errorf("re-run from a full clone: %s", rerun.Out)
 	}
 	ok = e.requireInvariantsEnd(t) && ok
-	tab.add(reliabilityRow{order: order, Scenario: "shallow checkout", Fault: s.describe, First: first.outcome(), Rerun: rerun.outcome(), Result: held(ok)})
+	tab.add(e.row(reliabilityRow{order: order, Scenario: "shallow checkout", Fault: s.describe, First: first.outcome(), Rerun: rerun.outcome(), Result: held(ok)}))
 }
 
 // killsWanted is how many releases the kill scenario kills with SIGKILL.
 const killsWanted = 15
 
 // killsPerChange is how many runs of one commit's release the kill
-// scenario kills (the release, then its re-runs) before a plain re-run.
-const killsPerChange = 2
+// scenario kills (the release, then its re-runs, each at a random
+// moment) before a plain re-run completes it.
+const killsPerChange = 3
 
 // runKillScenario: over and over, commit a change, start a release and
 // kill -9 it at a random moment, re-run to completion, check.
@@ -402,7 +423,7 @@ func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
 	kills := 0
 	for i := 0; kills < killsWanted && i < killsWanted; i++ {
 		e.change(t, e.src, changes[i%len(changes)], fmt.Sprintf("fix: change %d", i))
-		// The release, then its first re-run, each killed at a random
+		// The release, then its next re-runs, each killed at a random
 		// moment and followed by the checker (partial states allowed).
 		frac := 0.0
 		for k := range killsPerChange {
@@ -432,6 +453,6 @@ func runKillScenario(t *testing.T, tab *reliabilityTable, order int) {
 	if kills < killsWanted {
 		t.Errorf("only %d of the releases were killed, want %d", kills, killsWanted)
 	}
-	tab.add(reliabilityRow{order: order, Scenario: "kill -9", Fault: fmt.Sprintf("SIGKILL at a random moment of the release, then of its re-run, %d times (seeded)", killsWanted),
-		First: "killed", Rerun: completed(reruns), Result: held(ok)})
+	tab.add(e.row(reliabilityRow{order: order, Scenario: "kill -9", Fault: fmt.Sprintf("SIGKILL at a random moment of the release, then of each of its next %d re-runs, %d times in all (seeded)", killsPerChange-1, killsWanted),
+		First: "killed", Rerun: completed(reruns), Result: held(ok)}))
 }
