@@ -40,4 +40,16 @@
 //
 // Versions come from the source remote, not from the checkout: its tags
 // are fetched and a shallow clone's history completed before deciding.
+//
+// # Killed releases
+//
+// A release killed outright (SIGKILL, a cancelled CI job) is completed by
+// the next run like one that failed: the claim and the registry say what
+// was done. What git leaves behind when killed mid-write would stop that
+// next run, so gobake writes the clone's local refs only while holding an
+// flock on .git/gobake.lock (package gitrepo), which the kernel drops when
+// its holder dies; the holder removes the ref lock files of gobake's own
+// tags it finds (a live writer of them would hold the flock), and
+// shallow.lock when the lock file says a history fetch was cut short.
+// gobake never takes index.lock: git status runs without optional locks.
 package release
