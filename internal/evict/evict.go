@@ -6,6 +6,7 @@ package evict
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,13 +34,7 @@ func LRU(entries []Entry, max int64) []Entry {
 		if c := a.Used.Compare(b.Used); c != 0 {
 			return c
 		}
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Name, b.Name)
 	})
 	var out []Entry
 	for _, e := range sorted {

@@ -86,7 +86,7 @@ func TestPruneLayout(t *testing.T) {
 	}
 	refs := layoutRefs(t, dir)
 	wantRefs := map[string]v1.Hash{
-		"svc:latest": digestOf(t, last),
+		"svc:latest":                           digestOf(t, last),
 		"svc:" + last.Referrers[0].FallbackTag: artifactDigest(t, last.Referrers[0]),
 	}
 	if diff := cmp.Diff(wantRefs, refs); diff != "" {
