@@ -57,4 +57,5 @@ type GitOpsImageData struct {
 	New       string // reference written, as pinned
 	Digest    string // manifest digest, sha256:…
 	Reference string // full reference repository:tag@digest
+	Notes     string // release notes: the commits that drove the version, grouped, as plain text; "" when none
 }

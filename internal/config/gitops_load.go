@@ -284,5 +284,6 @@ func sampleGitOpsData() GitOpsMessageData {
 		New:       "ghcr.io/acme/api@sha256:" + strings.Repeat("0", 64),
 		Digest:    "sha256:" + strings.Repeat("0", 64),
 		Reference: "ghcr.io/acme/api:1.2.3@sha256:" + strings.Repeat("0", 64),
+		Notes:     "Fixes:\n- handle empty tokens (0123abc)\n",
 	}}}
 }

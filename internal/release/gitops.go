@@ -56,7 +56,7 @@ func updatesOf(imgs []Image) []gitops.Update {
 	for _, img := range imgs {
 		updates = append(updates, gitops.Update{
 			Image: img.Image, Repository: img.Repository, Version: img.Version,
-			Tag: img.ociTag, Digest: img.Digest,
+			Tag: img.ociTag, Digest: img.Digest, Notes: img.Notes.Text(""),
 		})
 	}
 	return updates
