@@ -18,11 +18,18 @@ import (
 // TestReleaseNotes: after a first release, commits touching api, web,
 // both or neither; the second release's notes of each image list exactly
 // the commits that touch its inputs, grouped, in --output's JSON, in the
-// GitOps commit message and in the step summary.
+// GitOps commit message, in the step summary and in each image's
+// changelog in the deployment repository (gitops.changelog), newest
+// version first; a dry run shows the changelog in its diff, and running
+// the release again changes nothing.
 func TestReleaseNotes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	src := w.clone(t)
+	cfg, err := os.ReadFile(filepath.Join(src.Dir, "gobake.yaml"))
+	noErr(t, err)
+	src.Commit("build: changelogs", map[string]string{"gobake.yaml": string(cfg) + "  changelog: changelogs/{{.Image}}/CHANGELOG.md\n"})
+	src.Git("push", "--quiet", "origin", "main")
 	if _, err, log := w.run(t, src.Dir, release.Options{}); err != nil {
 		t.Fatalf("first release: %v\n%s", err, log)
 	}
@@ -41,6 +48,14 @@ func TestReleaseNotes(t *testing.T) {
 		hash[strings.SplitN(c.msg, "\n", 2)[0]] = src.Commit(c.msg, c.files)[:7]
 	}
 	src.Git("push", "--quiet", "origin", "main")
+
+	dry, err, log := w.run(t, src.Dir, release.Options{DryRun: true})
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, log)
+	}
+	if d := dry.GitOps.Diff; !strings.Contains(d, "+++ b/changelogs/api/CHANGELOG.md") || !strings.Contains(d, "+## 0.2.0\n") {
+		t.Errorf("the dry run's GitOps diff lacks api's new changelog section:\n%s", d)
+	}
 
 	rep, err, log := w.run(t, src.Dir, release.Options{})
 	if err != nil {
@@ -97,6 +112,28 @@ func TestReleaseNotes(t *testing.T) {
 	}
 	if strings.Contains(msg, "readme") {
 		t.Errorf("GitOps commit message names a commit touching no image:\n%s", msg)
+	}
+
+	changelog, err := gitexec.Runner{Dir: w.deploy}.Run(context.Background(), "show", "main:changelogs/web/CHANGELOG.md")
+	noErr(t, err)
+	wantLog := "# Changelog of web\n\n## 0.2.0\n\n### Breaking changes\n\n- both (" + hash["chore: both"] + ")\n\n### Fixes\n\n- web crash (" + hash["fix: web crash"] + ")\n\n## 0.1.0\n\n"
+	if !strings.HasPrefix(changelog, wantLog) || !strings.Contains(changelog, "- api and web (") {
+		t.Errorf("web's changelog does not start with\n%s\nand list the first commit:\n%s", wantLog, changelog)
+	}
+
+	// Released already: running it again changes nothing, the changelog
+	// included.
+	head := func() string {
+		h, err := gitexec.Runner{Dir: w.deploy}.Run(context.Background(), "rev-parse", "main")
+		noErr(t, err)
+		return h
+	}
+	before := head()
+	if _, err, log := w.run(t, src.Dir, release.Options{}); err != nil {
+		t.Fatalf("release again: %v\n%s", err, log)
+	}
+	if after := head(); after != before {
+		t.Errorf("releasing again moved the GitOps branch %s → %s", before, after)
 	}
 
 	step := filepath.Join(t.TempDir(), "summary.md")
