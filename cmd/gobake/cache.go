@@ -18,22 +18,20 @@ type cacheCmd struct {
 
 // Help shows examples of gobake cache.
 func (*cacheCmd) Help() string {
-	return "Examples:\n\n" +
-		"    gobake cache clean\n\n" +
-		"    # the binary cache is bounded anyway: 2 GiB by default, least recently used first out\n" +
-		"    GOBAKE_BIN_CACHE_MB=512 gobake build\n" +
-		"\nExit status: 0 the caches are empty; 1 an error; 2 a usage error."
+	return helpText("cache", ""+
+		"    gobake cache clean\n\n"+
+		"    # the binary cache is bounded anyway: 2 GiB by default, least recently used first out\n"+
+		"    GOBAKE_BIN_CACHE_MB=512 gobake build\n")
 }
 
 type cacheCleanCmd struct{}
 
 // Help shows examples of gobake cache clean.
 func (*cacheCleanCmd) Help() string {
-	return "Examples:\n\n" +
-		"    gobake cache clean\n\n" +
-		"    # another cache directory\n" +
-		"    GOBAKE_CACHE=/var/cache/gobake gobake cache clean\n" +
-		"\nExit status: 0 the caches are empty (work directories of builds still running are kept); 1 an error; 2 a usage error."
+	return helpText("cache", ""+
+		"    gobake cache clean\n\n"+
+		"    # another cache directory\n"+
+		"    GOBAKE_CACHE=/var/cache/gobake gobake cache clean\n")
 }
 
 func (cacheCleanCmd) Run(g *globals) error {

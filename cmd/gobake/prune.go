@@ -15,12 +15,11 @@ type pruneCmd struct {
 
 // Help shows examples of gobake prune.
 func (*pruneCmd) Help() string {
-	return "Examples:\n\n" +
-		"    # what the default layout .gobake/oci holds that no tag reaches\n" +
-		"    gobake prune --dry-run\n\n" +
-		"    # remove it from another layout\n" +
-		"    gobake prune --oci-layout out/oci\n" +
-		"\nExit status: 0 pruned (or nothing to prune); 1 an error: nothing is removed when the layout lacks a manifest it names; 2 a usage error."
+	return helpText("prune", ""+
+		"    # what the default layout .gobake/oci holds that no tag reaches\n"+
+		"    gobake prune --dry-run\n\n"+
+		"    # remove it from another layout\n"+
+		"    gobake prune --oci-layout out/oci\n")
 }
 
 func (c *pruneCmd) Run(g *globals) error {
