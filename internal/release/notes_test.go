@@ -13,6 +13,8 @@ import (
 	"github.com/gobake/gobake/internal/gitexec"
 	"github.com/gobake/gobake/internal/release"
 	"github.com/gobake/gobake/internal/release/version"
+	"github.com/gobake/gobake/internal/testutil"
+	"github.com/gobake/gobake/schema"
 )
 
 // TestReleaseNotes: after a first release, commits touching api, web,
@@ -90,6 +92,7 @@ func TestReleaseNotes(t *testing.T) {
 			Notes version.Notes `json:"notes"`
 		} `json:"images"`
 	}
+	testutil.CheckSchema(t, "release.schema.json", schema.Release, b)
 	noErr(t, json.Unmarshal(b, &out))
 	got := map[string]version.Notes{}
 	for _, img := range out.Images {
