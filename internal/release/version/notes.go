@@ -72,8 +72,11 @@ func (n Notes) Markdown(level string) string {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "%s %s\n\n", level, g.title)
-		for _, note := range g.notes {
+		for _, note := range shown(g.notes) {
 			fmt.Fprintf(&b, "- %s\n", note.line("**%s:** "))
+		}
+		if n := len(g.notes) - MaxShown; n > 0 {
+			fmt.Fprintf(&b, "- … and %d more\n", n)
 		}
 	}
 	return b.String()
@@ -88,11 +91,23 @@ func (n Notes) Text(indent string) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s%s:\n", indent, g.title)
-		for _, note := range g.notes {
+		for _, note := range shown(g.notes) {
 			fmt.Fprintf(&b, "%s- %s\n", indent, note.line("%s: "))
+		}
+		if n := len(g.notes) - MaxShown; n > 0 {
+			fmt.Fprintf(&b, "%s- … and %d more\n", indent, n)
 		}
 	}
 	return b.String()
+}
+
+// MaxShown bounds the notes Markdown and Text show per group (a first
+// release lists the image's whole history); the rest are counted.
+const MaxShown = 100
+
+// shown is the part of notes that is rendered.
+func shown(notes []Note) []Note {
+	return notes[:min(len(notes), MaxShown)]
 }
 
 // line is the note as one line; scopeFormat renders its scope.

@@ -42,4 +42,8 @@ func TestNotesOf(t *testing.T) {
 	if diff := cmp.Diff(wantText, got.Text("")); diff != "" {
 		t.Errorf("text (-want +got):\n%s", diff)
 	}
+	many := Notes{Fixes: make([]Note, MaxShown+3)}
+	if md := many.Markdown("###"); strings.Count(md, "\n- ") != MaxShown+1 || !strings.HasSuffix(md, "- … and 3 more\n") {
+		t.Errorf("%d fixes render as %d lines, ending %q; want %d and a count of the rest", MaxShown+3, strings.Count(md, "\n- "), md[len(md)-30:], MaxShown)
+	}
 }
