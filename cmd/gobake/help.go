@@ -17,6 +17,8 @@ func exitStatuses() map[string]string {
 		"apply":      "0 kubectl apply succeeded; 1 resolving failed, or kubectl is missing or failed (its output is shown); 2 a usage error.",
 		"completion": "0; 2 a usage error (a shell other than bash, zsh or fish).",
 		"run":        "the container's; 1 an error before it ran (a failed build, no podman or docker); 2 a usage error.",
+		"prune":      "0 pruned, or nothing to prune; 1 an error (a manifest index.json names is missing from the layout: nothing is removed); 2 a usage error.",
+		"cache":      "0 the caches are empty (work directories of builds still running are kept); 1 an error; 2 a usage error.",
 	}
 }
 

@@ -35,6 +35,8 @@ type cli struct {
 	Run      runCmd      `cmd:"" help:"Build one image for this machine, load it into the local podman or docker and run it."`
 
 	Completion completionCmd `cmd:"" help:"Print the script that makes bash, zsh or fish complete gobake's commands, flags and image names."`
+	Prune      pruneCmd      `cmd:"" help:"Remove from the OCI layout the blobs no tag reaches any more."`
+	Cache      cacheCmd      `cmd:"" help:"Manage gobake's caches (gobake cache clean)."`
 }
 
 // globals carries what every command needs from the process.

@@ -1,5 +1,10 @@
 package config
 
+import (
+	"bytes"
+	"text/template"
+)
+
 // GitOps is the gitops stanza: the deployment repository a release writes
 // the new image references to, in one commit.
 type GitOps struct {
@@ -8,6 +13,28 @@ type GitOps struct {
 	Message string         // commit message template, see GitOpsMessageData; default DefaultGitOpsMessage
 	Pin     Pin            // how references are pinned; default PinDigest
 	Targets []GitOpsTarget // files to edit, at least one
+	// Changelog is the path template of each image's changelog in the
+	// deployment repository ({{.Image}}: the image name), to which the
+	// release commit adds the image's release notes; "" for none.
+	Changelog string
+}
+
+// ChangelogData is what the gitops changelog path template sees.
+type ChangelogData struct {
+	Image string // image name in gobake.yaml
+}
+
+// ChangelogPath renders the changelog path template tmpl for image.
+func ChangelogPath(tmpl, image string) (string, error) {
+	t, err := template.New("changelog").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, ChangelogData{Image: image}); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // GitOpsTarget is one file, or glob of files, of the deployment repository.
@@ -57,4 +84,5 @@ type GitOpsImageData struct {
 	New       string // reference written, as pinned
 	Digest    string // manifest digest, sha256:…
 	Reference string // full reference repository:tag@digest
+	Notes     string // release notes: the commits that drove the version, grouped, as plain text; "" when none
 }

@@ -18,6 +18,7 @@ import (
 type rawGitOps struct {
 	n                           *yaml.Node
 	repo, branch, message, pin  *strVal
+	changelog                   *strVal
 	targets                     []rawGitOpsTarget
 	targetsWritten, repoWritten bool
 }
@@ -63,6 +64,25 @@ var gitOpsFields = map[string]decoder[rawGitOps]{
 				return
 			}
 			g.message = &s
+		}
+	},
+	"changelog": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
+		if s, ok := w.str(p, n); ok {
+			f, err := ChangelogPath(s.v, "api")
+			msg := ""
+			switch {
+			case err != nil:
+				msg = "bad template: " + trimTemplateErr("changelog", err)
+			case !strings.Contains(s.v, "{{"):
+				msg = "must name each image's file: use {{.Image}}, e.g. changelogs/{{.Image}}/CHANGELOG.md"
+			default:
+				msg = checkTargetFile(f)
+			}
+			if msg != "" {
+				w.p.add(s.n.Line, s.n.Column, p, "%s", msg)
+				return
+			}
+			g.changelog = &s
 		}
 	},
 	"pin": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
@@ -208,6 +228,9 @@ func (w *walker) resolveGitOps(g *rawGitOps, images []Image) *GitOps {
 	if g.pin != nil {
 		out.Pin = Pin(g.pin.v)
 	}
+	if g.changelog != nil {
+		out.Changelog = g.changelog.v
+	}
 	for _, rt := range g.targets {
 		t := GitOpsTarget{}
 		if rt.file != nil {
@@ -284,5 +307,6 @@ func sampleGitOpsData() GitOpsMessageData {
 		New:       "ghcr.io/acme/api@sha256:" + strings.Repeat("0", 64),
 		Digest:    "sha256:" + strings.Repeat("0", 64),
 		Reference: "ghcr.io/acme/api:1.2.3@sha256:" + strings.Repeat("0", 64),
+		Notes:     "Fixes:\n- handle empty tokens (0123abc)\n",
 	}}}
 }

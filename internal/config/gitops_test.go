@@ -37,6 +37,7 @@ func TestGitOpsLoad(t *testing.T) {
   branch: release/prod
   message: "deploy {{range .Images}}{{.Name}}={{.New}} {{end}}"
   pin: tag+digest
+  changelog: changelogs/{{.Image}}.md
   targets:
     - file: apps/*/kustomization.yaml
     - file: charts/api/values.yaml
@@ -45,6 +46,7 @@ func TestGitOpsLoad(t *testing.T) {
 			return &GitOps{
 				Repo: "git@github.com:acme/deploy.git", Branch: "release/prod",
 				Message: "deploy {{range .Images}}{{.Name}}={{.New}} {{end}}", Pin: PinTagDigest,
+				Changelog: "changelogs/{{.Image}}.md",
 				Targets: []GitOpsTarget{
 					{File: "apps/*/kustomization.yaml"},
 					{File: "charts/api/values.yaml", Helm: map[string]HelmPaths{"api": {Repository: ".image.repository", Tag: ".image.tag", Digest: ".image.digest"}}},
@@ -99,6 +101,15 @@ func TestGitOpsErrors(t *testing.T) {
 			`gitops.yaml:13:25: gitops.targets[2].helm.web.tag: "image.tag" is not a YAML path of keys, like .image.tag`,
 			"gitops.yaml:13:42: gitops.targets[2].helm.api: must set tag or digest (a YAML path like .image.tag)",
 			"gitops.yaml:14:22: gitops.targets[3].kind: unknown key (known: file, helm)",
+		}},
+		{"changelog", "gitops:\n  repo: x\n  targets: [{file: a.yaml}]\n  changelog: CHANGELOG.md\n", []string{
+			"gitops.yaml:8:14: gitops.changelog: must name each image's file: use {{.Image}}, e.g. changelogs/{{.Image}}/CHANGELOG.md",
+		}},
+		{"changelog outside", "gitops:\n  repo: x\n  targets: [{file: a.yaml}]\n  changelog: ../{{.Image}}.md\n", []string{
+			"gitops.yaml:8:14: gitops.changelog: must stay inside the deployment repository (no ..)",
+		}},
+		{"changelog template", "gitops:\n  repo: x\n  targets: [{file: a.yaml}]\n  changelog: \"{{.Name}}.md\"\n", []string{
+			"gitops.yaml:8:14: gitops.changelog: bad template: can't evaluate field Name in type config.ChangelogData",
 		}},
 		{"empty targets", "gitops: {repo: x, targets: []}\n", []string{
 			"gitops.yaml:5:28: gitops.targets: must list at least one target",

@@ -37,8 +37,10 @@ func NewBuilder(opts ...BuilderOption) *Builder {
 		o.environ = os.Environ()
 	}
 	if o.compiler == nil {
+		var max int64
+		max, o.binCacheErr = outputCacheSize(o.environ)
 		o.compiler = NewGoCompiler(WithBuildEnviron(o.environ), WithCompileJobs(o.jobs),
-			WithOutputCache(outputCacheDir(o.environ)))
+			WithOutputCache(outputCacheDir(o.environ)), WithOutputCacheSize(max))
 	}
 	o.log = &lockedWriter{w: o.log}
 	return &Builder{o: o}
@@ -56,6 +58,9 @@ type imageJob struct {
 // targets. Failures of several images and platforms are all reported,
 // each naming its image and platform.
 func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error) {
+	if b.o.binCacheErr != nil {
+		return nil, b.o.binCacheErr
+	}
 	created, err := b.created()
 	if err != nil {
 		return nil, err

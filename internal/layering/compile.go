@@ -47,6 +47,7 @@ type GoCompiler struct {
 	tail     int
 	jobs     int    // go commands run at once by CompileAll
 	cacheDir string // where linked binaries are kept between runs, "" for nowhere
+	cacheMax int64  // bound on the cached binaries' total size
 }
 
 // GoCompilerOption configures a GoCompiler.
@@ -80,11 +81,22 @@ func WithOutputCache(dir string) GoCompilerOption {
 	return func(c *GoCompiler) { c.cacheDir = dir }
 }
 
+// WithOutputCacheSize bounds the output cache to maxBytes: after each
+// CompileAll the least recently used binaries are removed until the rest
+// fit (DefaultOutputCacheSize when maxBytes < 1).
+func WithOutputCacheSize(maxBytes int64) GoCompilerOption {
+	return func(c *GoCompiler) {
+		if maxBytes >= 1 {
+			c.cacheMax = maxBytes
+		}
+	}
+}
+
 // NewGoCompiler returns a Compiler that runs go build with CGO_ENABLED=0,
 // -trimpath and -buildvcs=false unless the request overrides them, so that
 // the same source gives the same binary on any machine.
 func NewGoCompiler(opts ...GoCompilerOption) *GoCompiler {
-	c := &GoCompiler{goBin: "go", tail: 20, jobs: runtime.GOMAXPROCS(0)}
+	c := &GoCompiler{goBin: "go", tail: 20, jobs: runtime.GOMAXPROCS(0), cacheMax: DefaultOutputCacheSize}
 	for _, o := range opts {
 		o(c)
 	}

@@ -3,13 +3,38 @@ package layering
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/evict"
 	"github.com/gobake/gobake/internal/platform"
 )
+
+// DefaultOutputCacheSize bounds the binaries of the output cache when
+// neither WithOutputCacheSize nor $GOBAKE_BIN_CACHE_MB says otherwise.
+const DefaultOutputCacheSize = 2 << 30
+
+// OutputCacheSizeEnv bounds the default output cache, in MiB.
+const OutputCacheSizeEnv = "GOBAKE_BIN_CACHE_MB"
+
+// outputCacheSize is the bound $GOBAKE_BIN_CACHE_MB sets in environ, 0
+// when unset.
+func outputCacheSize(environ []string) (int64, error) {
+	v := config.EnvMap(environ)[OutputCacheSizeEnv]
+	if v == "" {
+		return 0, nil
+	}
+	mb, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || mb < 1 || mb > 1<<40 {
+		return 0, fmt.Errorf("$%s=%q is not a positive number of MiB", OutputCacheSizeEnv, v)
+	}
+	return mb << 20, nil
+}
 
 // Unused entries of the output cache are removed after these ages.
 const (
@@ -61,8 +86,9 @@ func (c *GoCompiler) keep(built, slot string) {
 
 // prune removes cached binaries unused for slotMaxAge and work
 // directories older than workDirMaxAge (go refreshes the modification time
-// of an up-to-date binary, so it tells the last use). Errors are ignored:
-// pruning only saves space.
+// of an up-to-date binary, so it tells the last use), then the least
+// recently used binaries until the rest fit in c.cacheMax. Errors are
+// ignored: pruning only saves space.
 func (c *GoCompiler) prune(now time.Time) {
 	if c.cacheDir == "" {
 		return
@@ -79,21 +105,29 @@ func (c *GoCompiler) prune(now time.Time) {
 	if err != nil {
 		return
 	}
+	var kept []evict.Entry
 	for _, s := range slots {
 		dir := filepath.Join(bin, s.Name())
 		files, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
-		fresh := false
+		e := evict.Entry{Name: dir}
 		for _, f := range files {
-			if info, err := f.Info(); err == nil && now.Sub(info.ModTime()) <= slotMaxAge {
-				fresh = true
-				break
+			if info, err := f.Info(); err == nil {
+				e.Size += info.Size()
+				if info.ModTime().After(e.Used) {
+					e.Used = info.ModTime()
+				}
 			}
 		}
-		if !fresh {
+		if now.Sub(e.Used) > slotMaxAge {
 			_ = os.RemoveAll(dir)
+			continue
 		}
+		kept = append(kept, e)
+	}
+	for _, e := range evict.LRU(kept, c.cacheMax) {
+		_ = os.RemoveAll(e.Name)
 	}
 }

@@ -15,6 +15,8 @@ type builderOptions struct {
 	sbomFormats []SBOMFormat
 	log         io.Writer
 	jobs        int
+	// binCacheErr is a bad $GOBAKE_BIN_CACHE_MB, reported by Build.
+	binCacheErr error
 }
 
 // defaultBuilderOptions returns the options of a Builder given none.

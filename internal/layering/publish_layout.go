@@ -41,8 +41,8 @@ var _ Publisher = (*LayoutPublisher)(nil)
 // org.opencontainers.image.ref.name "<repository>:<tag>" (or
 // "<repository>@sha256:…" when there are no tags), and one per referrer,
 // named "<repository>:<fallback tag>". An entry with the same ref name is
-// replaced in place: the tag moves. Blobs are shared between images and
-// never deleted.
+// replaced in place: the tag moves. Blobs are shared between images;
+// PruneLayout deletes those no entry reaches any more.
 func NewLayoutPublisher(dir string) *LayoutPublisher {
 	return &LayoutPublisher{dir: dir}
 }
@@ -80,6 +80,13 @@ func (p *LayoutPublisher) Publish(ctx context.Context, r Result, tags []string) 
 	if err := dotdir.Prepare(p.dir); err != nil {
 		return fail("%w", err)
 	}
+	// From the first blob written (or found present) to index.json naming
+	// it, PruneLayout must not run.
+	unshare, err := lockBlobs(ctx, p.dir, false)
+	if err != nil {
+		return fail("%w", err)
+	}
+	defer unshare()
 	if r.Image != nil {
 		err = writeLayoutImage(lp, r.Image)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -20,6 +21,25 @@ const layoutLockPoll = 10 * time.Millisecond
 // layout); the kernel drops it when the process dies, so a killed run
 // never leaves the layout locked. It gives up when ctx is done.
 func lockLayout(ctx context.Context, dir string) (unlock func(), err error) {
+	return flockDir(ctx, dir, syscall.LOCK_EX)
+}
+
+// lockBlobs locks the blobs directory of the layout at dir: shared by
+// every Publish from its first blob to its index.json update, exclusive
+// by PruneLayout, so that pruning never deletes a blob a publisher wrote
+// or found present but has not referenced yet. It is taken before
+// lockLayout, never after, so that the two never deadlock.
+func lockBlobs(ctx context.Context, dir string, exclusive bool) (unlock func(), err error) {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	return flockDir(ctx, filepath.Join(dir, "blobs"), how)
+}
+
+// flockDir takes the flock how (LOCK_EX or LOCK_SH) on directory dir,
+// made when missing, polling until ctx is done.
+func flockDir(ctx context.Context, dir string, how int) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -28,7 +48,7 @@ func lockLayout(ctx context.Context, dir string) (unlock func(), err error) {
 		return nil, err
 	}
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
 			return func() { f.Close() }, nil // closing the descriptor releases the lock
 		}

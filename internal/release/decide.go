@@ -140,6 +140,9 @@ func (d decider) unfinished(ctx context.Context, image string) ([]version.Releas
 				break
 			}
 		}
+		if rel.Causes, err = d.causes(ctx, image, rel.Last, rel.Commit); err != nil {
+			return nil, err
+		}
 		out = append(out, rel)
 	}
 	return out, nil
@@ -178,9 +181,28 @@ func (d decider) claimedHere(ctx context.Context, image string) (*version.Releas
 				break
 			}
 		}
+		if rel.Causes, err = d.causes(ctx, image, rel.Last, rel.Commit); err != nil {
+			return nil, err
+		}
 		return rel, nil
 	}
 	return nil, nil
+}
+
+// causes returns the commits since last (the whole history before the
+// first release) up to commit that change image: the release notes of a
+// claim being completed, the same as its first attempt had.
+func (d decider) causes(ctx context.Context, image string, last *version.Tagged, commit string) ([]version.Cause, error) {
+	since := ""
+	if last != nil {
+		since = last.Commit
+	}
+	commits, err := version.Commits(ctx, d.repo, since, commit)
+	if err != nil {
+		return nil, fmt.Errorf("release of %s: %w", image, err)
+	}
+	img, _ := d.cfg.Image(image)
+	return version.CausesOf(commits, relevant(d.cfg.Root, img, d.snap.Records[image])), nil
 }
 
 // releasedLater returns the tag of a final release of image made at a

@@ -47,6 +47,7 @@ func (r *run) writeGitOps(ctx context.Context) error {
 			rep.Files = append(rep.Files, c.File)
 		}
 	}
+	rep.Files = append(rep.Files, res.Changelogs...)
 	return err
 }
 
@@ -56,7 +57,7 @@ func updatesOf(imgs []Image) []gitops.Update {
 	for _, img := range imgs {
 		updates = append(updates, gitops.Update{
 			Image: img.Image, Repository: img.Repository, Version: img.Version,
-			Tag: img.ociTag, Digest: img.Digest,
+			Tag: img.ociTag, Digest: img.Digest, Notes: img.Notes.Text(""), Changelog: img.Notes.Markdown("###"),
 		})
 	}
 	return updates

@@ -172,8 +172,8 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 		ciout.Output{Name: "sameOutput", Value: string(sb)})
 }
 
-// AppendStepSummary appends a markdown table of the release to the file
-// path ($GITHUB_STEP_SUMMARY).
+// AppendStepSummary appends a markdown table of the release, then the
+// release notes of each image, to the file path ($GITHUB_STEP_SUMMARY).
 func (rep *Report) AppendStepSummary(path string) error {
 	var b strings.Builder
 	title := "Release"
@@ -191,6 +191,11 @@ func (rep *Report) AppendStepSummary(path string) error {
 		for _, img := range rep.Images {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", img.Image, img.Version, orNone(img.Previous),
 				ciout.Cell(img.Reason), orNone(img.Digest))
+		}
+		for _, img := range rep.Images {
+			if !img.Notes.Empty() {
+				fmt.Fprintf(&b, "\n#### %s %s\n\n%s", img.Image, img.Version, img.Notes.Markdown("#####"))
+			}
 		}
 	}
 	if same := rep.sameOutput(); len(same) > 0 {

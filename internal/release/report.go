@@ -27,27 +27,30 @@ type Report struct {
 
 // Image is one released image.
 type Image struct {
-	Image        string   `json:"image"`              // name in gobake.yaml
-	Repository   string   `json:"repository"`         // registry/repository
-	Version      string   `json:"version"`            // the new version
-	Previous     string   `json:"previous,omitempty"` // the last release's version; "" for a first release
-	Bump         string   `json:"bump"`               // none (first release or given), patch, minor or major
-	Reason       string   `json:"reason"`             // why, in one line
-	GitTag       string   `json:"gitTag"`             // e.g. api/v1.4.2
-	Tags         []string `json:"tags"`               // image tags moved: the version's, then release.tags
-	Digest       string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
-	Reference    string   `json:"reference,omitempty"`
-	Platforms    []string `json:"platforms"`
-	SBOM         []string `json:"sbom"`      // references of the SBOM artifacts pushed
-	Inputs       string   `json:"inputs"`    // input digest (see gobake plan)
-	Reused       bool     `json:"reused"`    // already in the registry under its version tag: not rebuilt
-	Pushed       bool     `json:"pushed"`    // pushed (or found) by digest
-	Tagged       bool     `json:"tagged"`    // its tags were moved
-	Claimed      bool     `json:"claimed"`   // its git tag (the claim on its version) is on the source remote
-	Completed    bool     `json:"completed"` // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
-	Commit       string   `json:"commit"`    // source commit of this version: the report's, or that of the claim completed
-	repository   string   // repository under the registry
-	ociTag       string   // the version's image tag
+	Image      string   `json:"image"`              // name in gobake.yaml
+	Repository string   `json:"repository"`         // registry/repository
+	Version    string   `json:"version"`            // the new version
+	Previous   string   `json:"previous,omitempty"` // the last release's version; "" for a first release
+	Bump       string   `json:"bump"`               // none (first release or given), patch, minor or major
+	Reason     string   `json:"reason"`             // why, in one line
+	GitTag     string   `json:"gitTag"`             // e.g. api/v1.4.2
+	Tags       []string `json:"tags"`               // image tags moved: the version's, then release.tags
+	Digest     string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
+	Reference  string   `json:"reference,omitempty"`
+	Platforms  []string `json:"platforms"`
+	SBOM       []string `json:"sbom"`      // references of the SBOM artifacts pushed
+	Inputs     string   `json:"inputs"`    // input digest (see gobake plan)
+	Reused     bool     `json:"reused"`    // already in the registry under its version tag: not rebuilt
+	Pushed     bool     `json:"pushed"`    // pushed (or found) by digest
+	Tagged     bool     `json:"tagged"`    // its tags were moved
+	Claimed    bool     `json:"claimed"`   // its git tag (the claim on its version) is on the source remote
+	Completed  bool     `json:"completed"` // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
+	Commit     string   `json:"commit"`    // source commit of this version: the report's, or that of the claim completed
+	// Notes are the commits since the last release that touch the image's
+	// inputs, grouped: the release notes of this version.
+	Notes        version.Notes `json:"notes"`
+	repository   string        // repository under the registry
+	ociTag       string        // the version's image tag
 	version      *semver.Version
 	last         *version.Tagged // the last release, nil for a first one
 	versionTags  []string        // tags naming this version: put once, never moved

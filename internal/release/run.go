@@ -200,6 +200,7 @@ func (r *run) plan(rels []version.Release, claimed map[string]bool, completions 
 				GitTag: rel.Tag, Platforms: []string{}, SBOM: []string{},
 				Commit: rel.Commit, repository: img.Repository, ociTag: rel.OCITag,
 				version: rel.Version, Claimed: claimed[img.Name] || done, Completed: done,
+				Notes: version.NotesOf(rel.Causes),
 			}
 			if rel.Last != nil {
 				out.Previous = rel.Last.Version.String()

@@ -30,6 +30,7 @@ type Options struct {
 	Attempts   int                   // pushes to try; default DefaultAttempts
 	Backoff    time.Duration         // mean wait before a retry, jittered; default 500ms
 	Partial    bool                  // the updates are some of the images only: a target may hold none of them, as long as one target holds one
+	Changelog  string                // path template of each image's changelog, which gets its release notes in the same commit; "" for none
 	// Refresh, when set, is called before each attempt of Apply and
 	// returns the updates to write then: a release drops the images a
 	// newer release has claimed meanwhile, so that a retry never takes a
@@ -41,19 +42,20 @@ type Options struct {
 func OptionsFor(g *config.GitOps, updates []Update) Options {
 	return Options{
 		Repo: g.Repo, Branch: g.Branch, Message: g.Message, Pin: g.Pin,
-		Targets: slices.Clone(g.Targets), Updates: slices.Clone(updates),
+		Targets: slices.Clone(g.Targets), Updates: slices.Clone(updates), Changelog: g.Changelog,
 	}
 }
 
 // Result is what Apply or Plan did.
 type Result struct {
-	Commit   string   // the commit pushed; with no change or in Plan, the head the edits were made on
-	Branch   string   // the branch pushed to (or that would be)
-	Pushed   bool     // whether a commit was pushed
-	Attempts int      // fetch-edit-push rounds made
-	Changes  []Change // every value matched, changed or not
-	Message  string   // the commit message ("" when nothing changed)
-	Diff     string   // unified diff of every changed file (Plan only)
+	Commit     string   // the commit pushed; with no change or in Plan, the head the edits were made on
+	Branch     string   // the branch pushed to (or that would be)
+	Pushed     bool     // whether a commit was pushed
+	Attempts   int      // fetch-edit-push rounds made
+	Changes    []Change // every value matched, changed or not
+	Changelogs []string // changelog files written, slash-separated
+	Message    string   // the commit message ("" when nothing changed)
+	Diff       string   // unified diff of every changed file (Plan only)
 }
 
 // withDefaults fills in the defaults of o and checks it.
@@ -158,6 +160,10 @@ func edit(dir string, o Options, res *Result) ([]string, error) {
 	if err != nil || len(files) == 0 {
 		return files, err
 	}
+	if res.Changelogs, err = writeChangelogs(dir, o, changes); err != nil {
+		return nil, fmt.Errorf("gitops %s: %w", o.Repo, err)
+	}
+	files = append(files, res.Changelogs...)
 	if res.Message, err = Message(o.Message, messageData(o.Updates, changes, o.Pin)); err != nil {
 		return nil, err
 	}

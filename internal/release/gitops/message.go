@@ -33,6 +33,7 @@ func messageData(updates []Update, changes []Change, pin config.Pin) config.GitO
 			New:       u.pinned(pin),
 			Digest:    u.Digest,
 			Reference: u.Reference(),
+			Notes:     u.Notes,
 		})
 	}
 	slices.SortFunc(d.Images, func(a, b config.GitOpsImageData) int { return strings.Compare(a.Name, b.Name) })
@@ -40,7 +41,9 @@ func messageData(updates []Update, changes []Change, pin config.Pin) config.GitO
 }
 
 // Message renders the commit message of a release: the template, one
-// "image: old → new" line per changed image, and the Gobake-Release trailer.
+// "image: old → new" line per changed image, the release notes of each
+// image that has some ("api 1.2.3:" and its groups), and the
+// Gobake-Release trailer.
 func Message(tmpl string, data config.GitOpsMessageData) (string, error) {
 	t, err := template.New("message").Option("missingkey=error").Parse(tmpl)
 	if err != nil {
@@ -53,6 +56,11 @@ func Message(tmpl string, data config.GitOpsMessageData) (string, error) {
 	msg := strings.TrimSpace(b.String()) + "\n\n"
 	for _, img := range data.Images {
 		msg += fmt.Sprintf("%s: %s → %s\n", img.Name, img.Old, img.New)
+	}
+	for _, img := range data.Images {
+		if notes := strings.TrimSpace(img.Notes); notes != "" {
+			msg += fmt.Sprintf("\n%s %s:\n%s\n", img.Name, img.Version, notes)
+		}
 	}
 	return msg + "\n" + Trailer + "\n", nil
 }

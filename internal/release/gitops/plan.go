@@ -34,6 +34,10 @@ func plan(ctx context.Context, o Options) (Result, error) {
 	if err != nil || len(files) == 0 {
 		return res, err
 	}
+	// New changelogs show in the diff as added files.
+	if _, err := git(ctx, dir, nil, append([]string{"add", "--intent-to-add", "--"}, files...)...); err != nil {
+		return res, err
+	}
 	diff, err := git(ctx, dir, nil, append([]string{"diff", "--no-color", "--no-ext-diff", "--"}, files...)...)
 	if err != nil {
 		return res, err

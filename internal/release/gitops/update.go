@@ -13,6 +13,8 @@ type Update struct {
 	Version    string // release version
 	Tag        string // tag pushed, e.g. v1.2.3
 	Digest     string // manifest digest, sha256:…; "" when unknown (pin: tag only)
+	Notes      string // release notes as plain text (see version.Notes.Text); "" when none
+	Changelog  string // release notes as the Markdown of a changelog section (see version.Notes.Markdown); "" when none
 }
 
 // Reference returns the full reference repository:tag@digest, leaving out

@@ -47,18 +47,18 @@ type Decision struct {
 	Causes  []Cause         // the commits that change the image, newest first
 }
 
-// Next decides the next version of an image: see the package
-// documentation for the rules.
-func Next(in Input, opts Options) (Decision, error) {
-	var d Decision
-	want, top := BumpNone, -1
-	for _, c := range in.Commits {
+// CausesOf returns the commits that change an image, newest first as
+// commits are: those that are not gobake's release commits and touch a
+// file relevant says is an input (every file when relevant is nil).
+func CausesOf(commits []Commit, relevant func(file string) bool) []Cause {
+	var causes []Cause
+	for _, c := range commits {
 		if IsRelease(c) {
 			continue
 		}
 		var files []string
 		for _, f := range c.Files {
-			if in.Relevant == nil || in.Relevant(f) {
+			if relevant == nil || relevant(f) {
 				files = append(files, f)
 			}
 		}
@@ -66,9 +66,19 @@ func Next(in Input, opts Options) (Decision, error) {
 			continue
 		}
 		h := ParseConventional(c.Message())
-		d.Causes = append(d.Causes, Cause{Commit: c, Header: h, Bump: h.Bump(), Files: files})
-		if b := h.Bump(); b > want {
-			want, top = b, len(d.Causes)-1
+		causes = append(causes, Cause{Commit: c, Header: h, Bump: h.Bump(), Files: files})
+	}
+	return causes
+}
+
+// Next decides the next version of an image: see the package
+// documentation for the rules.
+func Next(in Input, opts Options) (Decision, error) {
+	d := Decision{Causes: CausesOf(in.Commits, in.Relevant)}
+	want, top := BumpNone, -1
+	for i, c := range d.Causes {
+		if c.Bump > want {
+			want, top = c.Bump, i
 		}
 	}
 
