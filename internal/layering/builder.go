@@ -40,6 +40,12 @@ func NewBuilder(opts ...BuilderOption) *Builder {
 		o.compiler = NewGoCompiler(WithBuildEnviron(o.environ), WithCompileJobs(o.jobs),
 			WithOutputCache(outputCacheDir(o.environ)))
 	}
+	if o.layerCache == nil && !o.noLayers {
+		if dir := outputCacheDir(o.environ); dir != "" {
+			o.layerCache = newLayerCache(filepath.Join(dir, "layers"), 0)
+			o.layerCacheErr = o.layerCache.sizeFromEnv(o.environ)
+		}
+	}
 	o.log = &lockedWriter{w: o.log}
 	return &Builder{o: o}
 }
@@ -60,6 +66,10 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if b.o.layerCacheErr != nil {
+		return nil, b.o.layerCacheErr
+	}
+	defer b.o.layerCache.prune(time.Now())
 	var errs errorList
 	jobs := make([]*imageJob, len(targets))
 	for i, t := range targets {
@@ -173,7 +183,7 @@ func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time
 		image: img.Name, base: t.base, platform: p,
 		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
 		user: settings.User, labels: settings.Labels, annotations: anns,
-		created: created,
+		created: created, cache: b.o.layerCache,
 	})
 	if err != nil {
 		return t.fail(err)
