@@ -209,7 +209,7 @@ func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time
 		image: img.Name, base: t.base, platform: p,
 		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
 		user: settings.User, labels: settings.Labels, annotations: anns,
-		created: created, cache: b.o.layerCache,
+		created: created, compression: Compression(settings.Compression), cache: b.o.layerCache,
 	})
 	if err != nil {
 		return t.fail(err)
