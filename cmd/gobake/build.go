@@ -119,10 +119,9 @@ func (c *buildCmd) Run(g *globals) error {
 	var refs []name.Digest
 	if len(names) > 0 {
 		builder := layering.NewBuilder(layering.WithLogger(c.progress(g)), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
-		if results, err = plan.Build(g.ctx, builder, names); err != nil {
-			return err
-		}
-		if refs, err = planner.Publish(g.ctx, target.publisher, results, c.Jobs); err != nil {
+		// Each image is published as soon as it is built, while the next
+		// ones still compile and layer.
+		if results, refs, err = plan.BuildAndPublish(g.ctx, builder, names, target.publisher, c.Jobs); err != nil {
 			return err
 		}
 		if err := target.close(g); err != nil {

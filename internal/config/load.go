@@ -25,6 +25,12 @@ const (
 	DefaultTag  = "latest"
 )
 
+// Layer compressions (settings key compression); "" is gzip.
+const (
+	CompressionGzip = "gzip"
+	CompressionZstd = "zstd"
+)
+
 // BuiltinDefaults returns gobake's built-in defaults for the defaults stanza.
 func BuiltinDefaults() Settings {
 	return Settings{
@@ -211,6 +217,7 @@ type rawSettings struct {
 	platforms           *listVal
 	env, flags, ldflags *listVal
 	user                *strVal
+	compression         *strVal
 	labels, annotations *mapVal
 }
 
@@ -318,6 +325,15 @@ var settingsFields = map[string]decoder[rawSettings]{
 			return
 		}
 		s.user = &strVal{n.Value, n}
+	},
+	"compression": func(w *walker, path string, n *yaml.Node, s *rawSettings) {
+		if v, ok := w.str(path, n); ok {
+			if v.v != CompressionGzip && v.v != CompressionZstd {
+				w.p.add(v.n.Line, v.n.Column, path, "%q is not a layer compression (gzip or zstd)", v.v)
+				return
+			}
+			s.compression = &v
+		}
 	},
 	"labels": func(w *walker, path string, n *yaml.Node, s *rawSettings) {
 		s.labels = w.templateMap(path, n, "example")

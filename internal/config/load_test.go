@@ -18,8 +18,13 @@ func TestLoadErrors(t *testing.T) {
 		{"invalid/unknown_keys.yaml", []string{
 			"unknown_keys.yaml:2:1: regsitry: unknown key (did you mean registry?)",
 			"unknown_keys.yaml:4:3: defaults.platform: unknown key (did you mean platforms?)",
-			"unknown_keys.yaml:5:3: defaults.colour: unknown key (known: annotations, base, env, flags, labels, ldflags, platforms, user)",
+			"unknown_keys.yaml:5:3: defaults.colour: unknown key (known: annotations, base, compression, env, flags, labels, ldflags, platforms, user)",
 			"unknown_keys.yaml:9:5: images.api.ldflag: unknown key (did you mean ldflags?)",
+		}},
+		{"invalid/compression.yaml", []string{
+			`compression.yaml:4:16: defaults.compression: "lz4" is not a layer compression (gzip or zstd)`,
+			`compression.yaml:7:11: images.api.main: "./cmd/api" does not exist`,
+			"compression.yaml:8:18: images.api.compression: must be a string, got a list",
 		}},
 		{"invalid/types.yaml", []string{
 			"types.yaml:1:10: version: must be the integer 1, got a string",
@@ -187,5 +192,35 @@ func TestLoadImageNotMapping(t *testing.T) {
 	want := "gobake.yaml:3:8: images.api: must be a mapping with at least main, got a string"
 	if err == nil || err.Error() != want {
 		t.Errorf("Load: %v, want %s", err, want)
+	}
+}
+
+// TestLoadCompression checks that compression is a setting: defaults set
+// it, an image overrides it, and unset it is "" (gzip).
+func TestLoadCompression(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "version: 1\ndefaults:\n  base: scratch\n  compression: zstd\nimages:\n" +
+		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    compression: gzip\n"
+	if err := os.WriteFile(filepath.Join(dir, "gobake.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"api", "web"} {
+		if err := os.MkdirAll(filepath.Join(dir, "cmd", m), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cmd", m, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := Load(filepath.Join(dir, "gobake.yaml"), WithGetenv(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, img := range cfg.Images {
+		got[img.Name] = img.Compression
+	}
+	if diff := cmp.Diff(map[string]string{"api": CompressionZstd, "web": CompressionGzip}, got); diff != "" {
+		t.Errorf("compression by image (-want +got):\n%s", diff)
 	}
 }

@@ -110,6 +110,7 @@ func merge(d Settings, s rawSettings) Settings {
 		Flags:       slices.Clone(d.Flags),
 		Ldflags:     slices.Clone(d.Ldflags),
 		User:        d.User,
+		Compression: d.Compression,
 		Labels:      maps.Clone(d.Labels),
 		Annotations: maps.Clone(d.Annotations),
 	}
@@ -118,6 +119,9 @@ func merge(d Settings, s rawSettings) Settings {
 	}
 	if s.user != nil {
 		out.User = s.user.v
+	}
+	if s.compression != nil {
+		out.Compression = s.compression.v
 	}
 	if s.platforms != nil {
 		out.Platforms = values(s.platforms)

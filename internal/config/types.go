@@ -46,6 +46,7 @@ type Settings struct {
 	Flags       []string          // go build flags
 	Ldflags     []string          // -ldflags, joined with spaces
 	User        string            // image config user
+	Compression string            // layer compression: CompressionGzip or CompressionZstd
 	Labels      map[string]string // image config labels
 	Annotations map[string]string // manifest annotations
 }

@@ -393,6 +393,9 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 		inputs["cfg:"+k] = s
 	}
 	inputs["cfg:user"] = img.User
+	if img.Compression != "" && img.Compression != config.CompressionGzip {
+		inputs["cfg:compression"] = img.Compression // gzip, the default, leaves the inputs as they were
+	}
 	inputs["cfg:binary"] = img.Binary
 	if t.base != "" {
 		inputs["base"] = t.base

@@ -26,8 +26,10 @@ const (
 // images differently flags every image as changed once instead of keeping
 // images that a full build would no longer reproduce. Bump it with any
 // such change. Version 2: /var/run/ko always, data files 0555 as ko.
-// Version 3: no inputs annotation on the manifest.
-const LayoutVersion = "3"
+// Version 3: no inputs annotation on the manifest. Version 4: layers
+// compressed by klauspost/compress's gzip (other bytes than the standard
+// library's).
+const LayoutVersion = "4"
 
 // defaultPath is PATH when the base image sets none, as in ko.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -44,6 +46,8 @@ type assembly struct {
 	labels      map[string]string // config labels, merged over the base's
 	annotations map[string]string // manifest annotations
 	created     time.Time         // config, history and file times
+	compression Compression       // of the new layers ("" is gzip)
+	cache       *layerCache       // where layers are kept between runs, nil for nowhere
 }
 
 // assemble layers the binary (and static files) onto the base image and
@@ -57,16 +61,22 @@ func assemble(a assembly) (v1.Image, error) {
 		return nil, fmt.Errorf("base media type: %w", err)
 	}
 	layerType := types.OCILayer
-	if mt == types.DockerManifestSchema2 {
+	switch {
+	case a.compression == CompressionZstd && mt == types.DockerManifestSchema2:
+		return nil, fmt.Errorf("zstd layers need an OCI base image, %s is a Docker image", a.base.name)
+	case a.compression == CompressionZstd:
+		layerType = types.OCILayerZStd
+	case mt == types.DockerManifestSchema2:
 		layerType = types.DockerLayer
 	}
+	format := layerFormat{mt: layerType, compression: a.compression, cache: a.cache}
 	created := v1.Time{Time: a.created.UTC()}
 	appPath := path.Join(AppDir, a.binary)
 
 	// Like ko, the data layer is there even without data: DataDir exists
 	// in every image, as KO_DATA_PATH promises.
 	var adds []mutate.Addendum
-	dl, err := dataLayer(a.dataDir, a.created, layerType)
+	dl, err := dataLayer(a.dataDir, a.created, format)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +84,7 @@ func assemble(a assembly) (v1.Image, error) {
 		Author: UserAgent, Created: created, CreatedBy: "gobake build " + a.image,
 		Comment: "static files, at $" + DataPathEnv,
 	}})
-	l, err := binaryLayer(a.binaryPath, a.binary, a.created, layerType)
+	l, err := binaryLayer(a.binaryPath, a.binary, a.created, format)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -24,7 +25,8 @@ import (
 // image and the index of a multi-platform image. Create it with
 // NewBuilder.
 type Builder struct {
-	o builderOptions
+	o    builderOptions
+	done func(Result) error // BuildEach's
 }
 
 // NewBuilder returns a Builder.
@@ -42,6 +44,12 @@ func NewBuilder(opts ...BuilderOption) *Builder {
 		o.compiler = NewGoCompiler(WithBuildEnviron(o.environ), WithCompileJobs(o.jobs),
 			WithOutputCache(outputCacheDir(o.environ)), WithOutputCacheSize(max))
 	}
+	if o.layerCache == nil && !o.noLayers {
+		if dir := outputCacheDir(o.environ); dir != "" {
+			o.layerCache = newLayerCache(filepath.Join(dir, "layers"), 0)
+			o.layerCacheErr = o.layerCache.sizeFromEnv(o.environ)
+		}
+	}
 	o.log = &lockedWriter{w: o.log}
 	return &Builder{o: o}
 }
@@ -51,6 +59,8 @@ type imageJob struct {
 	Target
 	built     []platformImage // one per platform, in order
 	referrers [][]Referrer    // one list per platform
+	left      atomic.Int64    // platforms not built yet
+	result    *Result         // set when every platform built
 }
 
 // Build builds every platform of targets, at most WithJobs at a time. It
@@ -58,13 +68,28 @@ type imageJob struct {
 // targets. Failures of several images and platforms are all reported,
 // each naming its image and platform.
 func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error) {
+	return b.BuildEach(ctx, targets, nil)
+}
+
+// BuildEach builds targets as Build does and, when done is not nil,
+// calls it with each image's Result as soon as all its platforms are
+// built, while other images still build: so that it can be published
+// meanwhile. done may be called concurrently; its errors are returned
+// with the build's.
+func (b *Builder) BuildEach(ctx context.Context, targets []Target, done func(Result) error) ([]Result, error) {
 	if b.o.binCacheErr != nil {
 		return nil, b.o.binCacheErr
 	}
+	b = &Builder{o: b.o}
+	b.done = done
 	created, err := b.created()
 	if err != nil {
 		return nil, err
 	}
+	if b.o.layerCacheErr != nil {
+		return nil, b.o.layerCacheErr
+	}
+	defer b.o.layerCache.prune(time.Now())
 	var errs errorList
 	jobs := make([]*imageJob, len(targets))
 	for i, t := range targets {
@@ -73,6 +98,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error)
 			continue
 		}
 		jobs[i] = &imageJob{Target: t, built: make([]platformImage, len(t.Platforms)), referrers: make([][]Referrer, len(t.Platforms))}
+		jobs[i].left.Store(int64(len(t.Platforms)))
 	}
 	jobs = slices.DeleteFunc(jobs, func(j *imageJob) bool { return j == nil })
 
@@ -84,20 +110,30 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Result, error)
 
 	var results []Result
 	for _, j := range jobs {
-		if slices.ContainsFunc(j.built, func(pi platformImage) bool { return pi.image == nil }) {
-			continue // its errors are in errs
-		}
-		r, err := b.result(j)
-		if err != nil {
-			errs.add(fmt.Errorf("build %s: %w", j.Image.Name, err))
-			continue
-		}
-		results = append(results, r)
+		if j.result != nil {
+			results = append(results, *j.result)
+		} // else its errors are in errs
 	}
 	if err := errs.err(); err != nil {
 		return results, err
 	}
 	return results, nil
+}
+
+// complete makes the Result of j, whose platforms are all built, and
+// hands it to b.done; errors go to errs.
+func (b *Builder) complete(j *imageJob, errs *errorList) {
+	r, err := b.result(j)
+	if err != nil {
+		errs.add(fmt.Errorf("build %s: %w", j.Image.Name, err))
+		return
+	}
+	j.result = &r
+	if b.done != nil {
+		if err := b.done(r); err != nil {
+			errs.add(err)
+		}
+	}
 }
 
 // created is the creation time of every image: SOURCE_DATE_EPOCH, else
@@ -178,7 +214,7 @@ func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time
 		image: img.Name, base: t.base, platform: p,
 		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
 		user: settings.User, labels: settings.Labels, annotations: anns,
-		created: created,
+		created: created, compression: Compression(settings.Compression), cache: b.o.layerCache,
 	})
 	if err != nil {
 		return t.fail(err)

@@ -14,20 +14,19 @@ import (
 // buildEach builds every platform of jobs with its own Compile call, at
 // most WithJobs at a time; failures go to errs.
 func (b *Builder) buildEach(ctx context.Context, jobs []*imageJob, created time.Time, errs *errorList) {
-	var targets []platformRef
+	r := b.newRunner(ctx, errs)
 	for _, j := range jobs {
 		for i := range j.Platforms {
-			targets = append(targets, platformRef{j, i})
+			r.start(platformRef{j, i}, func() error { return b.buildPlatform(ctx, j, i, created) })
 		}
 	}
-	b.eachPlatform(ctx, targets, errs, func(k int) error {
-		return b.buildPlatform(ctx, targets[k].job, targets[k].i, created)
-	})
+	r.wait()
 }
 
 // buildBatched hands every platform's compile request to bc at once, so
-// that it can share go commands between them, then assembles the images
-// that compiled, at most WithJobs at a time; failures go to errs.
+// that it can share go commands between them, and assembles each image as
+// soon as its go command ends (while others still compile), at most
+// WithJobs at a time; failures go to errs.
 func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*imageJob, created time.Time, errs *errorList) {
 	var tasks []*platformTask
 	for _, j := range jobs {
@@ -48,19 +47,16 @@ func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*im
 	for k, t := range tasks {
 		reqs[k] = t.req
 	}
-	var compiled []*platformTask
-	var targets []platformRef
-	for k, err := range bc.CompileAll(ctx, reqs) {
+	r := b.newRunner(ctx, errs)
+	bc.CompileEach(ctx, reqs, func(k int, err error) {
 		if err != nil {
 			errs.add(err) // the compiler names image and platform
-			continue
+			return
 		}
-		compiled = append(compiled, tasks[k])
-		targets = append(targets, platformRef{tasks[k].job, tasks[k].i})
-	}
-	b.eachPlatform(ctx, targets, errs, func(k int) error {
-		return b.finish(ctx, compiled[k], created)
+		t := tasks[k]
+		r.start(platformRef{t.job, t.i}, func() error { return b.finish(ctx, t, created) })
 	})
+	r.wait()
 }
 
 // platformRef is platform i of job.
@@ -69,29 +65,45 @@ type platformRef struct {
 	i   int
 }
 
-// eachPlatform calls fn(k) for every targets[k], at most WithJobs at a
-// time, and stops starting new ones when ctx is done; errors go to errs.
-func (b *Builder) eachPlatform(ctx context.Context, targets []platformRef, errs *errorList, fn func(k int) error) {
-	sem := make(chan struct{}, b.o.jobs)
-	var wg sync.WaitGroup
-	for k, t := range targets {
-		wg.Go(func() {
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-			}
-			if err := ctx.Err(); err != nil {
-				errs.add(fmt.Errorf("build %s for %s: %w", t.job.Image.Name, t.job.Platforms[t.i].Platform, err))
-				return
-			}
-			if err := fn(k); err != nil {
-				errs.add(err)
-			}
-		})
-	}
-	wg.Wait()
+// runner runs platform work, at most WithJobs at a time, and stops
+// starting new work when ctx is done; errors go to errs. When the last
+// platform of a job is done, it completes the job (Builder.complete).
+type runner struct {
+	b    *Builder
+	ctx  context.Context
+	errs *errorList
+	sem  chan struct{}
+	wg   sync.WaitGroup
 }
+
+func (b *Builder) newRunner(ctx context.Context, errs *errorList) *runner {
+	return &runner{b: b, ctx: ctx, errs: errs, sem: make(chan struct{}, b.o.jobs)}
+}
+
+// start runs fn for platform t in a new goroutine.
+func (r *runner) start(t platformRef, fn func() error) {
+	r.wg.Go(func() {
+		select {
+		case r.sem <- struct{}{}:
+			defer func() { <-r.sem }()
+		case <-r.ctx.Done():
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.errs.add(fmt.Errorf("build %s for %s: %w", t.job.Image.Name, t.job.Platforms[t.i].Platform, err))
+			return
+		}
+		if err := fn(); err != nil {
+			r.errs.add(err)
+			return
+		}
+		if t.job.left.Add(-1) == 0 {
+			r.b.complete(t.job, r.errs)
+		}
+	})
+}
+
+// wait returns when every started function has returned.
+func (r *runner) wait() { r.wg.Wait() }
 
 // outputCacheDir is where the default compiler keeps binaries between
 // runs: $GOBAKE_CACHE, else gobake under the user cache directory; none

@@ -15,6 +15,7 @@ import (
 	"github.com/gobake/gobake/internal/platform"
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -336,5 +337,51 @@ func TestBuildErrors(t *testing.T) {
 	_, err = NewBuilder(WithCompiler(fc), WithSBOMFormats()).Build(ctx, ok)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled build error = %v, want context.Canceled", err)
+	}
+}
+
+// TestBuildZstd builds an image whose settings ask for zstd: its layers
+// have the OCI zstd media type and read back (go-containerregistry
+// detects the compression), and the same build gives the same digest. A
+// Docker-typed base cannot carry zstd layers: the build says so.
+func TestBuildZstd(t *testing.T) {
+	cfg := configFixture(t, config.Image{Name: "api", Settings: config.Settings{Platforms: []string{"linux/amd64"}, Compression: config.CompressionZstd}})
+	build := func() v1.Image {
+		results, err := buildAll(t, cfg, "", WithCompiler(&fakeCompiler{}), WithSBOMFormats(), WithLayerCache("", 0))
+		noErr(t, err)
+		return results[0].Image
+	}
+	img := build()
+	layers, err := img.Layers()
+	noErr(t, err)
+	var got []types.MediaType
+	for _, l := range layers {
+		mt, err := l.MediaType()
+		noErr(t, err)
+		got = append(got, mt)
+	}
+	if diff := cmp.Diff([]types.MediaType{types.OCILayerZStd, types.OCILayerZStd}, got); diff != "" {
+		t.Errorf("layer media types (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, e := range layerEntries(t, layers[1]) {
+		names = append(names, e.Name+" "+e.Body)
+	}
+	if diff := cmp.Diff([]string{"ko-app/ ", "ko-app/api binary of api for linux/amd64"}, names); diff != "" {
+		t.Errorf("binary layer entries (-want +got):\n%s", diff)
+	}
+	d1, err := img.Digest()
+	noErr(t, err)
+	d2, err := build().Digest()
+	noErr(t, err)
+	if d1 != d2 {
+		t.Errorf("zstd builds differ: %s, %s", d1, d2)
+	}
+
+	docker := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.DockerManifestSchema2), types.DockerConfigJSON)
+	_, err = assemble(assembly{image: "api", base: baseImage{image: docker, name: "example.com/docker-base"}, binaryPath: "/nonexistent",
+		binary: "api", compression: CompressionZstd})
+	if err == nil || !strings.Contains(err.Error(), "zstd layers need an OCI base image") {
+		t.Errorf("zstd on a Docker base: err = %v, want one saying it needs an OCI base", err)
 	}
 }

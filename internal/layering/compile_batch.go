@@ -23,6 +23,11 @@ type BatchCompiler interface {
 	// success) per request, in order. Each error names its image and
 	// platform, as Compile's do.
 	CompileAll(ctx context.Context, reqs []CompileRequest) []error
+	// CompileEach builds every request as CompileAll does and calls done
+	// with each request's index and error as soon as its go command
+	// ends, while others may still run; done may be called concurrently.
+	// It returns when every request is done.
+	CompileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error))
 }
 
 var _ BatchCompiler = (*GoCompiler)(nil)
@@ -44,6 +49,14 @@ type compileUnit struct {
 // requests is built alone, so that every error belongs to one image.
 func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []error {
 	errs := make([]error, len(reqs))
+	c.CompileEach(ctx, reqs, func(i int, err error) { errs[i] = err })
+	return errs
+}
+
+// CompileEach implements BatchCompiler: it builds reqs as CompileAll does
+// and reports each request when the go command that built it ends.
+func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
+	errs := make([]error, len(reqs))
 	sem := make(chan struct{}, max(c.jobs, 1))
 	var wg sync.WaitGroup
 	for _, units := range planUnits(reqs) {
@@ -58,12 +71,14 @@ func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []er
 						errs[i] = compileError(reqs[i], ctx.Err())
 					}
 				}
+				for _, i := range u.reqs {
+					done(i, errs[i])
+				}
 			}
 		})
 	}
 	wg.Wait()
 	c.prune(time.Now())
-	return errs
 }
 
 // compileUnit builds u, falling back to one command per request when a

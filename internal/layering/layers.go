@@ -12,7 +12,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // AppDir is the directory holding the binary in the image, as in ko.
@@ -107,42 +106,26 @@ func (t *tarBuilder) symlink(name, target string) error {
 	return t.tw.WriteHeader(h)
 }
 
-// spoolTar runs write on a tarBuilder (set up by setup, if not nil) whose
-// stream is gzipped into a spool, and returns the spooled layer of media
-// type mt.
-func spoolTar(mtime time.Time, mt types.MediaType, setup func(t *tarBuilder), write func(t *tarBuilder) error) (v1.Layer, error) {
-	s, err := newSpool()
-	if err != nil {
-		return nil, err
-	}
-	t := newTarBuilder(s, mtime)
-	if setup != nil {
-		setup(t)
-	}
-	if err := write(t); err != nil {
-		s.discard()
-		return nil, err
-	}
-	if err := t.tw.Close(); err != nil {
-		s.discard()
-		return nil, err
-	}
-	return s.layer(mt)
+// tarLayer makes the layer of format f whose tar stream write writes
+// into a tarBuilder (set up by setup, if not nil). write may run twice
+// (see layerFormat.layer).
+func tarLayer(mtime time.Time, f layerFormat, setup func(t *tarBuilder), write func(t *tarBuilder) error) (v1.Layer, error) {
+	return f.layer(func(w io.Writer) error {
+		t := newTarBuilder(w, mtime)
+		if setup != nil {
+			setup(t)
+		}
+		if err := write(t); err != nil {
+			return err
+		}
+		return t.tw.Close()
+	})
 }
 
 // binaryLayer puts the file at binaryPath at AppDir/name, mode 0555.
-func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
-	f, err := os.Open(binaryPath)
-	if err != nil {
-		return nil, fmt.Errorf("binary layer: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("binary layer: %w", err)
-	}
-	l, err := spoolTar(mtime, mt, nil, func(t *tarBuilder) error {
-		return t.file(strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555, f, fi.Size())
+func binaryLayer(binaryPath, name string, mtime time.Time, f layerFormat) (v1.Layer, error) {
+	l, err := tarLayer(mtime, f, nil, func(t *tarBuilder) error {
+		return addFile(t, binaryPath, strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("binary layer: %w", err)
@@ -155,9 +138,9 @@ func binaryLayer(binaryPath, name string, mtime time.Time, mt types.MediaType) (
 // without kodata), entries in lexical order, absolute names, every file
 // and directory mode 0555 and owned by 0:0. Symbolic links are kept as
 // links (ko copies their targets).
-func dataLayer(dir string, mtime time.Time, mt types.MediaType) (v1.Layer, error) {
+func dataLayer(dir string, mtime time.Time, f layerFormat) (v1.Layer, error) {
 	koLayout := func(t *tarBuilder) { t.koNames, t.dirMode = true, dataMode }
-	l, err := spoolTar(mtime, mt, koLayout, func(t *tarBuilder) error { return writeData(t, dir) })
+	l, err := tarLayer(mtime, f, koLayout, func(t *tarBuilder) error { return writeData(t, dir) })
 	if err != nil {
 		return nil, fmt.Errorf("data layer %s: %w", dir, err)
 	}
@@ -196,15 +179,15 @@ func writeData(t *tarBuilder, dir string) error {
 			}
 			return t.symlink(name, filepath.ToSlash(target))
 		case typ.IsRegular():
-			return addFile(t, p, name)
+			return addFile(t, p, name, dataMode)
 		default:
 			return fmt.Errorf("%s: unsupported file type %s", p, typ)
 		}
 	})
 }
 
-// addFile copies the regular file at p into t as name.
-func addFile(t *tarBuilder, p, name string) error {
+// addFile copies the regular file at p into t as name, with mode.
+func addFile(t *tarBuilder, p, name string, mode int64) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
@@ -214,5 +197,5 @@ func addFile(t *tarBuilder, p, name string) error {
 	if err != nil {
 		return err
 	}
-	return t.file(name, dataMode, f, fi.Size())
+	return t.file(name, mode, f, fi.Size())
 }

@@ -19,7 +19,7 @@ func TestBinaryLayer(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "whatever")
 	noErr(t, os.WriteFile(bin, []byte("ELF"), 0o600))
 
-	l, err := binaryLayer(bin, "api", mtime, types.OCILayer)
+	l, err := binaryLayer(bin, "api", mtime, layerFormat{mt: types.OCILayer})
 	noErr(t, err)
 	want := []tarEntry{
 		{Name: "ko-app/", Type: tar.TypeDir, Mode: 0o755, ModTime: mtime},
@@ -44,7 +44,7 @@ func TestDataLayer(t *testing.T) {
 	noErr(t, os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!"), 0o700))
 	noErr(t, os.Symlink("static/a.html", filepath.Join(dir, "index.html")))
 
-	l, err := dataLayer(dir, mtime, types.OCILayer)
+	l, err := dataLayer(dir, mtime, layerFormat{mt: types.OCILayer})
 	noErr(t, err)
 	// As ko writes them: absolute names, no trailing slash, 0555 for every
 	// file and directory whatever its source mode.
@@ -65,7 +65,7 @@ func TestDataLayer(t *testing.T) {
 	}
 
 	// The same tree gives the same layer.
-	again, err := dataLayer(dir, mtime, types.OCILayer)
+	again, err := dataLayer(dir, mtime, layerFormat{mt: types.OCILayer})
 	noErr(t, err)
 	d1, err := l.Digest()
 	noErr(t, err)
@@ -80,7 +80,7 @@ func TestDataLayer(t *testing.T) {
 // /var/run/ko and its parents, so that $KO_DATA_PATH exists.
 func TestEmptyDataLayer(t *testing.T) {
 	mtime := time.Unix(0, 0).UTC()
-	l, err := dataLayer("", mtime, types.DockerLayer)
+	l, err := dataLayer("", mtime, layerFormat{mt: types.DockerLayer})
 	noErr(t, err)
 	want := []tarEntry{
 		{Name: "/var", Type: tar.TypeDir, Mode: 0o555, ModTime: mtime},
@@ -120,12 +120,12 @@ func TestLayerDigestsPinned(t *testing.T) {
 		digest, diffID string
 		size           int64
 	}{
-		{"binary", func() (v1.Layer, error) { return binaryLayer(bin, "api", mtime, types.OCILayer) },
-			"sha256:2612c633617b67eada00a7b9740bdfd5815f348410ec3ea548e58fd16ca9ed87",
-			"sha256:f2d9e778c92c85cafb8dd69851c539b18e19b5635d4b6c662d60a709bcb04479", 2599891},
-		{"data", func() (v1.Layer, error) { return dataLayer(data, mtime, types.DockerLayer) },
-			"sha256:68b12871ee7791a5472bc88e871faa4d1e99b8140703b800cbd172fa232b7fad",
-			"sha256:83e838bdf6b2721c00565fc061ccf943ff6f89bebe22bff4bb895c4bf2316acb", 2631038},
+		{"binary", func() (v1.Layer, error) { return binaryLayer(bin, "api", mtime, layerFormat{mt: types.OCILayer}) },
+			"sha256:d3c1af8adb5ffe99a08fd0dfba3472d259291fea3e73a3b5a83062f3801f3cf9",
+			"sha256:f2d9e778c92c85cafb8dd69851c539b18e19b5635d4b6c662d60a709bcb04479", 3042315},
+		{"data", func() (v1.Layer, error) { return dataLayer(data, mtime, layerFormat{mt: types.DockerLayer}) },
+			"sha256:3039e5137a21819a1837727bdee23e19b4663dc8a63a02c9f1715f4811802514",
+			"sha256:83e838bdf6b2721c00565fc061ccf943ff6f89bebe22bff4bb895c4bf2316acb", 2872451},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := tc.layer()
@@ -171,7 +171,7 @@ func TestDataLayerLinkTarget(t *testing.T) {
 	digest := func(target string) v1.Hash {
 		os.Remove(link)
 		noErr(t, os.Symlink(target, link))
-		l, err := dataLayer(dir, mtime, types.OCILayer)
+		l, err := dataLayer(dir, mtime, layerFormat{mt: types.OCILayer})
 		noErr(t, err)
 		d, err := l.Digest()
 		noErr(t, err)
@@ -195,7 +195,7 @@ func BenchmarkDataLayer(b *testing.B) {
 	b.SetBytes(64 << 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		l, err := dataLayer(dir, time.Unix(0, 0), types.OCILayer)
+		l, err := dataLayer(dir, time.Unix(0, 0), layerFormat{mt: types.OCILayer})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -17,6 +17,10 @@ type builderOptions struct {
 	jobs        int
 	// binCacheErr is a bad $GOBAKE_BIN_CACHE_MB, reported by Build.
 	binCacheErr error
+	layerCache  *layerCache
+	noLayers    bool // WithLayerCache("", …): no layer cache
+	// layerCacheErr is a bad $GOBAKE_LAYER_CACHE_MB, reported by Build.
+	layerCacheErr error
 }
 
 // defaultBuilderOptions returns the options of a Builder given none.
@@ -64,5 +68,18 @@ func WithJobs(n int) BuilderOption {
 			n = runtime.GOMAXPROCS(0)
 		}
 		o.jobs = n
+	}
+}
+
+// WithLayerCache keeps compressed layers in dir, at most maxBytes of them
+// (DefaultLayerCacheSize when maxBytes < 1), least recently used evicted
+// first, so that the layer of an unchanged binary is reused rather than
+// compressed again. The default is the directory layers under gobake's
+// cache ($GOBAKE_CACHE, else gobake under the user cache directory; none
+// when GOBAKE_CACHE=off), bounded by $GOBAKE_LAYER_CACHE_MB when set. An
+// empty dir turns the cache off.
+func WithLayerCache(dir string, maxBytes int64) BuilderOption {
+	return func(o *builderOptions) {
+		o.layerCache, o.noLayers = newLayerCache(dir, maxBytes), dir == ""
 	}
 }

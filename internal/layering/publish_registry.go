@@ -4,15 +4,22 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gobake/gobake/internal/imageref"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gobake/gobake/internal/imageref"
 )
 
 // RegistryPublisher pushes results to a container registry.
 type RegistryPublisher struct {
 	registry string
 	opts     []RegistryOption
+	// blobs remembers, per blob digest, the repository that first
+	// uploaded it: other repositories mount it from there.
+	blobs memo[v1.Hash, name.Repository]
 }
 
 var _ Publisher = (*RegistryPublisher)(nil)
@@ -28,7 +35,10 @@ func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPubl
 // Publish pushes r in an order that keeps a failure from moving any tag:
 //
 //  1. the image or index by digest: blobs (those already in the repository
-//     are skipped), then platform manifests, then the index;
+//     are skipped), then platform manifests, then the index. A blob is
+//     uploaded once per publisher: the images of other repositories, on
+//     the same registry, mount it from the repository that uploaded it
+//     (a registry that cannot mount gets it uploaded again);
 //  2. each referrer (SBOM) by digest; ggcr files it under the referrers API
 //     or, on registries without it, in the "sha256-<hex>" fallback index;
 //  3. each referrer's cosign-style fallback tag ("sha256-<hex>.sbom");
@@ -74,6 +84,9 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 		return fail("%w", err)
 	}
 
+	if err := p.uploadBlobs(ctx, pusher, repo, r); err != nil {
+		return fail("%w", classifyRegistryError(registry, err))
+	}
 	ref := repo.Digest(digest.String())
 	if err := pusher.Push(ctx, ref, top); err != nil {
 		return fail("%w", classifyRegistryError(registry, err))
@@ -101,4 +114,94 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 		}
 	}
 	return ref, nil
+}
+
+// uploadBlobs puts every blob of r's images and referrers (layers and
+// configs) into repo before their manifests are pushed: the first
+// repository to need a blob uploads it, at most one upload at a time per
+// blob, and the others mount it from there.
+func (p *RegistryPublisher) uploadBlobs(ctx context.Context, pusher *remote.Pusher, repo name.Repository, r Result) error {
+	blobs, err := resultBlobs(r)
+	if err != nil {
+		return err
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(4)
+	for _, l := range blobs {
+		eg.Go(func() error {
+			d, err := l.Digest()
+			if err != nil {
+				return err
+			}
+			from, err := p.blobs.do(d, func() (name.Repository, error) {
+				return repo, pusher.Upload(ctx, repo, l)
+			})
+			if err != nil {
+				return fmt.Errorf("blob %s: %w", d, err)
+			}
+			if from == repo {
+				return nil
+			}
+			if err := pusher.Upload(ctx, repo, &remote.MountableLayer{Layer: l, Reference: from.Digest(d.String())}); err != nil {
+				return fmt.Errorf("blob %s: %w", d, err)
+			}
+			return nil
+		})
+	}
+	return eg.Wait()
+}
+
+// resultBlobs lists the blobs of r's images and referrers, each once:
+// layers, and configs as layers of their bytes.
+func resultBlobs(r Result) ([]v1.Layer, error) {
+	var imgs []v1.Image
+	switch {
+	case r.Image != nil:
+		imgs = append(imgs, r.Image)
+	case r.Index != nil:
+		im, err := r.Index.IndexManifest()
+		if err != nil {
+			return nil, err
+		}
+		for _, desc := range im.Manifests {
+			if !desc.MediaType.IsImage() {
+				continue
+			}
+			img, err := r.Index.Image(desc.Digest)
+			if err != nil {
+				return nil, err
+			}
+			imgs = append(imgs, img)
+		}
+	}
+	for _, rf := range r.Referrers {
+		imgs = append(imgs, rf.Artifact)
+	}
+	seen := map[v1.Hash]bool{}
+	var out []v1.Layer
+	for _, img := range imgs {
+		layers, err := img.Layers()
+		if err != nil {
+			return nil, err
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			return nil, err
+		}
+		raw, err := img.RawConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range append(layers, static.NewLayer(raw, m.Config.MediaType)) {
+			d, err := l.Digest()
+			if err != nil {
+				return nil, err
+			}
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out, nil
 }

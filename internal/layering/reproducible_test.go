@@ -9,15 +9,17 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// TestBuildReproducible runs two real builds of the same source, one with
-// the usual build cache and one with an empty one: the image and SBOM
-// digests must match.
+// TestBuildReproducible runs real builds of the same source: with the usual
+// build cache and no layer cache, with an empty build cache and an empty
+// layer cache, and again with that layer cache filled (layers reused): the
+// image and SBOM digests must match.
 func TestBuildReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the runtime twice")
 	}
 	src := writeMain(t, "package main\n\nvar version = \"dev\"\n\nfunc main() { println(\"hello\", version) }\n")
-	build := func(gocache string) (v1.Hash, []v1.Hash) {
+	layers := t.TempDir()
+	build := func(gocache string, layerCache string) (v1.Hash, []v1.Hash) {
 		cfg := configFixture(t, config.Image{
 			Name: "hello", Dir: src, Main: ".",
 			Settings: config.Settings{
@@ -29,7 +31,7 @@ func TestBuildReproducible(t *testing.T) {
 		if gocache != "" {
 			environ = append(environ, "GOCACHE="+gocache)
 		}
-		results, err := buildAll(t, cfg, "1.0.0", WithEnviron(environ), WithJobs(2))
+		results, err := buildAll(t, cfg, "1.0.0", WithEnviron(environ), WithJobs(2), WithLayerCache(layerCache, 0))
 		noErr(t, err)
 		r := results[0]
 		if r.Image == nil {
@@ -45,10 +47,15 @@ func TestBuildReproducible(t *testing.T) {
 		}
 		return d, sboms
 	}
-	d1, s1 := build("")
-	d2, s2 := build(t.TempDir())
-	if d1 != d2 {
-		t.Errorf("image digests differ across build caches: %s, %s", d1, d2)
+	d1, s1 := build("", "")
+	gocache := t.TempDir()
+	d2, s2 := build(gocache, layers)
+	d3, s3 := build(gocache, layers)
+	if d1 != d2 || d2 != d3 {
+		t.Errorf("image digests differ across build and layer caches: no layer cache %s, empty %s, filled %s", d1, d2, d3)
+	}
+	if diff := cmp.Diff(s2, s3); diff != "" {
+		t.Errorf("SBOM digests differ with the layer cache filled (-empty +filled):\n%s", diff)
 	}
 	if len(s1) != 1 {
 		t.Errorf("%d SBOMs, want 1", len(s1))

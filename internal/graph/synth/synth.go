@@ -31,6 +31,15 @@ type Spec struct {
 	Extras bool
 	// Go is the go directive of go.mod; "" means 1.26.0.
 	Go string
+	// Realistic mains link what a real service does: much of the standard
+	// library (HTTP, TLS, JSON, templates, SQL, Go type checking…) and,
+	// for the modules Require gives a version (module path → version, run
+	// go mod tidy after Generate), a registry client, YAML and
+	// go/packages; their binaries weigh tens of MB, not one, unstripped.
+	// Off, mains link only the runtime and strings: cheap for graph tests.
+	// It cannot be combined with Modules.
+	Realistic bool
+	Require   map[string]string
 }
 
 // Default is 300 mains and about 10,000 packages.
@@ -49,8 +58,16 @@ func Generate(dir string, s Spec) (*config.Config, error) {
 func generate(dir string, s Spec) (importGraph, *config.Config, error) {
 	rng := rand.New(rand.NewPCG(s.Seed, 0))
 	g := importGraph{}
+	if s.Realistic && s.Modules > 0 {
+		return nil, nil, fmt.Errorf("synth: realistic mains and vendored modules do not mix")
+	}
 	if err := writeModules(dir, s); err != nil {
 		return nil, nil, err
+	}
+	if s.Realistic {
+		if err := write(dir, "go.mod", goMod(s)); err != nil {
+			return nil, nil, err
+		}
 	}
 	for i := range s.Core {
 		var imports []string
@@ -109,7 +126,14 @@ func generate(dir string, s Spec) (importGraph, *config.Config, error) {
 		name := fmt.Sprintf("s%03d", m)
 		rel := "svc/" + name + "/cmd/" + name
 		g[rel] = imports
-		if err := writePkg(dir, rel, "main", imports); err != nil {
+		if s.Realistic {
+			if err := write(dir, rel+"/main.go", realisticMain(s, rel, imports)); err != nil {
+				return nil, nil, err
+			}
+			if err := write(dir, rel+"/main_test.go", "package main\n"); err != nil {
+				return nil, nil, err
+			}
+		} else if err := writePkg(dir, rel, "main", imports); err != nil {
 			return nil, nil, err
 		}
 		fmt.Fprintf(&yaml, "  %s:\n    main: ./%s\n", name, rel)
@@ -129,7 +153,14 @@ func generate(dir string, s Spec) (importGraph, *config.Config, error) {
 			},
 		})
 	}
-	if err := write(dir, config.FileName, yaml.String()); err != nil {
+	text := yaml.String()
+	if s.Realistic { // unstripped, as most services ship
+		text = strings.Replace(text, "    - -s -w\n", "", 1)
+		for i := range cfg.Images {
+			cfg.Images[i].Ldflags = cfg.Images[i].Ldflags[1:]
+		}
+	}
+	if err := write(dir, config.FileName, text); err != nil {
 		return nil, nil, err
 	}
 	return g, cfg, nil

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench/build.sh — `gobake build` against `go build` of the same mains, in the
+# same run, on a synthetic monorepo whose binaries weigh tens of MB.
+#
+# The repository is internal/graph/synth with -realistic: MAINS services
+# (default 8), each main linking much of the standard library (HTTP, TLS,
+# JSON, templates, SQL, go/types…) and modules of gobake's go.mod (a registry
+# client, YAML, go/packages): ~23 MB unstripped binaries. Images go on scratch
+# into a real registry (Debian's docker-registry on 127.0.0.1), with an SPDX
+# SBOM each, as `gobake build` does by default.
+#
+#   changed, 1 platform    every main edited before each run (a string main
+#                          prints), so every binary relinks: gobake build vs
+#                          go build -o DIR/ of the same mains, same flags.
+#   changed, 2 platforms   the same for linux/amd64 + linux/arm64 (the two go
+#                          builds of the baseline run at once, as gobake's do).
+#   nothing changed        gobake build (full: plans, runs go build, layers and
+#                          pushes nothing new) vs go build's no-op.
+#
+# Runs are interleaved (gobake, go build, gobake, …) so that load changes hit
+# both; the table gives medians and the ratio gobake / go build. Targets (issue
+# 13): ≤ 1.15 when all images changed, ≤ 1.2 when nothing did.
+#
+# Usage: bash bench/build.sh [RUNS]   (default 5)
+#        MAINS=N GOBAKE=/path/to/gobake bash bench/build.sh
+# Needs: go (the modules of gobake's go.mod in the module cache: build gobake
+# once), docker-registry (apt), python3. Uses the default GOCACHE (set GOCACHE
+# to isolate it); the first, untimed, build fills it.
+set -euo pipefail
+
+runs=${1:-5}
+mains=${MAINS:-8}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gobake-buildbench.XXXXXX")
+trap 'kill "${registry_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
+need go "install Go 1.26"
+need docker-registry "apt-get install docker-registry"
+need python3 "apt-get install python3"
+
+gobake=${GOBAKE:-}
+if [ -z "$gobake" ]; then
+  gobake=$work/gobake
+  (cd "$root" && go build -trimpath -o "$gobake" ./cmd/gobake)
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<EOF
+version: 0.1
+storage:
+  filesystem: {rootdirectory: $work/registry}
+http: {addr: 127.0.0.1:$port}
+log: {level: error}
+EOF
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+
+repo=$work/synth
+(cd "$root" && go run ./internal/graph/synth/cmd/synth -mains "$mains" -core 40 -per-domain 8 \
+  -realistic -modules-from "$root/go.mod" "$repo")
+cp "$root/go.sum" "$repo/go.sum"
+(cd "$repo" && GOPROXY=off GOFLAGS=-mod=mod go mod tidy)
+sed -i "s|^version: 1|version: 1\nregistry: 127.0.0.1:$port/synth|" "$repo/gobake.yaml"
+(cd "$repo" && git init -q . && git add -A && git -c user.name=bench -c user.email=bench@example.com commit -qm synth)
+
+export GOBAKE_CACHE=$work/gobake-cache SOURCE_DATE_EPOCH=1700000000 GOFLAGS=-buildvcs=false
+main_pkgs=$(cd "$repo" && ls -d svc/*/cmd/* | sed 's|^|./|' | tr '\n' ' ')
+edit() { # every main prints another string
+  sed -i -E "s|parts := \[\]string\{\"([^\"]*)\"|parts := []string{\"\1 $RANDOM\"|" "$repo"/svc/*/cmd/*/main.go
+}
+gobuild() { # GOARCH…: go build of every main, the architectures at once
+  local pids=()
+  for a in "$@"; do
+    (cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath \
+      -ldflags "-X main.version=0.0.0-dev" -o "$work/out/$a/" $main_pkgs) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+}
+gobakebuild() { (cd "$repo" && "$gobake" build --jobs 2 "$@" >/dev/null 2>"$work/gobake.log") || { cat "$work/gobake.log" >&2; exit 1; }; }
+now() { date +%s.%N; }
+
+# One untimed build of everything first: fills GOCACHE, gobake's caches and
+# the registry.
+gobakebuild --platform linux/amd64,linux/arm64
+gobuild amd64 arm64
+ls -l "$work/out/amd64" >&2
+
+measure() { # name edit? gobake-args -- goarch…
+  local name=$1 change=$2 g=() a=()
+  shift 2
+  while [ "$1" != "--" ]; do g+=("$1"); shift; done
+  shift
+  a=("$@")
+  : >"$work/times"
+  for i in $(seq "$runs"); do
+    [ "$change" = yes ] && edit
+    t0=$(now); gobakebuild "${g[@]}"; t1=$(now)
+    [ "$change" = yes ] && edit
+    gobuild "${a[@]}"; t2=$(now)
+    echo "$t0 $t1 $t2" >>"$work/times"
+    echo "  $name run $i: gobake $(python3 -c "print(round($t1-$t0,2))") s, go build $(python3 -c "print(round($t2-$t1,2))") s" >&2
+  done
+  python3 - "$name" "$work/times" <<'EOF'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[2])]
+g = statistics.median(r[1]-r[0] for r in rows)
+b = statistics.median(r[2]-r[1] for r in rows)
+print(f"| {sys.argv[1]} | {g:.2f} s | {b:.2f} s | {g/b:.2f} |")
+EOF
+}
+
+{
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), $(date -u +%F)."
+  echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg). $mains mains, $runs interleaved runs, medians."
+  echo
+  echo "| scenario ($mains images) | gobake build | go build, same mains | gobake / go build |"
+  echo "|---|---|---|---|"
+  # Nothing changed: the untimed builds above left both up to date.
+  measure "nothing changed, amd64 + arm64" no --platform linux/amd64,linux/arm64 -- amd64 arm64
+  measure "all changed, linux/amd64" yes --platform linux/amd64 -- amd64
+  measure "all changed, amd64 + arm64" yes --platform linux/amd64,linux/arm64 -- amd64 arm64
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
+} | tee "$work/table.md"
