@@ -34,6 +34,7 @@ type run struct {
 	report     *Report
 	results    map[string]layering.Result // built images, by name
 	built      map[string]string          // version each result was built with, by name
+	same       []Image                    // images sameOutput dropped: their build is their last release
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -44,7 +45,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 		opts.Registry = cfg.Registry
 	}
 	opts.Registry = strings.TrimSuffix(opts.Registry, "/")
-	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}}
+	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}, Finalize: opts.Finalize}
+	if opts.Shard.N > 0 {
+		rep.Shard = opts.Shard.String()
+	}
 	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
 	err := r.release(ctx)
 	if err != nil {
@@ -73,6 +77,9 @@ func (r *run) release(ctx context.Context) error {
 		return err
 	}
 	r.snap = r.targets.Snapshot
+	if r.opts.Shard.N > 0 {
+		return r.shardAttempt(ctx, names)
+	}
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, names)
 		if !errors.Is(err, errLost) || attempt == maxClaims {
@@ -85,7 +92,7 @@ func (r *run) release(ctx context.Context) error {
 		if err := r.sync(ctx); err != nil {
 			return err
 		}
-		r.report.Images, r.report.Skipped, r.report.GitTags = []Image{}, []Skipped{}, []string{}
+		r.report.Images, r.report.Skipped, r.report.GitTags, r.same = []Image{}, []Skipped{}, []string{}, nil
 	}
 }
 
@@ -108,6 +115,10 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 	if len(rels) == 0 && len(completions) == 0 {
 		return nil
 	}
+	build := r.build
+	if r.opts.Finalize {
+		build = r.collect // the shards built and pushed them
+	}
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
@@ -117,7 +128,7 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 		{"adopt", r.adopt},
 		{"settle", r.settle},
 		{"reuse", r.reuse},
-		{"build", r.build},
+		{"build", build},
 		{"same output", r.sameOutput},
 	}
 	if r.opts.DryRun {
