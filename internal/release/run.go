@@ -35,6 +35,8 @@ type run struct {
 	results    map[string]layering.Result // built images, by name
 	built      map[string]string          // version each result was built with, by name
 	same       []Image                    // images sameOutput dropped: their build is their last release
+	shardN     int                        // finalize: the number of shards
+	shardRecs  map[int]*shardRecord       // finalize: their records, by K
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -72,11 +74,18 @@ func (r *run) release(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
-	bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
-	if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
-		return err
+	if r.opts.Finalize {
+		// The shards planned this commit: their snapshot is this one's.
+		if err := r.openShards(ctx, names); err != nil {
+			return err
+		}
+	} else {
+		bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
+		if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
+			return err
+		}
+		r.snap = r.targets.Snapshot
 	}
-	r.snap = r.targets.Snapshot
 	if r.opts.Shard.N > 0 {
 		return r.shardAttempt(ctx, names)
 	}

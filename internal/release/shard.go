@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/ociartifact"
@@ -54,6 +56,10 @@ type shardRecord struct {
 	Shard  string       `json:"shard"` // K/N
 	Plan   string       `json:"plan"`  // planDigest of the images every shard builds
 	Images []shardImage `json:"images"`
+	// Records are the inputs of every image of the release, built or not
+	// (the plan's snapshot): finalize decides with them, not planning
+	// again.
+	Records map[string]*graph.Record `json:"records"`
 }
 
 // shardImage is one image a shard built and pushed by digest.
@@ -141,7 +147,7 @@ func (r *run) shardAttempt(ctx context.Context, names []string) error {
 // recordShard pushes the record of this shard: every image it built,
 // same-output ones included.
 func (r *run) recordShard(ctx context.Context, plan string) error {
-	rec := shardRecord{Schema: shardSchema, Commit: r.info.Commit, Shard: r.opts.Shard.String(), Plan: plan, Images: []shardImage{}}
+	rec := shardRecord{Schema: shardSchema, Commit: r.info.Commit, Shard: r.opts.Shard.String(), Plan: plan, Images: []shardImage{}, Records: r.snap.Records}
 	for _, img := range slices.Concat(r.report.Images, r.same) {
 		rec.Images = append(rec.Images, shardImage{
 			Image: img.Image, Version: img.Version, Inputs: img.Inputs, Digest: img.Digest,
@@ -271,10 +277,7 @@ func (r *run) collect(ctx context.Context) error {
 	if len(need) == 0 {
 		return nil
 	}
-	n, recs, err := r.readShards(ctx)
-	if err != nil {
-		return err
-	}
+	n, recs := r.shardN, r.shardRecs
 	set := r.buildSet()
 	plan := r.planDigest(set)
 	assign := planner.Assign(r.snap, set, n)
@@ -319,6 +322,42 @@ func (r *run) collect(ctx context.Context) error {
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// openShards reads the records of the shards and takes the snapshot of
+// the release from them: every shard planned the same commit, so their
+// snapshots are the same, and one a shard computed is the one finalize
+// would. names must all be in it.
+func (r *run) openShards(ctx context.Context, names []string) error {
+	n, recs, err := r.readShards(ctx)
+	if err != nil {
+		return err
+	}
+	r.shardN, r.shardRecs = n, recs
+	var from string
+	var want []byte
+	for _, k := range slices.Sorted(maps.Keys(recs)) {
+		b, err := json.Marshal(recs[k].Records) // map keys sorted: canonical
+		if err != nil {
+			return fmt.Errorf("release --finalize: %w", err)
+		}
+		switch {
+		case want == nil:
+			want, from = b, recs[k].Shard
+			r.snap = &graph.Snapshot{Root: r.cfg.Root, Records: recs[k].Records}
+		case !bytes.Equal(b, want):
+			return fmt.Errorf("release --finalize: shards %s and %s planned different inputs for %s: run every shard again, then --finalize", from, recs[k].Shard, short(r.info.Commit))
+		}
+	}
+	if r.snap == nil {
+		return fmt.Errorf("release --finalize: no shard of %d recorded for %s: run gobake release --shard K/%d for every K first", n, short(r.info.Commit), n)
+	}
+	for _, name := range names {
+		if r.snap.Records[name] == nil {
+			return fmt.Errorf("release --finalize: shard %s did not plan image %s: run the shards and finalize with the same images", from, name)
+		}
+	}
+	return nil
 }
 
 // joinInts joins numbers with sep.
