@@ -93,7 +93,7 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 	if !strings.Contains(deployed, imgs[0].Digest) && !strings.Contains(deployed, imgs[1].Digest) {
 		t.Errorf("GitOps kustomization names none of the released digests:\n%s", deployed)
 	}
-	for job, want := range map[string]string{"shard": "release shard", "finalize": "| api |"} {
+	for job, want := range map[string]string{"plan": "gobake plan", "shard": "release shard", "finalize": "| api |"} {
 		if !strings.Contains(r.summaries[job], want) {
 			t.Errorf("step summaries of %s lack %q:\n%s", job, want, r.summaries[job])
 		}
