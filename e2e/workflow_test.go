@@ -50,8 +50,15 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 		github:  map[string]string{"ref": "refs/heads/main", "sha": sha, "repository_owner": "acme", "actor": "ci"},
 		secrets: map[string]string{"GITHUB_TOKEN": "gh-token", "GITOPS_TOKEN": "gitops-token"},
 		gobin:   t.TempDir(),
+		// The runners' module cache is their own: gobake's module comes
+		// from the local proxy, its dependencies from this machine's module
+		// download cache (no network). -trimpath keys compiled packages by
+		// module version, not by that temporary directory, so the build
+		// cache still serves them.
 		base: append(os.Environ(),
-			"GOPROXY=file://"+localGoProxy(t, wf.Env["GOBAKE_VERSION"]),
+			"GOMODCACHE="+t.TempDir(),
+			"GOPROXY=file://"+localGoProxy(t, wf.Env["GOBAKE_VERSION"])+",file://"+filepath.Join(goEnvVar(t, "GOMODCACHE"), "cache", "download"),
+			"GOFLAGS=-modcacherw -trimpath -buildvcs=false",
 			"GOSUMDB=off", "GOTOOLCHAIN=local", "CI=true", "GITHUB_ACTIONS=true"),
 	}
 	r.run()
@@ -98,6 +105,16 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 			t.Errorf("step summaries of %s lack %q:\n%s", job, want, r.summaries[job])
 		}
 	}
+}
+
+// goEnvVar returns go env name.
+func goEnvVar(t *testing.T, name string) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		t.Fatalf("go env %s: %q, %v", name, out, err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // localGoProxy writes a GOPROXY directory serving this repository as
