@@ -108,7 +108,7 @@ func (r *run) planDigest(names []string) string {
 			fmt.Fprintf(h, "%s %s %s\n", img.Image, img.Version, img.Inputs)
 		}
 	}
-	fmt.Fprintf(h, "sbom %v\n", r.opts.SBOMFormats)
+	fmt.Fprintf(h, "sbom %v default %t\n", r.opts.SBOMFormats, r.opts.SBOMFormats == nil) // nil: SPDX; empty: none
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
