@@ -34,7 +34,7 @@ type buildCmd struct {
 	changeFlags `embed:""`
 
 	reasons map[string]string // with --changed, why each image built was: status and reasons
-	shard planner.Shard
+	shard   planner.Shard
 }
 
 // Validate rejects conflicting flags; kong calls it after parsing.
