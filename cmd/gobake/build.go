@@ -30,9 +30,11 @@ type buildCmd struct {
 	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
 	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else loaded into the local engine with --load, else written to .gobake/oci."`
 	Changed     bool   `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
+	Shard       string `placeholder:"K/N" help:"One of N CI jobs: build only the images (after --changed) that shard K of N gets, balanced by their package counts."`
 	changeFlags `embed:""`
 
 	reasons map[string]string // with --changed, why each image built was: status and reasons
+	shard   planner.Shard
 }
 
 // Validate rejects conflicting flags; kong calls it after parsing.
@@ -75,6 +77,16 @@ func (c *buildCmd) Validate() error {
 	if c.Changed && (c.Tarball != "" || c.Load) {
 		return errors.New("--changed compares with a registry or an OCI layout, not a tarball or a container engine")
 	}
+	if c.Shard != "" {
+		s, err := planner.ParseShard(c.Shard)
+		if err != nil {
+			return fmt.Errorf("--shard: %w", err)
+		}
+		if c.Image != "" {
+			return errors.New("--image builds one image: pass no --shard with it")
+		}
+		c.shard = s
+	}
 	if c.Since != "" && !c.Changed {
 		return errors.New("--since needs --changed")
 	}
@@ -113,6 +125,14 @@ func (c *buildCmd) Run(g *globals) error {
 	if c.Changed {
 		if names, kept, previous, err = c.changed(g, cfg, target, plan.Snapshot, planner.Options{Images: names, Platforms: sel.platforms, Notes: g.stderr}); err != nil {
 			return err
+		}
+	}
+	if c.shard.N > 0 {
+		all := names
+		names = planner.InShard(plan.Snapshot, all, c.shard)
+		fmt.Fprintf(g.stderr, "shard %s: %d of the %d image(s) to build: %s\n", c.shard, len(names), len(all), strings.Join(names, " "))
+		if c.shard.K > 1 {
+			kept = nil // the references of unchanged images are printed by shard 1
 		}
 	}
 	var results []layering.Result

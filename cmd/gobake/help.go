@@ -70,7 +70,10 @@ func (*releaseCmd) Help() string {
 		"    # release the changed images, with a JSON report\n"+
 		"    gobake release --registry ghcr.io/acme --output release.json\n\n"+
 		"    # a release candidate of api 2.0.0: 2.0.0-rc.N\n"+
-		"    gobake release api --pre rc --version api=2.0.0\n")
+		"    gobake release api --pre rc --version api=2.0.0\n\n"+
+		"    # sharded over 3 CI jobs, then one job after them (docs/ci/sharding.md)\n"+
+		"    gobake release --shard 2/3\n"+
+		"    gobake release --finalize --shards 3\n")
 }
 
 // Help shows examples of gobake affected.

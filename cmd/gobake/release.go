@@ -8,6 +8,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/release"
 	relversion "github.com/gobake/gobake/internal/release/version"
 )
@@ -24,9 +25,13 @@ type releaseCmd struct {
 	Output       string   `type:"path" placeholder:"FILE" help:"Write a JSON report of the release to FILE."`
 	Jobs         int      `short:"j" placeholder:"N" help:"Platform images built at once (default: GOMAXPROCS)."`
 	Insecure     bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
+	Shard        string   `placeholder:"K/N" help:"One of N CI jobs: build and push by digest only the images of shard K, record them in the registry; moves no tag, no GitOps, no git tag (then run --finalize)."`
+	Finalize     bool     `help:"After every --shard job: release what the shards pushed (versions, claims, tags, GitOps, git tags) without building."`
+	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit)."`
 	sbomFlag     `embed:""`
 
 	versions map[string]*semver.Version
+	shard    planner.Shard
 }
 
 // Validate parses --version and checks the other flags; kong calls it
@@ -50,6 +55,13 @@ func (c *releaseCmd) Validate() error {
 	if c.Jobs < 0 {
 		return fmt.Errorf("--jobs must be positive, not %d", c.Jobs)
 	}
+	if c.Shard != "" {
+		s, err := planner.ParseShard(c.Shard)
+		if err != nil {
+			return fmt.Errorf("--shard: %w", err)
+		}
+		c.shard = s
+	}
 	if c.GitOpsBranch != "" && !config.ValidBranch(c.GitOpsBranch) {
 		return fmt.Errorf("--gitops-branch %q is not a valid branch name", c.GitOpsBranch)
 	}
@@ -69,6 +81,7 @@ func (c *releaseCmd) Run(g *globals) error {
 		Images: c.Images, Insecure: c.Insecure, Pre: c.Pre, // the registry is cfg's (--registry applied)
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
 		Jobs: c.Jobs, Log: g.stderr, SBOMFormats: sboms,
+		Shard: c.shard, Finalize: c.Finalize, Shards: c.Shards,
 	}
 	rep, runErr := release.Run(g.ctx, cfg, opts)
 	rep.WriteSummary(g.stderr)

@@ -37,6 +37,17 @@ func WithLayerAnnotations(a map[string]string) Option {
 // is also its artifactType, referring to subject. Only the subject's media
 // type, digest and size are recorded.
 func New(doc []byte, mt types.MediaType, subject v1.Descriptor, opts ...Option) (v1.Image, error) {
+	return build(doc, mt, &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}, opts)
+}
+
+// Standalone returns the artifact whose one layer is doc, of media type
+// mt, referring to nothing: a document kept under a tag of its own.
+func Standalone(doc []byte, mt types.MediaType, opts ...Option) (v1.Image, error) {
+	return build(doc, mt, nil, opts)
+}
+
+// build is New with the subject given, or none when nil.
+func build(doc []byte, mt types.MediaType, subject *v1.Descriptor, opts []Option) (v1.Image, error) {
 	layer := static.NewLayer(doc, mt)
 	layerDesc, err := partial.Descriptor(layer)
 	if err != nil {
@@ -52,7 +63,7 @@ func New(doc []byte, mt types.MediaType, subject v1.Descriptor, opts ...Option) 
 		ArtifactType:  string(mt),
 		Config:        v1.Descriptor{MediaType: types.OCIEmptyJSON, Digest: cfgDigest, Size: cfgSize},
 		Layers:        []v1.Descriptor{*layerDesc},
-		Subject:       &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
+		Subject:       subject,
 	}
 	for _, o := range opts {
 		o(&m)

@@ -2,6 +2,7 @@ package ociartifact
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,5 +66,29 @@ func TestNew(t *testing.T) {
 				t.Errorf("layer annotations (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestStandalone(t *testing.T) {
+	img, err := Standalone([]byte(`{"a":1}`), "application/vnd.example+json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != nil || m.ArtifactType != "application/vnd.example+json" || len(m.Layers) != 1 {
+		t.Errorf("manifest %+v: want no subject, the document's artifactType and one layer", m)
+	}
+	raw, err := img.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "subject") {
+		t.Errorf("manifest names a subject: %s", raw)
 	}
 }

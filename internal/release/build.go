@@ -125,6 +125,7 @@ func (r *run) sameOutput(ctx context.Context) error {
 				return err
 			}
 		}
+		r.same = append(r.same, img)
 		reason := fmt.Sprintf("built output equals its last release %s (%s)", img.last.Tag, last)
 		r.report.Skipped = append(r.report.Skipped, Skipped{Image: img.Image, Reason: reason, SameOutput: true, Reference: img.Repository + "@" + last})
 		r.logf("%s: nothing to release (%s)\n", img.Image, reason)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/planner"
 )
 
 // Options are the choices of one release.
@@ -25,12 +26,25 @@ type Options struct {
 	Jobs         int                        // platform images built at once; 0 means GOMAXPROCS
 	Environ      []string                   // process environment; nil means os.Environ()
 	Log          io.Writer                  // progress lines; nil discards them
+	Shard        planner.Shard              // with N > 0: build and push by digest this shard's images and record them, nothing else (see shard.go)
+	Finalize     bool                       // release what the shards built and recorded instead of building
+	Shards       int                        // with Finalize: how many shards ran; 0 means the only count recorded
 }
 
 // check fails when o cannot make a release of cfg.
 func (o Options) check(cfg *config.Config) error {
 	if o.Registry == "" {
 		return errors.New("release: no registry: set registry in gobake.yaml, $GOBAKE_REGISTRY or --registry")
+	}
+	switch {
+	case o.Shard.N > 0 && o.Finalize:
+		return errors.New("release: --shard and --finalize are two jobs: pass one")
+	case (o.Shard.N > 0 || o.Finalize) && o.DryRun:
+		return errors.New("release: --dry-run shows a whole release: pass it without --shard or --finalize")
+	case o.Shards < 0:
+		return fmt.Errorf("release: --shards %d: want a positive count", o.Shards)
+	case o.Shards > 0 && !o.Finalize:
+		return errors.New("release: --shards N goes with --finalize")
 	}
 	if _, err := cfg.Select(o.Images); err != nil {
 		return err

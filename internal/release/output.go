@@ -50,6 +50,8 @@ func (rep *Report) WriteSummary(w io.Writer) {
 // writeSummary is WriteSummary, unredacted.
 func (rep *Report) writeSummary(w io.Writer) {
 	switch {
+	case rep.Shard != "" && len(rep.Errors) == 0:
+		fmt.Fprintf(w, "release shard %s of %s: pushed %d image(s) by digest, recorded as %s; nothing released until gobake release --finalize\n", rep.Shard, short(rep.Commit), len(rep.Images), rep.ShardRecord)
 	case len(rep.Images) == 0 && len(rep.Errors) == 0:
 		fmt.Fprintln(w, "release: nothing to release")
 		rep.writeSameOutput(w)
@@ -166,10 +168,14 @@ func (rep *Report) AppendGitHubOutput(path string) error {
 	if err != nil {
 		return fmt.Errorf("GitHub outputs: %w", err)
 	}
-	return ciout.AppendOutputs(path, ciout.Output{Name: "images", Value: string(b)},
-		ciout.Output{Name: "released", Value: fmt.Sprint(rep.Released)},
-		ciout.Output{Name: "gitTags", Value: string(tags)}, ciout.Output{Name: "gitopsCommit", Value: commit},
-		ciout.Output{Name: "sameOutput", Value: string(sb)})
+	outs := []ciout.Output{{Name: "images", Value: string(b)},
+		{Name: "released", Value: fmt.Sprint(rep.Released)},
+		{Name: "gitTags", Value: string(tags)}, {Name: "gitopsCommit", Value: commit},
+		{Name: "sameOutput", Value: string(sb)}}
+	if rep.Shard != "" {
+		outs = append(outs, ciout.Output{Name: "shardRecord", Value: rep.ShardRecord})
+	}
+	return ciout.AppendOutputs(path, outs...)
 }
 
 // AppendStepSummary appends a markdown table of the release, then the
@@ -178,6 +184,11 @@ func (rep *Report) AppendStepSummary(path string) error {
 	var b strings.Builder
 	title := "Release"
 	switch {
+	case rep.Shard != "":
+		title += " shard " + rep.Shard
+		if len(rep.Errors) > 0 {
+			title += " failed"
+		}
 	case rep.DryRun:
 		title += " (dry run)"
 	case !rep.Released && len(rep.Errors) > 0:
@@ -204,10 +215,13 @@ func (rep *Report) AppendStepSummary(path string) error {
 			fmt.Fprintf(&b, "- %s: %s\n", s.Image, s.Reason)
 		}
 	}
+	if rep.ShardRecord != "" {
+		fmt.Fprintf(&b, "\nPushed by digest and recorded as `%s`; released by `gobake release --finalize`.\n", rep.ShardRecord)
+	}
 	if g := rep.GitOps; g != nil && g.Pushed {
 		fmt.Fprintf(&b, "\nGitOps: `%s` on `%s` in %s\n", short(g.Commit), g.Branch, g.Repo)
 	}
-	if !rep.Released && !rep.DryRun && len(rep.Errors) > 0 {
+	if !rep.Released && !rep.DryRun && rep.Shard == "" && len(rep.Errors) > 0 {
 		fmt.Fprintf(&b, "\nDone anyway: %s\n", rep.done())
 	}
 	for _, e := range rep.Errors {

@@ -18,7 +18,7 @@ import (
 func (r *run) push(ctx context.Context) error {
 	p := layering.NewRegistryPublisher(r.opts.Registry, r.registryOptions()...)
 	return r.each(func(img *Image) error {
-		if img.Reused {
+		if img.Reused || (r.opts.Finalize && img.Shard != "") { // pushed already, by a shard
 			img.Pushed = true
 			return nil
 		}

@@ -23,6 +23,10 @@ type Report struct {
 	GitTags  []string      `json:"gitTags"`          // git tags of the release, on the source remote (claimed before any version tag moves)
 	Remote   string        `json:"remote,omitempty"` // remote the git tags were pushed to; "" when none
 	Errors   []string      `json:"errors,omitempty"` // every failure
+
+	Shard       string `json:"shard,omitempty"`       // K/N for release --shard: Images were pushed by digest and recorded, nothing else
+	ShardRecord string `json:"shardRecord,omitempty"` // reference of that shard's record in the registry
+	Finalize    bool   `json:"finalize,omitempty"`    // release --finalize: the images were built by the shards
 }
 
 // Image is one released image.
@@ -38,14 +42,15 @@ type Image struct {
 	Digest     string   `json:"digest,omitempty"`   // manifest or index digest; "" when the build failed
 	Reference  string   `json:"reference,omitempty"`
 	Platforms  []string `json:"platforms"`
-	SBOM       []string `json:"sbom"`      // references of the SBOM artifacts pushed
-	Inputs     string   `json:"inputs"`    // input digest (see gobake plan)
-	Reused     bool     `json:"reused"`    // already in the registry under its version tag: not rebuilt
-	Pushed     bool     `json:"pushed"`    // pushed (or found) by digest
-	Tagged     bool     `json:"tagged"`    // its tags were moved
-	Claimed    bool     `json:"claimed"`   // its git tag (the claim on its version) is on the source remote
-	Completed  bool     `json:"completed"` // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
-	Commit     string   `json:"commit"`    // source commit of this version: the report's, or that of the claim completed
+	SBOM       []string `json:"sbom"`            // references of the SBOM artifacts pushed
+	Inputs     string   `json:"inputs"`          // input digest (see gobake plan)
+	Reused     bool     `json:"reused"`          // already in the registry under its version tag: not rebuilt
+	Pushed     bool     `json:"pushed"`          // pushed (or found) by digest
+	Tagged     bool     `json:"tagged"`          // its tags were moved
+	Claimed    bool     `json:"claimed"`         // its git tag (the claim on its version) is on the source remote
+	Completed  bool     `json:"completed"`       // an earlier release of another commit claimed this version and stopped: this one completed it, not rebuilding
+	Commit     string   `json:"commit"`          // source commit of this version: the report's, or that of the claim completed
+	Shard      string   `json:"shard,omitempty"` // K/N of the shard that built and pushed it (sharded releases)
 	// Notes are the commits since the last release that touch the image's
 	// inputs, grouped: the release notes of this version.
 	Notes        version.Notes `json:"notes"`

@@ -34,6 +34,9 @@ type run struct {
 	report     *Report
 	results    map[string]layering.Result // built images, by name
 	built      map[string]string          // version each result was built with, by name
+	same       []Image                    // images sameOutput dropped: their build is their last release
+	shardN     int                        // finalize: the number of shards
+	shardRecs  map[int]*shardRecord       // finalize: their records, by K
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -44,7 +47,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 		opts.Registry = cfg.Registry
 	}
 	opts.Registry = strings.TrimSuffix(opts.Registry, "/")
-	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}}
+	rep := &Report{Schema: ReportSchema, DryRun: opts.DryRun, Images: []Image{}, Skipped: []Skipped{}, GitTags: []string{}, Finalize: opts.Finalize}
+	if opts.Shard.N > 0 {
+		rep.Shard = opts.Shard.String()
+	}
 	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
 	err := r.release(ctx)
 	if err != nil {
@@ -68,11 +74,21 @@ func (r *run) release(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
-	bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
-	if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
-		return err
+	if r.opts.Finalize {
+		// The shards planned this commit: their snapshot is this one's.
+		if err := r.openShards(ctx, names); err != nil {
+			return err
+		}
+	} else {
+		bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
+		if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
+			return err
+		}
+		r.snap = r.targets.Snapshot
 	}
-	r.snap = r.targets.Snapshot
+	if r.opts.Shard.N > 0 {
+		return r.shardAttempt(ctx, names)
+	}
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, names)
 		if !errors.Is(err, errLost) || attempt == maxClaims {
@@ -85,7 +101,7 @@ func (r *run) release(ctx context.Context) error {
 		if err := r.sync(ctx); err != nil {
 			return err
 		}
-		r.report.Images, r.report.Skipped, r.report.GitTags = []Image{}, []Skipped{}, []string{}
+		r.report.Images, r.report.Skipped, r.report.GitTags, r.same = []Image{}, []Skipped{}, []string{}, nil
 	}
 }
 
@@ -108,6 +124,10 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 	if len(rels) == 0 && len(completions) == 0 {
 		return nil
 	}
+	build := r.build
+	if r.opts.Finalize {
+		build = r.collect // the shards built and pushed them
+	}
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
@@ -117,7 +137,7 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 		{"adopt", r.adopt},
 		{"settle", r.settle},
 		{"reuse", r.reuse},
-		{"build", r.build},
+		{"build", build},
 		{"same output", r.sameOutput},
 	}
 	if r.opts.DryRun {

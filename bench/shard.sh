@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# bench/shard.sh — a release sharded over N processes against an unsharded one.
+#
+# On the synthetic monorepo (internal/graph/synth: 300 mains, ~10,000
+# packages) with every image new (a first release: all images changed), each
+# scenario releases the same commit from the same start:
+#
+#   unsharded   gobake release in one clone.
+#   N shards    gobake release --shard K/N for K = 1..N, at once, each in a
+#               clone of its own (a CI runner each), then gobake release
+#               --finalize in another clone.
+#
+# Every scenario gets its own registry repositories, its own copy of the
+# source remote and its own copy of a GOCACHE holding the standard library
+# (built once beforehand), shared by the scenario's processes as a
+# GOCACHEPROG cache would be shared by CI runners; each process gets an empty
+# gobake binary cache ($GOBAKE_CACHE), as a fresh runner has. GNU time gives
+# each process's wall time and CPU time (user + sys, children included).
+# The digests of every sharded release are checked equal to the unsharded
+# one's.
+#
+# Reported: each shard's wall and CPU time, finalize's, and the total CPU of
+# the N shards and finalize against the unsharded release (measured in the
+# same run: the machine may be shared, so read the ratios).
+# Targets (issue 11): finalize ≤ 2 s for 300 images; total CPU of N shards
+# ≤ 1.1 × the unsharded release.
+#
+# Usage: bash bench/shard.sh            (MAINS=300, SHARDS="1 2 4")
+#        MAINS=60 SHARDS="2 4" bash bench/shard.sh   a smaller repository
+#        GOBAKE=/path/to/gobake bash bench/shard.sh  to time a prebuilt binary
+# Needs: go, git, docker-registry, jq, GNU time (apt-get install time).
+set -euo pipefail
+
+mains=${MAINS:-300}
+shard_counts=${SHARDS:-1 2 4}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/gobake-shardbench.XXXXXX")
+trap 'kill "${registry_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
+need go "install Go 1.26"
+need git "apt-get install git"
+need docker-registry "apt-get install docker-registry"
+need jq "apt-get install jq"
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+gobake=${GOBAKE:-}
+if [ -z "$gobake" ]; then
+  gobake=$work/gobake
+  (cd "$root" && go build -o "$gobake" ./cmd/gobake)
+fi
+git() { command git -c user.name=bench -c user.email=bench@localhost -c init.defaultBranch=main "$@"; }
+
+# A real registry on a free loopback port.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<EOF
+version: 0.1
+storage:
+  filesystem: {rootdirectory: $work/registry}
+http: {addr: 127.0.0.1:$port}
+log: {level: error, accesslog: {disabled: true}}
+EOF
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+reg=127.0.0.1:$port
+
+# The synthetic monorepo, committed, with a bare source remote.
+(cd "$root" && go run ./internal/graph/synth/cmd/synth -mains "$mains" "$work/src")
+printf '.gobake/\n' >"$work/src/.gitignore"
+(cd "$work/src" && git init -q && git add -A && git commit -qm synth)
+git clone -q --bare "$work/src" "$work/origin.git"
+packages=$(find "$work/src" -name '*.go' ! -name '*_test.go' | wc -l)
+echo "bench: synthetic monorepo: $mains images, $packages packages" >&2
+
+# A GOCACHE with the standard library as gobake builds it: one image of
+# another repository built once. Each scenario starts from a copy.
+mkdir -p "$work/warm/cmd/warm"
+printf 'module example.com/warm\n\ngo 1.26.0\n' >"$work/warm/go.mod"
+printf 'package main\n\nimport "strings"\n\nfunc main() { println(strings.ToUpper("w")) }\n' >"$work/warm/cmd/warm/main.go"
+cat >"$work/warm/gobake.yaml" <<'EOF'
+version: 1
+defaults:
+  base: scratch
+  platforms: [linux/amd64]
+  ldflags: ["-s -w", "-X main.version={{.Version}}"]
+images:
+  warm: {main: ./cmd/warm}
+EOF
+(cd "$work/warm" && GOCACHE=$work/gocache-std GOBAKE_CACHE=off "$gobake" build --oci-layout "$work/warm-oci" >/dev/null 2>"$work/warm.log") \
+  || { cat "$work/warm.log" >&2; exit 1; }
+
+# run_timed LOG DIR ARGS…: gobake ARGS in DIR under GNU time; LOG.time gets
+# "wall user sys".
+run_timed() {
+  local log=$1 dir=$2; shift 2
+  (cd "$dir" && GOCACHE=$gocache GOBAKE_CACHE=$(mktemp -d "$work/gobakecache.XXXXXX") GOBAKE_REGISTRY=$reg/$scenario \
+    /usr/bin/time -f '%e %U %S' -o "$log.time" "$gobake" "$@" >"$log.out" 2>"$log.err") \
+    || { echo "bench: $scenario: gobake $* failed:" >&2; tail -20 "$log.err" >&2; exit 1; }
+}
+# new_scenario NAME: a fresh remote, GOCACHE and registry prefix.
+new_scenario() {
+  scenario=$1
+  rm -rf "$work/s" && mkdir -p "$work/s"
+  cp -r "$work/origin.git" "$work/s/origin.git"
+  gocache=$work/s/gocache
+  cp -r "$work/gocache-std" "$gocache"
+}
+clone() { git clone -q "$work/s/origin.git" "$work/s/$1"; echo "$work/s/$1"; }
+cpu() { awk '{printf "%.1f", $2 + $3}' "$1.time"; }
+wall() { awk '{printf "%.1f", $1}' "$1.time"; }
+digests() { jq -c '[.images[] | {(.image): .digest}] | add' "$1"; }
+
+declare -A total_cpu
+rows=()
+
+new_scenario unsharded
+dir=$(clone main)
+run_timed "$work/unsharded" "$dir" release --output "$work/unsharded.json"
+base_cpu=$(cpu "$work/unsharded")
+want=$(digests "$work/unsharded.json")
+[ "$(jq '.images | length' "$work/unsharded.json")" = "$mains" ] || { echo "bench: the unsharded release released $(jq '.images | length' "$work/unsharded.json") images, want $mains" >&2; exit 1; }
+rows+=("| unsharded | $(wall "$work/unsharded") | $base_cpu | – | – | $base_cpu | 1.00 |")
+echo "bench: unsharded: wall $(wall "$work/unsharded") s, CPU $base_cpu s" >&2
+
+for n in $shard_counts; do
+  new_scenario "shards$n"
+  pids=()
+  for k in $(seq "$n"); do
+    dir=$(clone "shard$k")
+    run_timed "$work/s/shard$k" "$dir" release --shard "$k/$n" --output "$work/s/shard$k.json" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  dir=$(clone finalize)
+  run_timed "$work/s/finalize" "$dir" release --finalize --shards "$n" --output "$work/s/finalize.json"
+  got=$(digests "$work/s/finalize.json")
+  [ "$got" = "$want" ] || { echo "bench: $n shards: the digests differ from the unsharded release's" >&2; exit 1; }
+  shard_walls=() shard_cpus=() sum=0
+  for k in $(seq "$n"); do
+    shard_walls+=("$(wall "$work/s/shard$k")")
+    shard_cpus+=("$(cpu "$work/s/shard$k")")
+    sum=$(awk -v a="$sum" -v b="$(cpu "$work/s/shard$k")" 'BEGIN {printf "%.1f", a + b}')
+    echo "bench: $n shards: shard $k/$n: $(jq '.images | length' "$work/s/shard$k.json") image(s), wall $(wall "$work/s/shard$k") s, CPU $(cpu "$work/s/shard$k") s" >&2
+  done
+  fin_cpu=$(cpu "$work/s/finalize")
+  all=$(awk -v a="$sum" -v b="$fin_cpu" 'BEGIN {printf "%.1f", a + b}')
+  ratio=$(awk -v a="$all" -v b="$base_cpu" 'BEGIN {printf "%.2f", a / b}')
+  echo "bench: $n shards: finalize wall $(wall "$work/s/finalize") s, CPU $fin_cpu s; total CPU $all s = $ratio × unsharded" >&2
+  rows+=("| $n shard(s) | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all | $ratio |")
+done
+
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+echo
+echo "$mains images ($packages packages), all new; $(nproc) cores, $mem, load $(cut -d' ' -f1 /proc/loadavg); shards run at once on this machine, sharing one GOCACHE (standard library warm)."
+echo
+echo "| release | wall s (each shard) | CPU s (each shard) | finalize wall s | finalize CPU s | total CPU s | × unsharded |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "per image (unsharded): $(awk -v a="$base_cpu" -v n="$mains" 'BEGIN {printf "%.2f", a / n}') CPU s"
