@@ -32,6 +32,7 @@ var ranks = map[string]int{
 	"internal/imageref":    ground,
 	"internal/gitinfo":     ground,
 	"internal/reltag":      ground,
+	"internal/ciout":       ground, // CI step outputs, summaries, matrices
 	"schema":               ground, // the JSON Schema of gobake.yaml, embedded
 
 	"internal/config":   10,
