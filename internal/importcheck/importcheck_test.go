@@ -33,6 +33,8 @@ var ranks = map[string]int{
 	"internal/gitinfo":     ground,
 	"internal/reltag":      ground,
 	"internal/ciout":       ground, // CI step outputs, summaries, matrices
+	"internal/engine":      ground, // drives podman or docker
+	"internal/evict":       ground, // what a size-bounded cache removes
 	"schema":               ground, // the JSON Schema of gobake.yaml, embedded
 
 	"internal/config":   10,
