@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gobake/gobake/internal/testutil"
 )
@@ -42,4 +48,89 @@ func sharedRegistrySample(t *testing.T) registrySample {
 	return testutil.Shared(t, &fixtures, "registry sample", func(t testing.TB) registrySample {
 		return pushSample(t)
 	})
+}
+
+// copyLayoutSample returns a copy of the shared layout sample, its git
+// repository and default layout included, for a test that edits it or
+// builds into it: what a build of its own would give, without the build.
+func copyLayoutSample(t *testing.T) layoutSample {
+	t.Helper()
+	s := sharedLayoutSample(t)
+	dir := filepath.Join(t.TempDir(), "monorepo")
+	if err := testutil.CopyTree(s.dir, dir); err != nil {
+		t.Fatal(err)
+	}
+	return layoutSample{dir: dir, layout: filepath.Join(dir, ".gobake", "oci"), refs: s.refs}
+}
+
+// registryCopies numbers the prefixes copyRegistrySample copies to.
+var registryCopies atomic.Int32
+
+// copyRegistrySample returns a copy of the shared registry sample for a
+// test that pushes: the sample copy (git repository included) copied, and
+// every tag of each image's repository, inputs records and SBOMs
+// included, copied on the same registry to a new prefix, which the copy
+// returned has. What a push of its own would give, without the build.
+func copyRegistrySample(t *testing.T) registrySample {
+	t.Helper()
+	s := sharedRegistrySample(t)
+	c := s
+	c.dir = filepath.Join(t.TempDir(), "monorepo")
+	if err := testutil.CopyTree(s.dir, c.dir); err != nil {
+		t.Fatal(err)
+	}
+	c.prefix = fmt.Sprintf("%s/copy%d", s.reg.Host, registryCopies.Add(1))
+	c.refs = map[string]builtRef{}
+	for img, r := range s.refs {
+		src, err := name.NewRepository(s.prefix+"/"+img, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, err := name.NewRepository(c.prefix+"/"+img, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copyRepository(t, src, dst)
+		c.refs[img] = builtRef{
+			Ref:    strings.Replace(r.Ref, s.prefix+"/", c.prefix+"/", 1),
+			Name:   strings.Replace(r.Name, s.prefix+"/", c.prefix+"/", 1),
+			Digest: r.Digest,
+		}
+	}
+	c.stdout = strings.ReplaceAll(s.stdout, s.prefix+"/", c.prefix+"/")
+	return c
+}
+
+// copyRepository copies every tag of src to dst, manifests byte for byte
+// (so digests stay) and blobs mounted across repositories.
+func copyRepository(t *testing.T, src, dst name.Repository) {
+	t.Helper()
+	ctx := t.Context()
+	tags, err := remote.List(src, remote.WithContext(ctx))
+	if err != nil {
+		t.Fatalf("list tags of %s: %v", src, err)
+	}
+	for _, tag := range tags {
+		desc, err := remote.Get(src.Tag(tag), remote.WithContext(ctx))
+		if err != nil {
+			t.Fatalf("get %s:%s: %v", src, tag, err)
+		}
+		if desc.MediaType.IsIndex() {
+			idx, err := desc.ImageIndex()
+			if err == nil {
+				err = remote.WriteIndex(dst.Tag(tag), idx, remote.WithContext(ctx))
+			}
+			if err != nil {
+				t.Fatalf("copy %s:%s to %s: %v", src, tag, dst, err)
+			}
+			continue
+		}
+		img, err := desc.Image()
+		if err == nil {
+			err = remote.Write(dst.Tag(tag), img, remote.WithContext(ctx))
+		}
+		if err != nil {
+			t.Fatalf("copy %s:%s to %s: %v", src, tag, dst, err)
+		}
+	}
 }

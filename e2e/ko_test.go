@@ -357,8 +357,12 @@ func TestKoMigration(t *testing.T) {
 // kovendor vendors the module; koreplace finds it through go.mod (a local
 // replace, so no network is needed).
 func TestKoDependencyMain(t *testing.T) {
+	t.Parallel()
 	for _, fixture := range []string{"kovendor", "koreplace"} {
-		t.Run(fixture, func(t *testing.T) { testKoDependencyMain(t, fixture) })
+		t.Run(fixture, func(t *testing.T) {
+			t.Parallel() // each has its own registry and copy
+			testKoDependencyMain(t, fixture)
+		})
 	}
 }
 

@@ -5,13 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,10 +28,25 @@ import (
 // gobake is the binary under test, built once per test binary.
 var gobake testutil.Gobake
 
+// minParallel is how many tests run at once at least, unless
+// -test.parallel says otherwise: an e2e test spends much of its time
+// waiting on other processes (the registry, git, gobake's pushes), so on a
+// two-core machine two at a time leave the cores idle.
+const minParallel = 4
+
 // TestMain runs the tests with a temporary home (gobake's binary cache,
-// podman, skopeo and ko write there, never to the user's home), then
-// removes the shared fixtures and the gobake binary.
-func TestMain(m *testing.M) { testutil.Main(m, fixtures.Cleanup, gobake.Cleanup) }
+// podman, skopeo and ko write there, never to the user's home), at least
+// minParallel at a time, then removes the shared fixtures and the gobake
+// binary.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if p := flag.Lookup("test.parallel"); !set && p != nil && runtime.GOMAXPROCS(0) < minParallel {
+		_ = p.Value.Set(strconv.Itoa(minParallel))
+	}
+	testutil.Main(m, fixtures.Cleanup, gobake.Cleanup)
+}
 
 // sampleImages are the images of testdata/monorepo/gobake.yaml.
 var sampleImages = []string{"api", "ctl", "web", "worker"}

@@ -169,7 +169,7 @@ func checkChangedFlow(t *testing.T, dir string, target []string, first map[strin
 
 func TestPlanAndBuildChangedRegistry(t *testing.T) {
 	t.Parallel()
-	s := pushSample(t)
+	s := copyRegistrySample(t)
 	target := []string{"--registry", s.prefix}
 
 	t.Run("inputs referrer is readable", func(t *testing.T) {
@@ -219,10 +219,8 @@ func TestPlanAndBuildChangedRegistry(t *testing.T) {
 
 func TestPlanAndBuildChangedLayout(t *testing.T) {
 	t.Parallel()
-	dir := testutil.CopySample(t)
-	testutil.GitInit(t, dir)
-	out := gobake.MustRun(t, dir, nil, "build")
-	first := parseRefs(t, out.Stdout, sampleImages)
+	s := copyLayoutSample(t)
+	dir, first := s.dir, s.refs
 
 	t.Run("inputs referrer is readable", func(t *testing.T) {
 		repos := map[string]string{}

@@ -174,17 +174,20 @@ func TestMutations(t *testing.T) {
 	}
 	ctx := context.Background()
 	base := copySample(t)
-	baseTruth := groundTruth(t, base, sampleConfig(base), fakeBases{})
+	baseCfg := sampleConfig(base)
+	baseTruth := groundTruth(t, base, baseCfg, fakeBases{})
+	// The plan before any mutation, computed once: inputs do not depend on
+	// where the tree is, so each mutation's copy starts from these records.
+	before, err := Compute(ctx, baseCfg, Options{Targets: fakeBases{}.targets(t, baseCfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range mutations() {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel() // each works on its own copy
 			root := copySample(t)
 			cfg := sampleConfig(root)
 			bases := fakeBases{}
-			before, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg)})
-			if err != nil {
-				t.Fatal(err)
-			}
 			m.apply(t, root, cfg, bases)
 			after, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg)})
 			if err != nil {

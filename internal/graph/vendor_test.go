@@ -48,7 +48,14 @@ func TestVendoredMutations(t *testing.T) {
 	}
 	ctx := context.Background()
 	baseRoot := writeTree(t, vendoredTree)
-	baseTruth := groundTruth(t, baseRoot, mmConfig(baseRoot, vendoredImages), fakeBases{})
+	baseCfg := mmConfig(baseRoot, vendoredImages)
+	baseTruth := groundTruth(t, baseRoot, baseCfg, fakeBases{})
+	// The plan before any mutation, computed once (inputs do not depend on
+	// where the tree is).
+	before, err := Compute(ctx, baseCfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range []mutation{
 		{
 			name: "bump of a module one image links",
@@ -78,12 +85,9 @@ func TestVendoredMutations(t *testing.T) {
 		},
 	} {
 		t.Run(m.name, func(t *testing.T) {
+			t.Parallel() // each works on its own tree
 			root := writeTree(t, vendoredTree)
 			cfg := mmConfig(root, vendoredImages)
-			before, err := Compute(ctx, cfg, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			m.apply(t, root, cfg, fakeBases{})
 			after, err := Compute(ctx, cfg, Options{})
 			if err != nil {

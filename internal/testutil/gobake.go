@@ -89,8 +89,15 @@ func (g *Gobake) Run(t testing.TB, dir string, env []string, args ...string) Out
 	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
 	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
+	if ps := cmd.ProcessState; ps != nil {
+		// The CPU time covers the go builds gobake waited for: what a
+		// test's gobake runs cost the suite (go test -v shows it).
+		t.Logf("gobake %s: exit %d, %.1fs wall, %.1fs CPU", strings.Join(args, " "), ps.ExitCode(),
+			time.Since(start).Seconds(), (ps.UserTime() + ps.SystemTime()).Seconds())
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):

@@ -61,6 +61,17 @@ func CopySample(t testing.TB) string {
 // CopyDir copies the regular files and directories under src to dst,
 // keeping permission bits and leaving out .gobake and .git directories.
 func CopyDir(src, dst string) error {
+	return copyDir(src, dst, true)
+}
+
+// CopyTree copies the regular files and directories under src to dst,
+// keeping permission bits, .git and .gobake included: a copy of a built
+// repository, its history and its default OCI layout.
+func CopyTree(src, dst string) error {
+	return copyDir(src, dst, false)
+}
+
+func copyDir(src, dst string, source bool) error {
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -75,7 +86,7 @@ func CopyDir(src, dst string) error {
 			return err
 		}
 		switch {
-		case d.IsDir() && (d.Name() == ".gobake" || d.Name() == ".git"):
+		case source && d.IsDir() && (d.Name() == ".gobake" || d.Name() == ".git"):
 			return filepath.SkipDir
 		case d.IsDir():
 			return os.MkdirAll(target, info.Mode().Perm()|0o700)
