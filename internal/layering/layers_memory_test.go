@@ -28,7 +28,7 @@ func TestDataLayerMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	l, err := dataLayer(dir, time.Unix(0, 0), types.OCILayer)
+	l, err := dataLayer(dir, time.Unix(0, 0), layerFormat{mt: types.OCILayer})
 	noErr(t, err)
 	_, err = l.Digest()
 	noErr(t, err)
