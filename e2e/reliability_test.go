@@ -104,6 +104,9 @@ func held(ok bool) string {
 // racing releases and shallow clones, each followed by a re-run and the
 // invariant checker; it produces docs/reliability.md.
 func TestReliability(t *testing.T) {
+	// In parallel with the other e2e tests: a serial test would hold every
+	// parallel one back until all its scenarios end.
+	t.Parallel()
 	tab := &reliabilityTable{}
 	t.Run("scenarios", func(t *testing.T) {
 		order := 0
