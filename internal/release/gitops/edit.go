@@ -184,6 +184,12 @@ func checkUpdates(updates []Update, pin config.Pin) error {
 			return fmt.Errorf("update %s: pin %s needs a digest", u.Image, pin)
 		}
 		// The values are quoted: the library's messages would print them raw.
+		// References are printable ASCII (a registry host name included: an
+		// international one is written in punycode); the library lets other
+		// bytes through in a host name.
+		if !printableASCII(u.Repository) {
+			return fmt.Errorf("update %s: %q is not a valid repository", u.Image, u.Repository)
+		}
 		if _, err := name.NewRepository(u.Repository); err != nil {
 			return fmt.Errorf("update %s: %q is not a valid repository", u.Image, u.Repository)
 		}
@@ -199,4 +205,15 @@ func checkUpdates(updates []Update, pin config.Pin) error {
 		}
 	}
 	return nil
+}
+
+// printableASCII reports whether s is made only of printable ASCII
+// characters other than space.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
