@@ -458,7 +458,9 @@ func (r *ghRunner) runJob(name string, j *ghJob, matrix map[string]string) bool 
 		for k, v := range files {
 			vars = append(vars, k+"="+v)
 		}
-		vars = append(vars, "HOME="+home, "RUNNER_TEMP="+tmp, "GITHUB_WORKSPACE="+ws, "GOBIN="+bin,
+		// The runner's global git config is in its home: a step's `git
+		// config --global` writes there, never into the test's.
+		vars = append(vars, "HOME="+home, "GIT_CONFIG_GLOBAL="+filepath.Join(home, ".gitconfig"), "RUNNER_TEMP="+tmp, "GITHUB_WORKSPACE="+ws, "GOBIN="+bin,
 			"GITHUB_SHA="+r.github["sha"], "GITHUB_REF="+r.github["ref"],
 			"PATH="+strings.Join(paths, string(os.PathListSeparator))+string(os.PathListSeparator)+os.Getenv("PATH"))
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)

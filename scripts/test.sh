@@ -72,8 +72,12 @@ go vet ./...
 
 echo "== go test" >&2
 # Tests must not lean on this machine's git identity or settings: a fresh
-# CI machine has none.
-export GIT_CONFIG_GLOBAL=/dev/null
+# CI machine has none. The global git config is an empty file of its own,
+# not /dev/null: `git config --global` replaces the file it writes, and as
+# root it would replace the /dev/null device. It must still be empty after
+# the tests.
+git_global=$(mktemp "${TMPDIR:-/tmp}/gobake-guard-gitconfig.XXXXXX")
+export GIT_CONFIG_GLOBAL=$git_global
 
 # Tests write only to temporary directories: each package that runs gobake,
 # podman, skopeo or ko gives them a temporary home (testutil.Main). To
@@ -84,7 +88,7 @@ for v in GOCACHE GOMODCACHE GOPATH GOENV; do
 	export "$v=$(go env "$v")"
 done
 guard_home=$(mktemp -d "${TMPDIR:-/tmp}/gobake-guard-home.XXXXXX")
-trap 'rm -rf "$guard_home"' EXIT
+trap 'rm -rf "$guard_home" "$git_global"' EXIT
 
 # -p 2: the machines have two cores. The slowest package (e2e) takes about
 # 5 minutes there; the timeout leaves room for slower machines.
@@ -117,6 +121,10 @@ written=$(find "$guard_home" -mindepth 1 \
 if [[ -n $written ]]; then
 	echo "test.sh: FAIL: tests wrote to the user's home (run them through testutil.Main):" >&2
 	echo "$written" | sed "s|^$guard_home|~|" >&2
+	status=1
+fi
+if [[ -s $git_global || ! -c /dev/null ]]; then
+	echo "test.sh: FAIL: tests wrote to the global git config (give git a config of the test's own: GIT_CONFIG_GLOBAL)" >&2
 	status=1
 fi
 if ((status != 0)); then
