@@ -58,7 +58,7 @@ git_() { git -C "$synth" -c user.name=bench -c user.email=bench@example.com "$@"
 git_ init -q && git_ add -A && git_ commit -qm initial
 printf '\n// Edited.\n' >>"$synth/core/c0000/c0000.go"
 git_ commit -qam "edit a shared package"
-synth_mains=./svc/.../cmd
+synth_mains=./svc/.../cmd/... # the 300 mains (svc/sNNN/cmd/sNNN); ./svc/.../cmd matches none
 sample_mains="./services/api/cmd/api ./services/web/cmd/web ./services/worker/cmd/worker ./tools/ctl/cmd/ctl"
 fields=-json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles
 

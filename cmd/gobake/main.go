@@ -65,7 +65,9 @@ func main() {
 	if err == nil {
 		os.Setenv("TMPDIR", tmp.Path())
 	}
+	stopProfile := startCPUProfile(os.Getenv("GOBAKE_CPUPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	stop()
 	if tmp != nil {
 		tmp.Close()

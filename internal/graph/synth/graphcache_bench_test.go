@@ -30,6 +30,7 @@ func BenchmarkPlanNoop(b *testing.B) {
 	if err := cache.Save(); err != nil {
 		b.Fatal(err)
 	}
+	cpu := startCPU()
 	b.ResetTimer()
 	for b.Loop() {
 		cache := graph.OpenHashCache(hashes)
@@ -39,4 +40,5 @@ func BenchmarkPlanNoop(b *testing.B) {
 		}
 		graph.Plan(s, s.Records)
 	}
+	cpu.report(b)
 }
