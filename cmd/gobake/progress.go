@@ -65,7 +65,7 @@ type imageProgress struct {
 func newBarDisplay(ctx context.Context, out io.Writer) *barDisplay {
 	return &barDisplay{
 		out:    out,
-		p:      mpb.NewWithContext(ctx, mpb.WithOutput(out), mpb.ForceTTY(), mpb.WithWidth(60), mpb.WithRefreshRate(100*time.Millisecond)),
+		p:      mpb.NewWithContext(ctx, mpb.WithOutput(out), mpb.ForceTTY(), mpb.WithAutoRefresh(), mpb.WithWidth(60), mpb.WithRefreshRate(100*time.Millisecond)),
 		images: map[string]*imageProgress{},
 	}
 }

@@ -1,11 +1,6 @@
 package main
 
-import (
-	"io"
-	"os"
-
-	"golang.org/x/term"
-)
+import "io"
 
 // quietFlag chooses how a command shows its progress on stderr: bars on a
 // terminal, plain lines otherwise, nothing with --quiet; errors are still
@@ -32,8 +27,7 @@ func (f quietFlag) bars(g *globals) bool {
 	case f.Progress == "tty":
 		return true
 	}
-	file, ok := g.stderr.(*os.File)
-	return ok && term.IsTerminal(int(file.Fd()))
+	return g.stderrTTY
 }
 
 // display starts the progress display of a build: bars (see bars), else
