@@ -31,7 +31,8 @@ type Event struct {
 	Phase    Phase
 	// Complete and Total are, for PhasePush to a registry, the bytes
 	// uploaded and the bytes known to upload so far (Total grows as
-	// blobs start); both are 0 for other targets.
+	// blobs start, and is never below Complete); both are 0 for other
+	// targets.
 	Complete, Total int64
 	// Reference is, for PhaseDone, the published reference.
 	Reference string
@@ -111,7 +112,9 @@ func pushProgress(o Observer, image string) (remote.Option, func()) {
 		defer close(done)
 		for u := range updates {
 			if u.Error == nil {
-				o.Observe(Event{Image: image, Phase: PhasePush, Complete: u.Complete, Total: u.Total})
+				// ggcr counts some bytes (manifests) as complete that it
+				// never added to the total.
+				o.Observe(Event{Image: image, Phase: PhasePush, Complete: u.Complete, Total: max(u.Total, u.Complete)})
 			}
 		}
 	}()
