@@ -142,3 +142,36 @@ func TestProgressTerminal(t *testing.T) {
 		}
 	})
 }
+
+// TestProgressForced runs gobake build in-process with stderr a buffer:
+// --progress=tty draws bars there anyway and ends with the table, and
+// --quiet wins over it.
+func TestProgressForced(t *testing.T) {
+	cfg := twoImages(t, "package lib\n\nconst Name = \"forced\"\n")
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		wantTable bool
+	}{
+		{name: "tty", args: []string{"--progress=tty"}, wantTable: true},
+		{name: "quiet", args: []string{"--progress=tty", "--quiet"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--config", cfg, "build", "--oci-layout", filepath.Join(t.TempDir(), "oci"), "--platform", "linux/amd64"}, tc.args...)
+			if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			table := regexp.MustCompile(`(?m)^IMAGE +PLATFORMS +REFERENCE +TIME\n(hello|world) +linux/amd64 +(hello|world)@sha256:[0-9a-f]{64} +\S+\n(hello|world) `)
+			if got := table.MatchString(stderr.String()); got != tc.wantTable {
+				t.Errorf("table shown = %v, want %v:\n%s", got, tc.wantTable, stderr.String())
+			}
+			if !tc.wantTable && strings.Contains(stderr.String(), "hello") {
+				t.Errorf("progress shown with --quiet:\n%s", stderr.String())
+			}
+			if strings.Contains(stderr.String(), "building hello") {
+				t.Errorf("plain lines with --progress=tty:\n%s", stderr.String())
+			}
+		})
+	}
+}
