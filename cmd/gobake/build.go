@@ -102,7 +102,11 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	target, err := c.target(cfg, sel.push)
+	// The display starts before the target, whose registry pushes report
+	// their bytes to it; it draws nothing before the first image's event.
+	d := c.display(g)
+	defer d.finish()
+	target, err := c.target(cfg, sel.push, d.observer())
 	if err != nil {
 		return err
 	}
@@ -138,10 +142,12 @@ func (c *buildCmd) Run(g *globals) error {
 	var results []layering.Result
 	var refs []name.Digest
 	if len(names) > 0 {
-		builder := layering.NewBuilder(layering.WithLogger(c.progress(g)), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
+		builder := layering.NewBuilder(layering.WithLogger(d.log()), layering.WithObserver(d.observer()), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
 		// Each image is published as soon as it is built, while the next
 		// ones still compile and layer.
-		if results, refs, err = plan.BuildAndPublish(g.ctx, builder, names, target.publisher, c.Jobs); err != nil {
+		results, refs, err = plan.BuildAndPublish(g.ctx, builder, names, layering.ObservePublisher(target.publisher, d.observer()), c.Jobs)
+		d.finish()
+		if err != nil {
 			return err
 		}
 		if err := target.close(g); err != nil {

@@ -48,7 +48,9 @@ func (*buildCmd) Help() string {
 		"    # into the local podman or docker, for this machine's platform\n"+
 		"    gobake build api --load\n\n"+
 		"    # no progress on stderr, only the references (and errors)\n"+
-		"    gobake build --quiet\n")
+		"    gobake build --quiet\n\n"+
+		"    # one progress line per event even on a terminal (no bars)\n"+
+		"    gobake build --progress=plain\n")
 }
 
 // Help shows examples of gobake plan.

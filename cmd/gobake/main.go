@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/term"
 
 	"github.com/gobake/gobake/internal/redact"
 	"github.com/gobake/gobake/internal/runtmp"
@@ -46,6 +47,9 @@ type globals struct {
 	stdout io.Writer
 	stderr io.Writer
 	config string // path of gobake.yaml, from --config
+	// stderrTTY is whether stderr is a terminal (progress bars can be
+	// drawn there).
+	stderrTTY bool
 }
 
 func main() {
@@ -78,6 +82,8 @@ func main() {
 // run parses args and runs the chosen command. It returns the process exit
 // code. Whatever goes to stderr loses the credentials of URLs in it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, isFile := stderr.(*os.File)
+	stderrTTY := isFile && term.IsTerminal(int(f.Fd()))
 	rs := redact.NewWriter(stderr)
 	defer rs.Flush()
 	stderr = rs
@@ -105,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gobake: %v\n", err)
 		return 2
 	}
-	g := &globals{ctx: ctx, stdin: os.Stdin, stdout: stdout, stderr: stderr, config: c.Config}
+	g := &globals{ctx: ctx, stdin: os.Stdin, stdout: stdout, stderr: stderr, config: c.Config, stderrTTY: stderrTTY}
 	if err := kctx.Run(g); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {

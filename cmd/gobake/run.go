@@ -49,20 +49,8 @@ func (c *runCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	builder := layering.NewBuilder(layering.WithLogger(c.progress(g)), layering.WithSBOMFormats())
-	results, err := plan.Build(g.ctx, builder, []string{c.Image})
+	r, err := c.buildAndLoad(g, cfg, plan, eng)
 	if err != nil {
-		return err
-	}
-	if len(results) != 1 {
-		return fmt.Errorf("run %s: %d images built, want 1", c.Image, len(results))
-	}
-	r := results[0]
-	pub := layering.NewLoadPublisher(eng, layering.WithLoadRepositoryPrefix(cfg.Registry))
-	if _, err := pub.Publish(g.ctx, r, r.Tags); err != nil {
-		return err
-	}
-	if err := pub.Close(g.ctx); err != nil {
 		return err
 	}
 	ref, err := runRef(r, cfg.Registry)
@@ -113,4 +101,25 @@ func (c *runCmd) entrypointArgs() []string {
 		return c.Args[1:]
 	}
 	return c.Args
+}
+
+// buildAndLoad builds the image and loads it into eng, showing progress
+// as --progress says; the display is finished when it returns.
+func (c *runCmd) buildAndLoad(g *globals, cfg *config.Config, plan *planner.Plan, eng engine.Engine) (layering.Result, error) {
+	d := c.display(g)
+	defer d.finish()
+	builder := layering.NewBuilder(layering.WithLogger(d.log()), layering.WithObserver(d.observer()), layering.WithSBOMFormats())
+	results, err := plan.Build(g.ctx, builder, []string{c.Image})
+	if err != nil {
+		return layering.Result{}, err
+	}
+	if len(results) != 1 {
+		return layering.Result{}, fmt.Errorf("run %s: %d images built, want 1", c.Image, len(results))
+	}
+	r := results[0]
+	p := layering.NewLoadPublisher(eng, layering.WithLoadRepositoryPrefix(cfg.Registry))
+	if _, err := layering.ObservePublisher(p, d.observer()).Publish(g.ctx, r, r.Tags); err != nil {
+		return layering.Result{}, err
+	}
+	return r, p.Close(g.ctx)
 }

@@ -125,6 +125,7 @@ func (b *Builder) BuildEach(ctx context.Context, targets []Target, done func(Res
 func (b *Builder) complete(j *imageJob, errs *errorList) {
 	r, err := b.result(j)
 	if err != nil {
+		b.o.observer.Observe(Event{Image: j.Image.Name, Phase: PhaseFailed, Err: err})
 		errs.add(fmt.Errorf("build %s: %w", j.Image.Name, err))
 		return
 	}
@@ -190,6 +191,7 @@ func (b *Builder) prepare(j *imageJob, i int) (*platformTask, error) {
 		return nil, t.fail(err)
 	}
 	fmt.Fprintf(b.o.log, "building %s for %s\n", img.Name, platform.Format(p))
+	b.observe(j, i, PhaseCompile, nil)
 	t.settings, t.start = settings, time.Now()
 	if t.dir, err = os.MkdirTemp("", "gobake-"); err != nil {
 		return nil, t.fail(err)
@@ -205,6 +207,7 @@ func (b *Builder) prepare(j *imageJob, i int) (*platformTask, error) {
 // finish layers the compiled binary of t onto its base and describes it.
 func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time) error {
 	j, img, p, settings := t.job, t.job.Image, t.job.Platforms[t.i].Build, t.settings
+	b.observe(j, t.i, PhaseLayer, nil)
 	anns := maps.Clone(settings.Annotations)
 	if anns == nil {
 		anns = map[string]string{}
@@ -298,4 +301,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// observe reports phase of platform i of j to the Builder's Observer.
+func (b *Builder) observe(j *imageJob, i int, phase Phase, err error) {
+	b.o.observer.Observe(Event{Image: j.Image.Name, Platform: platform.Format(j.Platforms[i].Build), Phase: phase, Err: err})
 }

@@ -33,6 +33,7 @@ func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*im
 		for i := range j.Platforms {
 			t, err := b.prepare(j, i)
 			if err != nil {
+				b.observe(j, i, PhaseFailed, err)
 				errs.add(err)
 				continue
 			}
@@ -49,11 +50,12 @@ func (b *Builder) buildBatched(ctx context.Context, bc BatchCompiler, jobs []*im
 	}
 	r := b.newRunner(ctx, errs)
 	bc.CompileEach(ctx, reqs, func(k int, err error) {
+		t := tasks[k]
 		if err != nil {
+			b.observe(t.job, t.i, PhaseFailed, err)
 			errs.add(err) // the compiler names image and platform
 			return
 		}
-		t := tasks[k]
 		r.start(platformRef{t.job, t.i}, func() error { return b.finish(ctx, t, created) })
 	})
 	r.wait()
@@ -89,10 +91,12 @@ func (r *runner) start(t platformRef, fn func() error) {
 		case <-r.ctx.Done():
 		}
 		if err := r.ctx.Err(); err != nil {
+			r.b.observe(t.job, t.i, PhaseFailed, err)
 			r.errs.add(fmt.Errorf("build %s for %s: %w", t.job.Image.Name, t.job.Platforms[t.i].Platform, err))
 			return
 		}
 		if err := fn(); err != nil {
+			r.b.observe(t.job, t.i, PhaseFailed, err)
 			r.errs.add(err)
 			return
 		}

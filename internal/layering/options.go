@@ -14,6 +14,7 @@ type builderOptions struct {
 	compiler    Compiler
 	sbomFormats []SBOMFormat
 	log         io.Writer
+	observer    Observer
 	jobs        int
 	// binCacheErr is a bad $GOBAKE_BIN_CACHE_MB, reported by Build.
 	binCacheErr error
@@ -28,6 +29,7 @@ func defaultBuilderOptions() builderOptions {
 	return builderOptions{
 		sbomFormats: []SBOMFormat{SBOMSPDX},
 		log:         io.Discard,
+		observer:    nopObserver{},
 		jobs:        runtime.GOMAXPROCS(0),
 	}
 }

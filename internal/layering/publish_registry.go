@@ -79,7 +79,13 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 	}
 	registry := repo.RegistryStr()
 
-	pusher, err := remote.NewPusher(o.remoteOptions(ctx)...)
+	ropts := o.remoteOptions(ctx)
+	if o.observer != nil {
+		progress, stop := pushProgress(o.observer, r.Name)
+		defer stop() // after every push of this pusher has returned
+		ropts = append(ropts, progress)
+	}
+	pusher, err := remote.NewPusher(ropts...)
 	if err != nil {
 		return fail("%w", err)
 	}

@@ -25,6 +25,7 @@ type registryOptions struct {
 	backoff   remote.Backoff
 	jobs      int
 	extra     []remote.Option
+	observer  Observer // WithRegistryObserver's, for pushes
 }
 
 // defaultRegistryBackoff bounds the time spent retrying a request to a few
