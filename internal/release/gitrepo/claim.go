@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,19 +41,18 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 	if ident = strings.TrimSpace(ident); err != nil || ident == "" {
 		ident = fmt.Sprintf("gobake <gobake@localhost> %d +0000", time.Now().Unix())
 	}
-	objs := make([]string, len(tags))
 	var names []string
+	bodies := make([]string, len(tags))
 	for i, t := range tags {
 		if err := gitexec.CheckTag(t.Name); err != nil {
 			return err
 		}
-		obj := fmt.Sprintf("object %s\ntype commit\ntag %s\ntagger %s\n\n%s", t.Commit, t.Name, ident, t.Message)
-		out, err := r.gitIn(ctx, []byte(obj), "mktag")
-		if err != nil {
-			return fmt.Errorf("create tag %s: %w", t.Name, err)
-		}
-		objs[i] = strings.TrimSpace(out)
+		bodies[i] = fmt.Sprintf("object %s\ntype commit\ntag %s\ntagger %s\n\n%s", t.Commit, t.Name, ident, t.Message)
 		names = append(names, t.Name)
+	}
+	objs, err := r.writeTagObjects(ctx, bodies)
+	if err != nil {
+		return fmt.Errorf("create tags %s: %w", strings.Join(names, ", "), err)
 	}
 	if remote != "" {
 		args := []string{"push", "--atomic", "--porcelain", "--no-verify", remote}
@@ -80,14 +82,18 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 	defer lock.unlock()
 	var tx strings.Builder
 	tx.WriteString("start\n")
+	local := map[string]string{}
+	if remote != "" {
+		if local, err = r.tagObjects(ctx, names); err != nil {
+			return err
+		}
+	}
 	for i, t := range tags {
-		if remote != "" {
-			if have, err := r.git(ctx, "rev-parse", "--verify", "--quiet", "refs/tags/"+t.Name); err == nil {
-				if strings.TrimSpace(have) != objs[i] {
-					return fmt.Errorf("tag %s was pushed to %s, but the local tag names another object: run git fetch --tags --force", t.Name, remote)
-				}
-				continue
+		if have, ok := local[t.Name]; ok {
+			if have != objs[i] {
+				return fmt.Errorf("tag %s was pushed to %s, but the local tag names another object: run git fetch --tags --force", t.Name, remote)
 			}
+			continue
 		}
 		fmt.Fprintf(&tx, "create refs/tags/%s %s\n", t.Name, objs[i])
 	}
@@ -99,6 +105,54 @@ func (r *Repo) Claim(ctx context.Context, remote string, tags []NewTag) error {
 		return fmt.Errorf("create tags %s: %w", strings.Join(names, ", "), err)
 	}
 	return nil
+}
+
+// writeTagObjects writes the tag objects bodies into the object database,
+// checked as git mktag checks them, with one git process, and returns
+// their names in order.
+func (r *Repo) writeTagObjects(ctx context.Context, bodies []string) ([]string, error) {
+	dir, err := os.MkdirTemp("", "gobake-tags-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var paths strings.Builder
+	for i, b := range bodies {
+		p := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.WriteFile(p, []byte(b), 0o600); err != nil {
+			return nil, err
+		}
+		paths.WriteString(p + "\n")
+	}
+	out, err := r.gitIn(ctx, []byte(paths.String()), "hash-object", "-t", "tag", "-w", "--stdin-paths")
+	if err != nil {
+		return nil, err
+	}
+	objs := strings.Fields(out)
+	if len(objs) != len(bodies) {
+		return nil, fmt.Errorf("git hash-object wrote %d tag object(s), want %d", len(objs), len(bodies))
+	}
+	return objs, nil
+}
+
+// tagObjects returns the object each of the local tags names names, by
+// name; tags that do not exist are left out. One git process.
+func (r *Repo) tagObjects(ctx context.Context, names []string) (map[string]string, error) {
+	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objectname)"}
+	for _, n := range names {
+		args = append(args, "refs/tags/"+n)
+	}
+	out, err := r.git(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read tags %s: %w", strings.Join(names, ", "), err)
+	}
+	has := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if n, obj, ok := strings.Cut(line, "\x00"); ok && slices.Contains(names, n) {
+			has[n] = obj
+		}
+	}
+	return has, nil
 }
 
 // remoteHas returns those of the tags names that remote has.
@@ -123,25 +177,33 @@ func (r *Repo) remoteHas(ctx context.Context, remote string, names []string) ([]
 }
 
 // TagMessage returns the message of the annotated tag name ("" for a
-// lightweight tag).
+// lightweight tag or no tag). The messages of every tag are read at once,
+// by one git process, and kept until the tags change: a release reads
+// those of many.
 func (r *Repo) TagMessage(ctx context.Context, name string) (string, error) {
 	r.cache.mu.Lock()
-	msg, ok := r.cache.msgs[name]
+	msgs := r.cache.msgs
 	r.cache.mu.Unlock()
-	if ok {
-		return msg, nil
+	if msgs == nil {
+		// A record per tag: name NUL type NUL message, ended by a record separator,
+		// which no tag name nor message of gobake holds.
+		out, err := r.git(ctx, "for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(contents)%1e", "refs/tags/")
+		if err != nil {
+			return "", fmt.Errorf("read tag %s: %w", name, err)
+		}
+		msgs = map[string]string{}
+		for _, rec := range strings.Split(out, "\x1e") {
+			rec = strings.TrimPrefix(rec, "\n") // for-each-ref ends each record with a newline
+			f := strings.SplitN(rec, "\x00", 3)
+			if len(f) == 3 && f[1] == "tag" { // a lightweight tag's contents are its commit's
+				msgs[f[0]] = f[2]
+			}
+		}
+		r.cache.mu.Lock()
+		r.cache.msgs = msgs
+		r.cache.mu.Unlock()
 	}
-	out, err := r.git(ctx, "for-each-ref", "--format=%(contents)", "refs/tags/"+name)
-	if err != nil {
-		return "", fmt.Errorf("read tag %s: %w", name, err)
-	}
-	r.cache.mu.Lock()
-	if r.cache.msgs == nil {
-		r.cache.msgs = map[string]string{}
-	}
-	r.cache.msgs[name] = out
-	r.cache.mu.Unlock()
-	return out, nil
+	return msgs[name], nil
 }
 
 // IsShallow reports whether the repository is a shallow clone.

@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -41,6 +42,10 @@ const logFormat = "%x1e%H%x00%P%x00%B%x00"
 // addition). since "" means the whole history; until "" means HEAD. Merge
 // commits are listed without files: the commits they bring in carry the
 // changes.
+//
+// A range between full hashes is read once (until the next change of the
+// refs: a fetch may deepen a shallow clone): a release asks for the same
+// range for every image. The commits returned are shared: read only.
 func (r *Repo) Log(ctx context.Context, since, until string) ([]Commit, error) {
 	if until == "" {
 		until = "HEAD"
@@ -49,12 +54,31 @@ func (r *Repo) Log(ctx context.Context, since, until string) ([]Commit, error) {
 	if since != "" {
 		rng = since + ".." + until
 	}
+	fixed := isFullHash(until) && (since == "" || isFullHash(since))
+	if fixed {
+		r.cache.mu.Lock()
+		cs, ok := r.cache.logs[rng]
+		r.cache.mu.Unlock()
+		if ok {
+			return slices.Clone(cs), nil
+		}
+	}
 	out, err := r.git(ctx, "log", "-z", "--no-renames", "--name-only", "--relative", "--no-color",
 		"--format="+logFormat, rng, "--")
 	if err != nil {
 		return nil, fmt.Errorf("git log %s: %w", rng, err)
 	}
-	return parseLog(out)
+	cs, err := parseLog(out)
+	if err != nil || !fixed {
+		return cs, err
+	}
+	r.cache.mu.Lock()
+	if r.cache.logs == nil {
+		r.cache.logs = map[string][]Commit{}
+	}
+	r.cache.logs[rng] = cs
+	r.cache.mu.Unlock()
+	return slices.Clone(cs), nil
 }
 
 // parseLog parses the output of git log with logFormat.

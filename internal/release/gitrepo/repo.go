@@ -39,14 +39,16 @@ type Repo struct {
 type tagCache struct {
 	mu    sync.Mutex
 	lists map[string][]Tag  // by for-each-ref filter
-	msgs  map[string]string // message by tag name
+	msgs  map[string]string // message by tag name: every tag's, read at once
+	logs  map[string][]Commit
+	revs  map[string]string // full hash by revision, for full hashes only
 }
 
 // forget empties the cache: the tags changed.
 func (c *tagCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lists, c.msgs = nil, nil
+	c.lists, c.msgs, c.logs, c.revs = nil, nil, nil, nil
 }
 
 // Open returns the Repo of dir, failing when dir is not inside a git work
@@ -83,13 +85,46 @@ func (r *Repo) gitIn(ctx context.Context, stdin []byte, args ...string) (string,
 	return gitexec.Runner{Dir: r.Dir}.RunIn(ctx, in, args...)
 }
 
-// RevParse resolves rev to the full hash of the commit it names.
+// RevParse resolves rev to the full hash of the commit it names. A full
+// hash, which always names the same commit, is resolved once.
 func (r *Repo) RevParse(ctx context.Context, rev string) (string, error) {
+	fixed := isFullHash(rev)
+	if fixed {
+		r.cache.mu.Lock()
+		h, ok := r.cache.revs[rev]
+		r.cache.mu.Unlock()
+		if ok {
+			return h, nil
+		}
+	}
 	out, err := r.git(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", rev, err)
 	}
-	return strings.TrimSpace(out), nil
+	h := strings.TrimSpace(out)
+	if fixed {
+		r.cache.mu.Lock()
+		if r.cache.revs == nil {
+			r.cache.revs = map[string]string{}
+		}
+		r.cache.revs[rev] = h
+		r.cache.mu.Unlock()
+	}
+	return h, nil
+}
+
+// isFullHash reports whether rev is a full object name (SHA-1 or
+// SHA-256), which names the same object whatever the refs.
+func isFullHash(rev string) bool {
+	if len(rev) != 40 && len(rev) != 64 {
+		return false
+	}
+	for _, c := range rev {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // IsAncestor reports whether commit a is an ancestor of (or equal to) b.
