@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/hashicorp/go-multierror"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/imageref"
@@ -39,15 +40,23 @@ import (
 // unsharded release: claims, tags, GitOps. Builds are reproducible, so the
 // result is the very one of an unsharded release of the commit.
 
-// ShardMediaType is the artifact type of a shard's record.
-const ShardMediaType = "application/vnd.gobake.release-shard.v1+json"
+// ShardMediaType is the artifact type of a shard's record, and the media
+// type of its one layer: the record as JSON, gzip-compressed (the inputs
+// records it holds are ~60 kB of JSON per image, about a tenth of that
+// compressed).
+const ShardMediaType = "application/vnd.gobake.release-shard.v2+json+gzip"
+
+// shardMediaTypeV1 is the artifact type of the records of gobake before
+// ShardMediaType: uncompressed JSON, schema 1. They are refused with a
+// clear error: the shards must run again with this gobake.
+const shardMediaTypeV1 = "application/vnd.gobake.release-shard.v1+json"
 
 // ShardRepository is the repository, under the registry, holding the
 // records of sharded releases.
 const ShardRepository = "gobake-release"
 
 // shardSchema is the version of shardRecord.
-const shardSchema = 1
+const shardSchema = 2
 
 // shardRecord is what one shard of a release pushed.
 type shardRecord struct {
@@ -159,6 +168,9 @@ func (r *run) recordShard(ctx context.Context, plan string) error {
 	if err != nil {
 		return fmt.Errorf("release shard %s: %w", r.opts.Shard, err)
 	}
+	if doc, err = gzipped(doc); err != nil {
+		return fmt.Errorf("release shard %s: %w", r.opts.Shard, err)
+	}
 	art, err := ociartifact.Standalone(doc, ShardMediaType)
 	if err != nil {
 		return fmt.Errorf("release shard %s: %w", r.opts.Shard, err)
@@ -237,6 +249,9 @@ func readShard(ctx context.Context, ref string, insecure bool, ropts []remote.Op
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
+	if m.ArtifactType == shardMediaTypeV1 {
+		return nil, fmt.Errorf("read %s: a record of an older gobake (%s): run the shards again with this one", ref, m.ArtifactType)
+	}
 	if m.ArtifactType != ShardMediaType || len(m.Layers) != 1 {
 		return nil, fmt.Errorf("read %s: not a shard record (artifactType %q)", ref, m.ArtifactType)
 	}
@@ -244,12 +259,16 @@ func readShard(ctx context.Context, ref string, insecure bool, ropts []remote.Op
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	rc, err := layer.Uncompressed()
+	rc, err := layer.Compressed() // the blob as stored: gzip, which an artifact layer's Uncompressed does not undo
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	zr, err := gzip.NewReader(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref, err)
+	}
+	b, err := io.ReadAll(zr)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
@@ -358,6 +377,19 @@ func (r *run) openShards(ctx context.Context, names []string) error {
 		}
 	}
 	return nil
+}
+
+// gzipped returns doc gzip-compressed, the same bytes for the same doc.
+func gzipped(doc []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(doc); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // joinInts joins numbers with sep.

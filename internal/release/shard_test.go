@@ -33,6 +33,11 @@ func TestReadShard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if mt == ShardMediaType {
+			if b, err = gzipped(b); err != nil {
+				t.Fatal(err)
+			}
+		}
 		art, err := ociartifact.Standalone(b, mt)
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +65,7 @@ func TestReadShard(t *testing.T) {
 		{name: "record", doc: want, mt: ShardMediaType},
 		{name: "another artifact", doc: want, mt: "application/vnd.example+json", wantErr: "not a shard record"},
 		{name: "another schema", doc: map[string]any{"schema": 9}, mt: ShardMediaType, wantErr: "record schema 9"},
+		{name: "uncompressed v1", doc: map[string]any{"schema": 1}, mt: shardMediaTypeV1, wantErr: "a record of an older gobake"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
