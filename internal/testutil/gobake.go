@@ -49,7 +49,10 @@ func (g *Gobake) Path(t testing.TB) string {
 			return
 		}
 		g.path = filepath.Join(g.dir, "gobake")
-		out, err := run(t, root, nil, "go", "build", "-o", g.path, "./cmd/gobake")
+		// -trimpath, as the GitHub workflow test's `go install` builds
+		// gobake: so that both share the compiled dependencies in the build
+		// cache instead of compiling them twice on a cold machine.
+		out, err := run(t, root, nil, "go", "build", "-trimpath", "-o", g.path, "./cmd/gobake")
 		if err != nil {
 			g.err = fmt.Errorf("go build ./cmd/gobake: %w\n%s", err, out.Stderr)
 		}
