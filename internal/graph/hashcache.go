@@ -11,12 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/dotdir"
 )
@@ -143,29 +140,7 @@ func (c *HashCache) Hash(path string) (string, error) {
 
 // HashAll hashes paths in parallel and returns their hashes by path.
 func (c *HashCache) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
-	out := make(map[string]string, len(paths))
-	var mu sync.Mutex
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(2 * runtime.GOMAXPROCS(0))
-	for _, p := range paths {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			h, err := c.Hash(p)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			out[p] = h
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return hashAll(ctx, paths, c.Hash)
 }
 
 func keyOf(fi fs.FileInfo) fileKey {

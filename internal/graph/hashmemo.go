@@ -43,6 +43,12 @@ func (r *runHashes) Hash(path string) (string, error) {
 
 // HashAll hashes paths in parallel and returns their hashes by path.
 func (r *runHashes) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
+	return hashAll(ctx, paths, r.Hash)
+}
+
+// hashAll hashes paths with hash, in parallel, and returns their hashes by
+// path: the one loop of HashCache.HashAll and runHashes.HashAll.
+func hashAll(ctx context.Context, paths []string, hash func(path string) (string, error)) (map[string]string, error) {
 	out := make(map[string]string, len(paths))
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
@@ -55,7 +61,7 @@ func (r *runHashes) HashAll(ctx context.Context, paths []string) (map[string]str
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				h, err := r.Hash(p)
+				h, err := hash(p)
 				if err != nil {
 					return err
 				}
