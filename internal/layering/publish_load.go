@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/gobake/gobake/internal/imageref"
+	"github.com/gobake/gobake/internal/platform"
 )
 
 // Loader takes a docker-archive tarball, as `podman load` and `docker
@@ -111,8 +112,7 @@ func (p *LoadPublisher) Publish(ctx context.Context, r Result, tags []string) (n
 }
 
 // PlatformImage returns r's image when it has a single one, else the image
-// of r's index for platform want (OS and architecture, and the variant
-// when want has one).
+// of r's index for platform want, matched as platform.Matches does.
 func PlatformImage(r Result, want v1.Platform) (v1.Image, error) {
 	if r.Image != nil {
 		return r.Image, nil
@@ -129,9 +129,8 @@ func PlatformImage(r Result, want v1.Platform) (v1.Image, error) {
 		if !desc.MediaType.IsImage() || desc.Platform == nil {
 			continue
 		}
-		got := desc.Platform
-		built = append(built, got.String())
-		if got.OS == want.OS && got.Architecture == want.Architecture && (want.Variant == "" || got.Variant == want.Variant) {
+		built = append(built, desc.Platform.String())
+		if platform.Matches(*desc.Platform, want) {
 			img, err := r.Index.Image(desc.Digest)
 			if err != nil {
 				return nil, fmt.Errorf("image %s: %w", desc.Digest, err)
