@@ -130,12 +130,14 @@ func noErr(t *testing.T, err error) {
 // TestKilledRunTempDirRemoved kills a gobake build with SIGKILL while it
 // builds, so that nothing of it can clean up, then runs gobake again: the
 // killed run's temporary directory (its gobake-* directories and go
-// build's work) must be gone.
+// build's work) must be gone. The go command the killed run started must
+// die with it rather than go on writing into that directory.
 func TestKilledRunTempDirRemoved(t *testing.T) {
 	cfg := writeRepo(t)
 	tmp := t.TempDir()
 	runs := filepath.Join(tmp, fmt.Sprintf("gobake-runs-%d", os.Getuid()))
-	env := []string{"TMPDIR=" + tmp, "GOCACHE=" + t.TempDir(), "GOBAKE_CACHE=off"}
+	marker := fmt.Sprintf("GOBAKE_KILL_TEST=%d-%d", os.Getpid(), time.Now().UnixNano())
+	env := []string{"TMPDIR=" + tmp, "GOCACHE=" + t.TempDir(), "GOBAKE_CACHE=off", marker}
 	cmd := gobakeProcess(t, env, "--config", cfg, "build", "--oci-layout", filepath.Join(t.TempDir(), "oci"))
 	stderr, err := cmd.StderrPipe()
 	noErr(t, err)
@@ -143,11 +145,32 @@ func TestKilledRunTempDirRemoved(t *testing.T) {
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() && !strings.HasPrefix(sc.Text(), "building hello") {
 	}
+	// go build's command line ("go build -o OUT ..."), not gobake's.
+	const goBuild = "build\x00-o\x00"
+	for !hasProcess(marker, goBuild) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	noErr(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 	killed, _ := filepath.Glob(filepath.Join(runs, "run-*"))
 	if len(killed) == 0 {
 		t.Fatalf("the killed run left nothing in %s: is its temporary directory elsewhere?", runs)
+	}
+	// The kernel kills go build with gobake; give it a moment to reap.
+	waitGone := func(name string, limit time.Duration) bool {
+		for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if !hasProcess(marker, name) {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitGone(goBuild, 5*time.Second) {
+		t.Errorf("go build outlives the gobake killed with SIGKILL")
+	}
+	// A compile go build had started may still finish its package.
+	if !waitGone("", time.Minute) {
+		t.Fatalf("processes of the killed run still running after a minute")
 	}
 
 	if out, err := gobakeProcess(t, env, "version").CombinedOutput(); err != nil {

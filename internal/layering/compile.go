@@ -155,6 +155,7 @@ func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output 
 	// Cancelling kills go (its compile and link processes die with it);
 	// Wait then returns within waitDelay even if a pipe is still held.
 	cmd.WaitDelay = waitDelay
+	dieWithParent(cmd)
 	cmd.Dir = req.Dir
 	env := make([]string, 0, len(c.environ)+len(platformEnv)+len(req.Env)+1)
 	env = append(env, c.environ...)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Dir is the temporary directory of one run.
@@ -71,19 +72,37 @@ func (d *Dir) Close() error {
 
 // Sweep removes the directories of dead runs under parent: those whose
 // lock file nobody holds. Errors are ignored: sweeping only saves space.
-func Sweep(parent string) {
+// A directory that cannot be removed yet (a process the dead run started
+// may still be writing into it) keeps its lock file, so that a later
+// Sweep tries again.
+func Sweep(parent string) { sweep(parent, removeSettled) }
+
+// sweep is Sweep with the function that removes a dead run's directory.
+func sweep(parent string, remove func(dir string) error) {
 	locks, _ := filepath.Glob(filepath.Join(parent, "run-*.lock"))
 	for _, l := range locks {
 		f, err := os.Open(l)
 		if err != nil {
 			continue
 		}
-		if tryLock(f) {
-			os.RemoveAll(strings.TrimSuffix(l, ".lock"))
+		if tryLock(f) && remove(strings.TrimSuffix(l, ".lock")) == nil {
 			os.Remove(l)
 		}
 		f.Close()
 	}
+}
+
+// removeSettled removes dir, trying again a few times when a process
+// that outlived its run is still adding files to it.
+func removeSettled(dir string) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond << try)
+	}
+	return err
 }
 
 // sameFile reports whether the open file f is the file st describes.

@@ -60,3 +60,27 @@ func TestOpenSweepsDeadRuns(t *testing.T) {
 		t.Errorf("after Close (-want +got):\n%s", diff)
 	}
 }
+
+// TestSweepKeepsLockOfUnremovedDir checks that a dead run's directory that
+// cannot be removed yet (a go build the killed run started is still
+// writing into it) keeps its lock file, so that the next Sweep removes it.
+// Without that, the directory was orphaned: no lock file, never swept.
+func TestSweepKeepsLockOfUnremovedDir(t *testing.T) {
+	parent := t.TempDir()
+	dead := filepath.Join(parent, "run-dead")
+	if err := os.MkdirAll(filepath.Join(dead, "b001"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dead+".lock", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy := func(string) error { return os.ErrPermission }
+	sweep(parent, busy)
+	if diff := cmp.Diff([]string{"run-dead", "run-dead.lock"}, entries(t, parent)); diff != "" {
+		t.Errorf("after a sweep that could not remove the directory (-want +got):\n%s", diff)
+	}
+	Sweep(parent)
+	if got := entries(t, parent); len(got) != 0 {
+		t.Errorf("after the next sweep, %s still holds %q", parent, got)
+	}
+}
