@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -20,9 +22,17 @@ import (
 type display interface {
 	// log is where the builder's progress lines go.
 	log() io.Writer
+	// status is where a command's own progress lines go (a release's
+	// steps: claims, tags, GitOps), whole lines per write.
+	status() io.Writer
 	// observer receives the build's and the publisher's events; nil when
 	// the display has no use for them.
 	observer() layering.Observer
+	// settle shows an image that was built but will not be published
+	// (a dry run, a release that failed before its push, a build that
+	// is its last release) as done, with note where the table shows
+	// references. Images the display has not seen are left out.
+	settle(image, note string)
 	// finish stops the display; bars end with a table of the images.
 	// Calls after the first do nothing.
 	finish()
@@ -32,7 +42,9 @@ type display interface {
 type plainDisplay struct{ w io.Writer }
 
 func (d plainDisplay) log() io.Writer              { return d.w }
+func (d plainDisplay) status() io.Writer           { return d.w }
 func (d plainDisplay) observer() layering.Observer { return nil }
+func (d plainDisplay) settle(string, string)       {}
 func (d plainDisplay) finish()                     {}
 
 // barDisplay draws one bar per image, with its phase and the bytes it
@@ -42,9 +54,12 @@ type barDisplay struct {
 	p    *mpb.Progress
 	once sync.Once // finish's
 
-	mu     sync.Mutex // guards images and order, never held calling mpb
+	mu     sync.Mutex // guards images, order and statusBar, never held calling mpb
 	images map[string]*imageProgress
 	order  []string // images in order of their first event
+
+	statusBar  *mpb.Bar     // the line under the bars showing status's last line; nil before it
+	statusText atomic.Value // string
 }
 
 // imageProgress is what the display knows of one image. Its mutex is
@@ -72,6 +87,28 @@ func newBarDisplay(ctx context.Context, out io.Writer) *barDisplay {
 
 // log drops the builder's lines: the bars say the same.
 func (d *barDisplay) log() io.Writer { return io.Discard }
+
+// status shows the last line written to it on a line under the bars,
+// never between them; the command's summary says the rest afterwards.
+func (d *barDisplay) status() io.Writer { return statusWriter{d} }
+
+// statusWriter is barDisplay.status's writer.
+type statusWriter struct{ d *barDisplay }
+
+// Write shows the last non-empty line of p as the status.
+func (w statusWriter) Write(p []byte) (int, error) {
+	lines := strings.Split(strings.TrimSpace(string(p)), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+		w.d.statusText.Store(last)
+		w.d.mu.Lock()
+		if w.d.statusBar == nil {
+			w.d.statusBar = w.d.p.New(0, mpb.NopStyle(), mpb.BarPriority(math.MaxInt),
+				mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { s, _ := w.d.statusText.Load().(string); return s })))
+		}
+		w.d.mu.Unlock()
+	}
+	return len(p), nil
+}
 
 func (d *barDisplay) observer() layering.Observer { return layering.ObserverFunc(d.observe) }
 
@@ -146,6 +183,16 @@ func (im *imageProgress) bytesText(decor.Statistics) string {
 	return fmt.Sprintf("%.1f / %.1f MiB", float64(im.complete)/(1<<20), float64(im.total)/(1<<20))
 }
 
+// settle marks image done with note as its reference, when it has a bar.
+func (d *barDisplay) settle(image, note string) {
+	d.mu.Lock()
+	_, seen := d.images[image]
+	d.mu.Unlock()
+	if seen {
+		d.observe(layering.Event{Image: image, Phase: layering.PhaseDone, Reference: note})
+	}
+}
+
 // finish ends every bar still running (a failed build), waits for the
 // last drawing and prints one row per image: its platforms, its reference
 // (or failed) and how long it took.
@@ -158,9 +205,13 @@ func (d *barDisplay) stop() {
 	for i, name := range d.order {
 		images[i] = d.images[name]
 	}
+	status := d.statusBar
 	d.mu.Unlock()
 	for _, im := range images {
 		im.bar.Abort(false) // a no-op on completed bars
+	}
+	if status != nil {
+		status.Abort(true) // the summary that follows says what it said
 	}
 	d.p.Wait()
 

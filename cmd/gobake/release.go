@@ -28,6 +28,7 @@ type releaseCmd struct {
 	Shard        string   `placeholder:"K/N" help:"One of N CI jobs: build and push by digest only the images of shard K, record them in the registry; moves no tag, no GitOps, no git tag (then run --finalize)."`
 	Finalize     bool     `help:"After every --shard job: release what the shards pushed (versions, claims, tags, GitOps, git tags) without building."`
 	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit)."`
+	quietFlag    `embed:""`
 	sbomFlag     `embed:""`
 
 	versions map[string]*semver.Version
@@ -77,13 +78,19 @@ func (c *releaseCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	// Bars for the builds and pushes on a terminal, the release's own
+	// steps on a status line under them; plain lines otherwise.
+	d := c.display(g)
+	defer d.finish()
 	opts := release.Options{
 		Images: c.Images, Insecure: c.Insecure, Pre: c.Pre, // the registry is cfg's (--registry applied)
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
-		Jobs: c.Jobs, Log: g.stderr, SBOMFormats: sboms,
+		Jobs: c.Jobs, Log: d.status(), Observer: d.observer(), SBOMFormats: sboms,
 		Shard: c.shard, Finalize: c.Finalize, Shards: c.Shards,
 	}
 	rep, runErr := release.Run(g.ctx, cfg, opts)
+	settleUnpushed(d, rep)
+	d.finish()
 	rep.WriteSummary(g.stderr)
 	errs := []error{runErr}
 	if c.Output != "" {
@@ -100,4 +107,21 @@ func (c *releaseCmd) Run(g *globals) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("release failed (%d failure(s), see above)", len(rep.Errors))}
 	}
 	return errors.Join(errs...)
+}
+
+// settleUnpushed shows on d the images the release built but did not
+// push, so that they are not taken for failed builds: those of a dry run
+// or of a release that stopped before its push, and those whose build is
+// their last release.
+func settleUnpushed(d display, rep *release.Report) {
+	for _, img := range rep.Images {
+		if img.Digest != "" && !img.Pushed {
+			d.settle(img.Image, img.Reference+" (not pushed)")
+		}
+	}
+	for _, s := range rep.Skipped {
+		if s.SameOutput {
+			d.settle(s.Image, s.Reference+" (its last release)")
+		}
+	}
 }

@@ -26,6 +26,7 @@ type Options struct {
 	Jobs         int                        // platform images built at once; 0 means GOMAXPROCS
 	Environ      []string                   // process environment; nil means os.Environ()
 	Log          io.Writer                  // progress lines; nil discards them
+	Observer     layering.Observer          // events of the builds and pushes, for a progress display; nil sends none. With one, the builders write no lines to Log: the display shows them
 	Shard        planner.Shard              // with N > 0: build and push by digest this shard's images and record them, nothing else (see shard.go)
 	Finalize     bool                       // release what the shards built and recorded instead of building
 	Shards       int                        // with Finalize: how many shards ran; 0 means the only count recorded

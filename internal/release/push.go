@@ -16,7 +16,10 @@ import (
 // push pushes every built image by digest, with its referrers and no tag,
 // several at once, and returns every failure.
 func (r *run) push(ctx context.Context) error {
-	p := layering.NewRegistryPublisher(r.opts.Registry, r.registryOptions()...)
+	// The observer (a progress display) sees each push start, its bytes
+	// and its end.
+	p := layering.ObservePublisher(layering.NewRegistryPublisher(r.opts.Registry,
+		append(r.registryOptions(), layering.WithRegistryObserver(r.opts.Observer))...), r.opts.Observer)
 	return r.each(func(img *Image) error {
 		if img.Reused || (r.opts.Finalize && img.Shard != "") { // pushed already, by a shard
 			img.Pushed = true

@@ -284,8 +284,13 @@ func (r *run) imageTags(image string, rel version.Release) (versionTags, floatin
 
 // builderOptions are the options of the release's Builder.
 func (r *run) builderOptions() []layering.BuilderOption {
+	log := r.opts.Log
+	if r.opts.Observer != nil {
+		log = nil // the display shows what the builder's lines say
+	}
 	opts := []layering.BuilderOption{
-		layering.WithLogger(r.opts.Log),
+		layering.WithLogger(log),
+		layering.WithObserver(r.opts.Observer),
 		layering.WithJobs(r.opts.Jobs),
 		layering.WithEnviron(r.environ()),
 	}
