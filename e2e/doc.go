@@ -8,4 +8,8 @@
 // registry faults (a fault proxy), kill -9, racing releases and shallow
 // clones on a tiny monorepo, holds every outcome against an invariant
 // checker, and produces docs/reliability.md from what it saw.
+//
+// TestDocsWalkthrough runs the commands of the workflow pages of docs/
+// (local development, CI, releasing, migrating from ko) as written and
+// checks the output they show (see docs_test.go for the page markers).
 package e2e
