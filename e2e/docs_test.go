@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/gobake/gobake/internal/testutil"
 )
 
@@ -186,6 +188,45 @@ func matchOutput(want, got string) bool {
 		return ok
 	}
 	return match(0, 0)
+}
+
+// TestParseWalkthrough checks the markers are read as the pages mean
+// them, and that a marker out of place is an error, never ignored.
+func TestParseWalkthrough(t *testing.T) {
+	t.Parallel()
+	const good = "# Page\n\n```sh\necho one\n```\n\n<!-- walkthrough: output -->\n```text\none\n```\n\n" +
+		"<!-- walkthrough: file a/b.yaml -->\n```yaml\nk: v\n```\n\n<!-- walkthrough: append b.yaml -->\n```yaml\nx: 1\n```\n\n" +
+		"<!-- walkthrough: deploy-file k.yaml -->\n```yaml\nimages: []\n```\n\n<!-- walkthrough: skip needs kubectl -->\n```sh\nkubectl get pods\n```\n\n" +
+		"```yaml\nnot: run\n```\n\n- a list\n\n  ```sh\n  echo two\n  ```\n"
+	page, err := parseWalkthrough(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []walkStep{
+		{line: 3, kind: "run", text: "echo one\n", want: "one\n", wantLine: 8},
+		{line: 13, kind: "file", path: "a/b.yaml", text: "k: v\n"},
+		{line: 18, kind: "append", path: "b.yaml", text: "x: 1\n"},
+		{line: 38, kind: "run", text: "echo two\n"},
+	}
+	if diff := cmp.Diff(want, page.steps, cmp.AllowUnexported(walkStep{})); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if page.skipped != 1 || page.deploy["k.yaml"] != "images: []\n" {
+		t.Errorf("skipped %d, deploy %v: want 1 and k.yaml", page.skipped, page.deploy)
+	}
+	for name, doc := range map[string]string{
+		"marker not before a block": "<!-- walkthrough: output -->\n\n```text\nx\n```\n",
+		"output of nothing":         "```yaml\na: b\n```\n<!-- walkthrough: output -->\n```text\nx\n```\n",
+		"two outputs":               "```sh\necho\n```\n<!-- walkthrough: output -->\n```text\n```\n<!-- walkthrough: output -->\n```text\n```\n",
+		"skip without a reason":     "<!-- walkthrough: skip -->\n```sh\necho\n```\n",
+		"unknown marker":            "<!-- walkthrough: run -->\n```sh\necho\n```\n",
+		"file outside the tree":     "<!-- walkthrough: file ../x -->\n```yaml\n```\n",
+		"unclosed block":            "```sh\necho\n",
+	} {
+		if _, err := parseWalkthrough(doc); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
 }
 
 // TestMatchOutput pins the output matching rules the pages rely on.
