@@ -47,6 +47,7 @@ var ranks = map[string]int{
 	"internal/graph/synth/cmd/synth": 22,
 
 	"internal/layering": 30,
+	"internal/signing":  35, // signs pushed images, attests their provenance
 
 	"internal/planner": 40,
 
