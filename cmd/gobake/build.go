@@ -9,6 +9,7 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/platform"
+	"github.com/gobake/gobake/internal/signing"
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
@@ -27,6 +28,7 @@ type buildCmd struct {
 	Insecure    bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
 	quietFlag   `embed:""`
 	sbomFlag    `embed:""`
+	signFlag    `embed:""`
 	Naming      string `default:"gobake" enum:"gobake,ko,bare,base-import-paths,preserve-import-paths" help:"Repository naming: gobake.yaml's, or one of ko's (${enum})."`
 	Image       string `placeholder:"IMAGE" help:"Skaffold custom builder: build the image $IMAGE stands for and publish exactly IMAGE, pushed when $PUSH_IMAGE=true, else loaded into the local engine with --load, else written to .gobake/oci."`
 	Changed     bool   `help:"Build only the images that are new or changed against the baseline (see gobake plan); print the others' existing references."`
@@ -90,7 +92,10 @@ func (c *buildCmd) Validate() error {
 	if c.Since != "" && !c.Changed {
 		return errors.New("--since needs --changed")
 	}
-	return nil
+	if c.SignKey != "" && (c.OCILayout != "" || c.Tarball != "" || c.Load) {
+		return errors.New("--sign-key signs images pushed to a registry: pass no --oci-layout, --tarball or --load with it")
+	}
+	return c.signFlag.validate()
 }
 
 func (c *buildCmd) Run(g *globals) error {
@@ -110,7 +115,13 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
+	var key *signing.Key
 	if target.registry != "" {
+		// Only images pushed to a registry are signed: a missing key
+		// fails before anything is built.
+		if key, err = c.key(cfg); err != nil {
+			return err
+		}
 		if err := layering.CheckRegistry(g.ctx, target.registry, layering.WithRegistryInsecure(c.Insecure)); err != nil {
 			return err
 		}
@@ -143,9 +154,15 @@ func (c *buildCmd) Run(g *globals) error {
 	var refs []name.Digest
 	if len(names) > 0 {
 		builder := layering.NewBuilder(layering.WithLogger(d.log()), layering.WithObserver(d.observer()), layering.WithJobs(c.Jobs), layering.WithSBOMFormats(sboms...))
+		pub := target.publisher
+		if key != nil {
+			if pub, err = plan.Signed(pub, key, cfg, target.registry, builderVersion()); err != nil {
+				return err
+			}
+		}
 		// Each image is published as soon as it is built, while the next
 		// ones still compile and layer.
-		results, refs, err = plan.BuildAndPublish(g.ctx, builder, names, layering.ObservePublisher(target.publisher, d.observer()), c.Jobs)
+		results, refs, err = plan.BuildAndPublish(g.ctx, builder, names, layering.ObservePublisher(pub, d.observer()), c.Jobs)
 		d.finish()
 		if err != nil {
 			return err

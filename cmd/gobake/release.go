@@ -30,6 +30,7 @@ type releaseCmd struct {
 	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit)."`
 	quietFlag    `embed:""`
 	sbomFlag     `embed:""`
+	signFlag     `embed:""`
 
 	versions map[string]*semver.Version
 	shard    planner.Shard
@@ -66,7 +67,7 @@ func (c *releaseCmd) Validate() error {
 	if c.GitOpsBranch != "" && !config.ValidBranch(c.GitOpsBranch) {
 		return fmt.Errorf("--gitops-branch %q is not a valid branch name", c.GitOpsBranch)
 	}
-	return nil
+	return c.signFlag.validate()
 }
 
 func (c *releaseCmd) Run(g *globals) error {
@@ -87,6 +88,13 @@ func (c *releaseCmd) Run(g *globals) error {
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
 		Jobs: c.Jobs, Log: d.status(), Observer: d.observer(), SBOMFormats: sboms,
 		Shard: c.shard, Finalize: c.Finalize, Shards: c.Shards,
+		BuilderVersion: builderVersion(),
+	}
+	// The key signs what is pushed: a dry run and --finalize push no image.
+	if !c.DryRun && !c.Finalize {
+		if opts.Sign, err = c.key(cfg); err != nil {
+			return err
+		}
 	}
 	rep, runErr := release.Run(g.ctx, cfg, opts)
 	settleUnpushed(d, rep)

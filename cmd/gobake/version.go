@@ -11,13 +11,18 @@ var version = ""
 type versionCmd struct{}
 
 func (versionCmd) Run(g *globals) error {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-	}
-	_, err := fmt.Fprintf(g.stdout, "gobake %s\n", v)
+	_, err := fmt.Fprintf(g.stdout, "gobake %s\n", gobakeVersion())
 	return err
+}
+
+// gobakeVersion is gobake's version: set at link time, else the module's,
+// else "(devel)".
+func gobakeVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }

@@ -244,6 +244,7 @@ type rawConfig struct {
 	images   []*rawImage
 	release  *rawRelease
 	gitops   *rawGitOps
+	sign     *rawSign
 }
 
 // decoder decodes the value of one key into a T.
@@ -280,6 +281,9 @@ var topFields = map[string]decoder[rawConfig]{
 	},
 	"release": func(w *walker, path string, n *yaml.Node, c *rawConfig) {
 		w.release(path, n, c)
+	},
+	"sign": func(w *walker, path string, n *yaml.Node, c *rawConfig) {
+		w.sign(path, n, c)
 	},
 }
 

@@ -18,6 +18,7 @@ func (w *walker) resolve(raw *rawConfig, o loadOptions) *Config {
 		Tags:  []string{DefaultTag},
 	}
 	cfg.Release = resolveRelease(raw.release)
+	cfg.Sign = w.resolveSign(raw.sign)
 	if len(cfg.Bases) == 0 {
 		cfg.Bases = nil
 	}

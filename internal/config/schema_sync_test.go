@@ -44,6 +44,7 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		{"defaults", s.Properties["defaults"].Properties, slices.Sorted(maps.Keys(settingsFields))},
 		{"images.*", s.Defs["image"].Properties, slices.Sorted(maps.Keys(imageFields))},
 		{"release", s.Properties["release"].Properties, slices.Sorted(maps.Keys(releaseFields))},
+		{"sign", s.Properties["sign"].Properties, slices.Sorted(maps.Keys(signFields))},
 	} {
 		t.Run(tc.level, func(t *testing.T) {
 			if diff := cmp.Diff(tc.loader, slices.Sorted(maps.Keys(tc.schema))); diff != "" {

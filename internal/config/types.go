@@ -27,6 +27,7 @@ type Config struct {
 	Images   []Image           // every image, sorted by name, defaults merged in
 	GitOps   *GitOps           // the gitops stanza; nil when absent
 	Release  Release           // the release stanza, defaults applied (see release.go)
+	Sign     *Sign             // the sign stanza (see sign.go); nil when absent
 }
 
 // Load reads, defaults and validates the gobake.yaml at path. It is

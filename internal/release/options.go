@@ -11,6 +11,7 @@ import (
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/signing"
 )
 
 // Options are the choices of one release.
@@ -30,6 +31,10 @@ type Options struct {
 	Shard        planner.Shard              // with N > 0: build and push by digest this shard's images and record them, nothing else (see shard.go)
 	Finalize     bool                       // release what the shards built and recorded instead of building
 	Shards       int                        // with Finalize: how many shards ran; 0 means the only count recorded
+	// Sign, when set, signs every image pushed and attaches its SLSA
+	// provenance (see signing), before any tag moves or GitOps commit.
+	Sign           *signing.Key
+	BuilderVersion map[string]string // the provenance's builder.version
 }
 
 // check fails when o cannot make a release of cfg.

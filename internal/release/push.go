@@ -14,12 +14,21 @@ import (
 )
 
 // push pushes every built image by digest, with its referrers and no tag,
-// several at once, and returns every failure.
+// several at once, and returns every failure. With Options.Sign, its
+// signature and provenance are among the referrers: they are in the
+// registry before any tag or GitOps commit names the image.
 func (r *run) push(ctx context.Context) error {
+	var p layering.Publisher = layering.NewRegistryPublisher(r.opts.Registry,
+		append(r.registryOptions(), layering.WithRegistryObserver(r.opts.Observer))...)
+	if r.opts.Sign != nil {
+		var err error
+		if p, err = r.targets.Signed(p, r.opts.Sign, r.cfg, r.opts.Registry, r.opts.BuilderVersion); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+	}
 	// The observer (a progress display) sees each push start, its bytes
 	// and its end.
-	p := layering.ObservePublisher(layering.NewRegistryPublisher(r.opts.Registry,
-		append(r.registryOptions(), layering.WithRegistryObserver(r.opts.Observer))...), r.opts.Observer)
+	p = layering.ObservePublisher(p, r.opts.Observer)
 	return r.each(func(img *Image) error {
 		if img.Reused || (r.opts.Finalize && img.Shard != "") { // pushed already, by a shard
 			img.Pushed = true
