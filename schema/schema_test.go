@@ -119,6 +119,10 @@ func TestSnippets(t *testing.T) {
 		{"env without =", head + "    env: [FOO]\n", false},
 		{"main without ./", "version: 1\nimages:\n  api: {main: cmd/api}\n", false},
 		{"tags in defaults", head + "defaults: {tags: [x]}\n", false},
+		{"sign with env key", head + "sign: {key: env://COSIGN_PRIVATE_KEY}\n", true},
+		{"sign with file key", head + "sign: {key: keys/cosign.key, builderID: https://ci.example/release}\n", true},
+		{"sign with KMS key", head + "sign: {key: \"awskms:///alias/x\"}\n", false},
+		{"sign without key", head + "sign: {builderID: https://ci.example/release}\n", false},
 		{"version 2", "version: 2\n", false},
 		{"no version", "images: {}\n", false},
 	} {

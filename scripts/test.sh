@@ -2,7 +2,7 @@
 # The project's whole check: formatting, go vet and every test, end-to-end
 # tests included. They need Go 1.26 and docker-registry, skopeo, podman,
 # runc, git, zsh and fish; run as root, this script installs the missing
-# ones with apt.
+# ones with apt. ko, cosign and go-cacher come from the Go module proxy.
 set -euo pipefail
 # Any failing step ends the script loudly, naming the step.
 trap 'echo "test.sh: FAIL: $BASH_COMMAND (line $LINENO)" >&2' ERR
@@ -46,6 +46,15 @@ ko_bin=$(go env GOPATH)/bin/ko
 if [[ $("$ko_bin" version 2>/dev/null) != "$ko_version" ]]; then
 	echo "test.sh: installing ko $ko_version" >&2
 	GOFLAGS= go install "github.com/google/ko@$ko_version"
+fi
+
+# cosign, which the signing test (e2e/signing_test.go) checks gobake's
+# signatures and provenance with, offline, from the Go module proxy.
+cosign_version=v3.1.3
+cosign_bin=$(go env GOPATH)/bin/cosign
+if ! "$cosign_bin" version --json 2>/dev/null | grep -q "\"gitVersion\": *\"$cosign_version\""; then
+	echo "test.sh: installing cosign $cosign_version" >&2
+	GOFLAGS= go install "github.com/sigstore/cosign/v3/cmd/cosign@$cosign_version"
 fi
 
 # go-cacher, the GOCACHEPROG program the shared build cache test
