@@ -90,11 +90,18 @@ func (c *resolveFlags) builder(ctx context.Context, g *globals, cfg *config.Conf
 	if c.Released {
 		return &resolve.Released{Config: cfg, Info: info}, nil
 	}
+	// What resolve pushes is signed as gobake build signs it (sign.key).
+	key, err := signFlag{}.key(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &resolve.BuildAndPublish{
-		Config:    cfg,
-		Bases:     layering.NewBases(ctx, cfg.Root),
-		Plan:      planner.Options{Platforms: c.Platform, Info: info},
-		Builder:   layering.NewBuilder(layering.WithLogger(g.stderr)),
-		Publisher: layering.NewRegistryPublisher(cfg.Registry),
+		Config:         cfg,
+		Bases:          layering.NewBases(ctx, cfg.Root),
+		Plan:           planner.Options{Platforms: c.Platform, Info: info},
+		Builder:        layering.NewBuilder(layering.WithLogger(g.stderr)),
+		Publisher:      layering.NewRegistryPublisher(cfg.Registry),
+		Sign:           key,
+		BuilderVersion: builderVersion(),
 	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/signing"
 )
 
 // BuildAndPublish is a Builder that runs gobake's one pipeline: it plans
@@ -25,6 +26,11 @@ type BuildAndPublish struct {
 	Builder   *layering.Builder // builds the targets
 	Publisher layering.Publisher
 	Jobs      int // images published at once; 0 means GOMAXPROCS
+	// Sign, when set, signs each image pushed and attaches its provenance
+	// (Plan.Signed), as gobake build does; BuilderVersion is the
+	// provenance's builder.version.
+	Sign           *signing.Key
+	BuilderVersion map[string]string
 }
 
 // Build implements Builder.
@@ -39,7 +45,13 @@ func (b *BuildAndPublish) Build(ctx context.Context, names []string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	refs, err := planner.Publish(ctx, b.Publisher, results, b.Jobs)
+	pub := b.Publisher
+	if b.Sign != nil {
+		if pub, err = p.Signed(pub, b.Sign, b.Config, b.Config.Registry, b.BuilderVersion); err != nil {
+			return nil, err
+		}
+	}
+	refs, err := planner.Publish(ctx, pub, results, b.Jobs)
 	if err != nil {
 		return nil, err
 	}
