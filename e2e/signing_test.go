@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,19 @@ func (c cosignRunner) verify(t *testing.T, attestation, legacy bool, pub, ref st
 	return c.run(t, append(args, ref)...)
 }
 
+// verifyFailure matches what cosign says when verification fails, as
+// opposed to a usage or registry error.
+var verifyFailure = regexp.MustCompile(`no matching (signatures|attestations)|no signatures found`)
+
+// refuses checks that a cosign run that should fail verification did, for
+// that reason.
+func refuses(t *testing.T, what, out string, ok bool) {
+	t.Helper()
+	if ok || !verifyFailure.MatchString(out) {
+		t.Errorf("%s: want a failed verification (%v), got success %v:\n%s", what, verifyFailure, ok, out)
+	}
+}
+
 // TestCosignVerifiesSignedPush: gobake build signs what it pushes with a
 // key cosign generated, and the cosign CLI, offline, verifies the
 // signature and the SLSA provenance, from the sigstore bundle referrers
@@ -155,12 +170,10 @@ func TestCosignVerifiesSignedPush(t *testing.T) {
 			t.Fatalf("cosign verify-attestation (legacy tags: %v) failed:\n%s", legacy, out)
 		}
 		checkProvenance(t, out, commit)
-		if out, ok := cosign.verify(t, false, legacy, otherPub, ref); ok {
-			t.Errorf("cosign verify with another key (legacy tags: %v) succeeded:\n%s", legacy, out)
-		}
-		if out, ok := cosign.verify(t, true, legacy, otherPub, ref); ok {
-			t.Errorf("cosign verify-attestation with another key (legacy tags: %v) succeeded:\n%s", legacy, out)
-		}
+		out, ok = cosign.verify(t, false, legacy, otherPub, ref)
+		refuses(t, fmt.Sprintf("cosign verify with another key (legacy tags: %v)", legacy), out, ok)
+		out, ok = cosign.verify(t, true, legacy, otherPub, ref)
+		refuses(t, fmt.Sprintf("cosign verify-attestation with another key (legacy tags: %v)", legacy), out, ok)
 	}
 
 	d, err := name.NewDigest(ref, name.Insecure)
@@ -174,9 +187,8 @@ func TestCosignVerifiesSignedPush(t *testing.T) {
 			ann["dev.cosignproject.cosign/signature"] = base64.StdEncoding.EncodeToString(sig)
 			return doc, ann
 		})
-		if out, ok := cosign.verify(t, false, true, pub, ref); ok {
-			t.Errorf("cosign verify of a tampered signature succeeded:\n%s", out)
-		}
+		out, ok := cosign.verify(t, false, true, pub, ref)
+		refuses(t, "cosign verify of a tampered signature", out, ok)
 	})
 	t.Run("tampered attestation", func(t *testing.T) {
 		tamper(t, d, "att", func(doc []byte, ann map[string]string) ([]byte, map[string]string) {
@@ -189,16 +201,14 @@ func TestCosignVerifiesSignedPush(t *testing.T) {
 			doc, _ = json.Marshal(env)
 			return doc, ann
 		})
-		if out, ok := cosign.verify(t, true, true, pub, ref); ok {
-			t.Errorf("cosign verify-attestation of a tampered attestation succeeded:\n%s", out)
-		}
+		out, ok := cosign.verify(t, true, true, pub, ref)
+		refuses(t, "cosign verify-attestation of a tampered attestation", out, ok)
 	})
 	t.Run("another image under the tag", func(t *testing.T) {
 		testutil.Skopeo(t, "copy", "docker://"+base, "docker://"+tagRef)
 		for _, legacy := range []bool{false, true} {
-			if out, ok := cosign.verify(t, false, legacy, pub, tagRef); ok {
-				t.Errorf("cosign verify of another image pushed as %s (legacy tags: %v) succeeded:\n%s", tagRef, legacy, out)
-			}
+			out, ok := cosign.verify(t, false, legacy, pub, tagRef)
+			refuses(t, fmt.Sprintf("cosign verify of another image pushed as %s (legacy tags: %v)", tagRef, legacy), out, ok)
 		}
 	})
 }
