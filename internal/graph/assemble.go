@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,34 +33,40 @@ const (
 // whose closure holds it.
 type pkgInputs struct {
 	kind    pkgKind
-	dir     string            // directory relative to the root (local packages)
-	module  string            // module path (module and local packages)
-	files   []string          // absolute files to hash (local packages)
-	vendor  string            // absolute vendor/modules.txt of a vendored package; "" otherwise
-	feeds   []string          // root-relative files that feed the package, for affected
-	entries map[string]string // input key → value
+	dir     string   // directory relative to the root (local packages)
+	module  string   // module path (module and local packages)
+	files   []string // absolute files to hash (local packages)
+	vendor  string   // absolute vendor/modules.txt of a vendored package; "" otherwise
+	feeds   []string // root-relative files that feed the package, for affected
+	entries []entry  // input key → value, sorted by key, keys distinct
+	sum     [32]byte // digest of entries (entriesSum)
 }
+
+// entry is one input: its key and value (see Record).
+type entry struct{ k, v string }
 
 // assembler turns loaded packages and file hashes into inputs.
 type assembler struct {
-	root   string
-	cache  *runHashes
-	hashes map[string]string            // absolute path → SHA-256
-	sums   map[string]map[string]string // go.sum path → "path version" → hash
-	vendor map[string]*vendorModules    // vendor/modules.txt path → its modules
-	data   map[string]map[string]string // data dir → data: entries
-	feeds  map[string][]string          // data dir → root-relative files
+	root    string
+	cache   *runHashes
+	digests *digestCache
+	hashes  map[string]string            // absolute path → SHA-256
+	sums    map[string]map[string]string // go.sum path → "path version" → hash
+	vendor  map[string]*vendorModules    // vendor/modules.txt path → its modules
+	data    map[string]map[string]string // data dir → data: entries
+	feeds   map[string][]string          // data dir → root-relative files
 }
 
-func newAssembler(root string, cache *runHashes) *assembler {
+func newAssembler(root string, cache *runHashes, digests *digestCache) *assembler {
 	return &assembler{
-		root:   root,
-		cache:  cache,
-		sums:   make(map[string]map[string]string),
-		vendor: make(map[string]*vendorModules),
-		data:   make(map[string]map[string]string),
-		feeds:  make(map[string][]string),
-		hashes: make(map[string]string),
+		root:    root,
+		cache:   cache,
+		digests: digests,
+		sums:    make(map[string]map[string]string),
+		vendor:  make(map[string]*vendorModules),
+		data:    make(map[string]map[string]string),
+		feeds:   make(map[string][]string),
+		hashes:  make(map[string]string),
 	}
 }
 
@@ -74,18 +82,29 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 		}
 	}
 	for _, g := range groups {
-		g.pkgs = make(map[*pkg]*pkgInputs)
 		var roots []*pkg
 		for _, m := range g.mains {
 			roots = append(roots, g.l.roots[m])
 		}
-		visit(roots, func(p *pkg) {
+		g.all = g.all[:0]
+		visit(roots, func(p *pkg) { g.all = append(g.all, p) })
+		// By import path, so that a closure listed in this order (see
+		// closure) is the same from run to run.
+		slices.SortFunc(g.all, func(p, q *pkg) int {
+			if c := strings.Compare(p.PkgPath, q.PkgPath); c != 0 {
+				return c
+			}
+			return strings.Compare(p.Dir, q.Dir)
+		})
+		g.in = make([]*pkgInputs, len(g.all))
+		for i, p := range g.all {
+			p.idx = i
 			pi := a.classify(g.l.env, p)
-			g.pkgs[p] = pi
+			g.in[i] = pi
 			for _, f := range pi.files {
 				add(f)
 			}
-		})
+		}
 		if g.l.env.Work != "" {
 			add(g.l.env.Work)
 		}
@@ -161,11 +180,18 @@ func (a *assembler) classify(env goEnv, p *pkg) *pkgInputs {
 	if p.Module != nil {
 		pi.module = p.Module.Path
 	}
-	seen := make(map[string]bool)
+	n := len(p.GoFiles) + len(p.OtherFiles) + len(p.EmbedFiles)
+	pi.files = make([]string, 0, n)
+	var seen map[string]bool // only for many files: a few are compared in place
+	if n > 16 {
+		seen = make(map[string]bool, n)
+	}
 	for _, list := range [][]string{p.GoFiles, p.OtherFiles, p.EmbedFiles} {
 		for _, f := range list {
-			if !seen[f] {
-				seen[f] = true
+			if seen != nil && !seen[f] || seen == nil && !slices.Contains(pi.files, f) {
+				if seen != nil {
+					seen[f] = true
+				}
 				pi.files = append(pi.files, f)
 			}
 		}
@@ -177,54 +203,99 @@ func (a *assembler) classify(env goEnv, p *pkg) *pkgInputs {
 	return pi
 }
 
-// packageInputs fills in the entries of every package of g.
+// packageInputs fills in the entries of every package of g, and their
+// digests.
 func (a *assembler) packageInputs(g *group) error {
 	sums, err := a.groupSums(g)
 	if err != nil {
 		return err
 	}
-	gomods := make(map[string]map[string]string)
-	for p, pi := range g.pkgs {
-		pi.entries = make(map[string]string)
+	gomods := make(map[string]*gomodInputs)
+	var buf []byte
+	for i, p := range g.all {
+		pi := g.in[i]
+		var es entries
 		switch pi.kind {
 		case kindStd:
-			pi.entries["pkg:"+p.PkgPath] = "std"
+			es.set("pkg:"+p.PkgPath, "std")
 		case kindModule:
-			pi.entries["pkg:"+p.PkgPath] = "mod " + pi.module
-			pi.entries["mod:"+pi.module] = moduleValue(p.Module, sums)
+			es.set("pkg:"+p.PkgPath, "mod "+pi.module)
+			es.set("mod:"+pi.module, moduleValue(p.Module, sums))
 		case kindLocal:
-			h := sha256.New()
 			files := append([]string(nil), pi.files...)
 			sort.Strings(files)
+			buf = buf[:0]
+			pi.feeds = make([]string, 0, len(files)+3)
 			for _, f := range files {
-				r := rel(a.root, f)
-				fmt.Fprintf(h, "%s\x00%s\n", r, a.hashes[f])
-				pi.entries["file:"+r] = a.hashes[f]
+				r, h := rel(a.root, f), a.hashes[f]
+				// The bytes fmt.Fprintf(h, "%s\x00%s\n", r, hash) wrote:
+				// the package's value is the same as before.
+				buf = append(append(append(append(buf, r...), 0), h...), '\n')
+				es.set("file:"+r, h)
 				pi.feeds = append(pi.feeds, r)
 			}
-			pi.entries["pkg:"+p.PkgPath] = "local " + pi.dir + " " + hex.EncodeToString(h.Sum(nil))
+			sum := sha256.Sum256(buf)
+			es.set("pkg:"+p.PkgPath, "local "+pi.dir+" "+hex.EncodeToString(sum[:]))
 			if pi.vendor != "" {
-				if err := a.vendorInputs(p.PkgPath, pi); err != nil {
+				if err := a.vendorInputs(p.PkgPath, pi, &es); err != nil {
 					return err
 				}
 			}
-			if err := a.moduleInputs(p.Module, pi, gomods); err != nil {
+			if err := a.moduleInputs(p.Module, pi, &es, gomods); err != nil {
 				return err
 			}
 		}
+		pi.entries = es.sorted()
+		pi.sum, buf = entriesSum(pi.entries, buf)
 	}
 	return nil
 }
 
+// entries collects inputs; a key set again replaces its value, as in a map.
+type entries []entry
+
+func (es *entries) set(k, v string) { *es = append(*es, entry{k, v}) }
+
+// sorted returns the entries by key, each key once with the value it was
+// last set to.
+func (es entries) sorted() []entry {
+	slices.SortStableFunc(es, func(a, b entry) int { return strings.Compare(a.k, b.k) })
+	out := es[:0]
+	for i, e := range es {
+		if i+1 < len(es) && es[i+1].k == e.k {
+			continue // a later value of the same key wins
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// entriesSum is the digest of a package's sorted entries, each string
+// length-prefixed so that two different lists never encode alike. buf is
+// scratch space, returned for the next call.
+func entriesSum(es []entry, buf []byte) ([32]byte, []byte) {
+	buf = buf[:0]
+	for _, e := range es {
+		buf = appendString(appendString(buf, e.k), e.v)
+	}
+	return sha256.Sum256(buf), buf
+}
+
+// gomodInputs is what a go.mod gives every local package of its module.
+type gomodInputs struct {
+	lines []entry  // its go, toolchain and godebug lines
+	feeds []string // root-relative go.mod and go.sum
+}
+
 // moduleInputs adds the go.mod lines of a local package's module, and the
 // replacement of a locally replaced module.
-func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, gomods map[string]map[string]string) error {
+func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, es *entries, gomods map[string]*gomodInputs) error {
 	if m == nil {
 		return nil
 	}
 	gomod := m.GoMod
 	if m.Replace != nil {
-		pi.entries["mod:"+m.Path] = "=> " + rel(a.root, m.Replace.Dir)
+		es.set("mod:"+m.Path, "=> "+rel(a.root, m.Replace.Dir))
 		if m.Replace.GoMod != "" {
 			gomod = m.Replace.GoMod
 		}
@@ -232,19 +303,22 @@ func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, gomods map[string
 	if gomod == "" {
 		return nil
 	}
-	lines, ok := gomods[gomod]
+	gi, ok := gomods[gomod]
 	if !ok {
-		var err error
-		if lines, err = readGoModLines(a.root, gomod); err != nil {
+		lines, err := readGoModLines(a.root, gomod)
+		if err != nil {
 			return err
 		}
-		gomods[gomod] = lines
+		gi = &gomodInputs{}
+		for _, k := range sortedKeys(lines) {
+			gi.lines = append(gi.lines, entry{k, lines[k]})
+		}
+		r := rel(a.root, gomod)
+		gi.feeds = []string{r, strings.TrimSuffix(r, ".mod") + ".sum"}
+		gomods[gomod] = gi
 	}
-	for k, v := range lines {
-		pi.entries[k] = v
-	}
-	r := rel(a.root, gomod)
-	pi.feeds = append(pi.feeds, r, strings.TrimSuffix(r, ".mod")+".sum")
+	*es = append(*es, gi.lines...)
+	pi.feeds = append(pi.feeds, gi.feeds...)
 	return nil
 }
 
@@ -299,7 +373,7 @@ func moduleValue(m *listModule, sums map[string]string) string {
 // groupSums merges the go.sum files of g's main modules and go.work.sum.
 func (a *assembler) groupSums(g *group) (map[string]string, error) {
 	files := make(map[string]bool)
-	for p := range g.pkgs {
+	for _, p := range g.all {
 		if p.Module != nil && p.Module.Main && p.Module.GoMod != "" {
 			files[strings.TrimSuffix(p.Module.GoMod, ".mod")+".sum"] = true
 		}
@@ -350,68 +424,41 @@ func readGoSum(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// targetInputs collects the inputs of one image on one platform. The
-// feed, which only affected and explanations need, is built on first use.
-func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
+// targetInputs collects the inputs of one image on one platform and
+// their digest. The feed, which only affected and explanations need, is
+// built on first use.
+func (a *assembler) targetInputs(t *target) (map[string]string, string, *feed, error) {
 	g := t.group
 	root := g.l.roots[t.img.Main]
-	var closure []*pkg
-	n := 0
-	visit([]*pkg{root}, func(p *pkg) {
-		closure = append(closure, p)
-		n += len(g.pkgs[p].entries)
-	})
-	inputs := make(map[string]string, n+16)
+	closure, n := g.closure(root)
+	own, work, err := a.imageEntries(t)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// The packages' entries in closure order, then the image's own: the
+	// fingerprint covers exactly what the map is made of.
+	inputs := make(map[string]string, n+len(own))
 	for _, p := range closure {
-		for k, v := range g.pkgs[p].entries {
-			inputs[k] = v
+		for _, e := range g.in[p.idx].entries {
+			inputs[e.k] = e.v
 		}
 	}
-	inputs["main"] = root.PkgPath
-	inputs["toolchain"] = g.l.env.Version
-	for k, v := range g.l.env.Codegen {
-		inputs["goenv:"+k] = codegenInput(k, v)
+	for _, e := range own {
+		inputs[e.k] = e.v
 	}
-	work := ""
-	if w := g.l.env.Work; w != "" {
-		work = rel(a.root, w)
-		inputs["file:"+work] = a.hashes[w]
+	fp := fingerprint(g, closure, own)
+	digest, ok := a.digests.get(fp)
+	if !ok {
+		digest = InputsDigest(inputs)
+		a.digests.put(fp, digest)
 	}
 	img := t.img
-	for k, v := range map[string]any{
-		"env": envInputs(img.Env), "flags": img.Flags, "ldflags": img.Ldflags,
-		"labels": img.Labels, "annotations": img.Annotations,
-	} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, nil, fmt.Errorf("encoding %s: %w", k, err)
-		}
-		s := string(b)
-		if s == "null" || s == "{}" {
-			s = "[]"
-		}
-		inputs["cfg:"+k] = s
-	}
-	inputs["cfg:user"] = img.User
-	if img.Compression != "" && img.Compression != config.CompressionGzip {
-		inputs["cfg:compression"] = img.Compression // gzip, the default, leaves the inputs as they were
-	}
-	inputs["cfg:binary"] = img.Binary
-	if t.base != "" {
-		inputs["base"] = t.base
-	}
-	if t.layout != "" {
-		inputs["layout"] = t.layout
-	}
-	for k, v := range a.data[img.Data] {
-		inputs[k] = v
-	}
 	data := a.feeds[img.Data]
 	f := &feed{build: func(f *feed) {
 		f.files = map[string]bool{}
 		f.pkgs = make(map[string]string, len(closure))
 		for _, p := range closure {
-			pi := g.pkgs[p]
+			pi := g.in[p.idx]
 			f.pkgs[p.PkgPath] = pi.dir
 			for _, r := range pi.feeds {
 				f.files[r] = true
@@ -428,7 +475,93 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 			f.dataDir = rel(a.root, img.Data)
 		}
 	}}
-	return inputs, f, nil
+	return inputs, digest, f, nil
+}
+
+// imageEntries returns the inputs of t that are its own rather than its
+// packages': configuration, toolchain, base, data. work is the
+// root-relative go.work, "" when none.
+func (a *assembler) imageEntries(t *target) (own []entry, work string, err error) {
+	g := t.group
+	var es entries
+	es.set("main", g.l.roots[t.img.Main].PkgPath)
+	es.set("toolchain", g.l.env.Version)
+	for k, v := range g.l.env.Codegen {
+		es.set("goenv:"+k, codegenInput(k, v))
+	}
+	if w := g.l.env.Work; w != "" {
+		work = rel(a.root, w)
+		es.set("file:"+work, a.hashes[w])
+	}
+	img := t.img
+	for _, c := range []struct {
+		k string
+		v any
+	}{
+		{"env", envInputs(img.Env)}, {"flags", img.Flags}, {"ldflags", img.Ldflags},
+		{"labels", img.Labels}, {"annotations", img.Annotations},
+	} {
+		b, err := json.Marshal(c.v)
+		if err != nil {
+			return nil, "", fmt.Errorf("encoding %s: %w", c.k, err)
+		}
+		s := string(b)
+		if s == "null" || s == "{}" {
+			s = "[]"
+		}
+		es.set("cfg:"+c.k, s)
+	}
+	es.set("cfg:user", img.User)
+	if img.Compression != "" && img.Compression != config.CompressionGzip {
+		es.set("cfg:compression", img.Compression) // gzip, the default, leaves the inputs as they were
+	}
+	es.set("cfg:binary", img.Binary)
+	if t.base != "" {
+		es.set("base", t.base)
+	}
+	if t.layout != "" {
+		es.set("layout", t.layout)
+	}
+	for k, v := range a.data[img.Data] {
+		es.set(k, v)
+	}
+	return es.sorted(), work, nil
+}
+
+// closure returns the packages root imports, directly or not, and root,
+// in the order of g.all, and how many entries they have in all.
+func (g *group) closure(root *pkg) ([]*pkg, int) {
+	seen := make([]uint64, (len(g.all)+63)/64)
+	mark := func(p *pkg) bool {
+		w, b := p.idx/64, uint64(1)<<(p.idx%64)
+		if seen[w]&b != 0 {
+			return false
+		}
+		seen[w] |= b
+		return true
+	}
+	mark(root)
+	stack := []*pkg{root}
+	count, n := 0, 0
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		count++
+		n += len(g.in[p.idx].entries)
+		for _, imp := range p.Imports {
+			if mark(imp.Pkg) {
+				stack = append(stack, imp.Pkg)
+			}
+		}
+	}
+	out := make([]*pkg, 0, count)
+	for w, word := range seen {
+		for word != 0 {
+			out = append(out, g.all[w*64+bits.TrailingZeros64(word)])
+			word &= word - 1
+		}
+	}
+	return out, n
 }
 
 // via returns, for each third-party module of a closure, the directory of
@@ -436,25 +569,25 @@ func (a *assembler) targetInputs(t *target) (map[string]string, *feed, error) {
 func via(g *group, closure []*pkg) map[string]string {
 	var locals []*pkg
 	for _, p := range closure {
-		if g.pkgs[p].kind == kindLocal {
+		if g.in[p.idx].kind == kindLocal {
 			locals = append(locals, p)
 		}
 	}
-	sort.Slice(locals, func(i, j int) bool { return g.pkgs[locals[i]].dir < g.pkgs[locals[j]].dir })
+	sort.Slice(locals, func(i, j int) bool { return g.in[locals[i].idx].dir < g.in[locals[j].idx].dir })
 	out := make(map[string]string)
 	seen := make(map[*pkg]bool)
 	for _, l := range locals {
-		dir := g.pkgs[l].dir
+		dir := g.in[l.idx].dir
 		var walk func(p *pkg)
 		walk = func(p *pkg) {
-			for _, path := range sortedKeys(p.Imports) {
-				q := p.Imports[path]
-				if seen[q] || g.pkgs[q].kind != kindModule {
+			for _, imp := range p.Imports {
+				q := imp.Pkg
+				if seen[q] || g.in[q.idx].kind != kindModule {
 					continue
 				}
 				seen[q] = true
-				if _, ok := out[g.pkgs[q].module]; !ok {
-					out[g.pkgs[q].module] = dir
+				if _, ok := out[g.in[q.idx].module]; !ok {
+					out[g.in[q.idx].module] = dir
 				}
 				walk(q)
 			}
@@ -472,7 +605,7 @@ func via(g *group, closure []*pkg) map[string]string {
 // modules, and other modules' versions, do not change its build, so a bump
 // of a module an image does not link leaves the image unchanged. A package
 // the file does not list gets the whole file, as before.
-func (a *assembler) vendorInputs(pkgPath string, pi *pkgInputs) error {
+func (a *assembler) vendorInputs(pkgPath string, pi *pkgInputs, es *entries) error {
 	vm, ok := a.vendor[pi.vendor]
 	if !ok {
 		var err error
@@ -485,12 +618,12 @@ func (a *assembler) vendorInputs(pkgPath string, pi *pkgInputs) error {
 	pi.feeds = append(pi.feeds, r)
 	mod, ok := vm.pkgModule[pkgPath]
 	if !ok {
-		pi.entries["file:"+r] = vm.sum
+		es.set("file:"+r, vm.sum)
 		return nil
 	}
-	pi.entries["vendor:"+r+":"+mod] = vm.blocks[mod]
+	es.set("vendor:"+r+":"+mod, vm.blocks[mod])
 	if vm.global != "" {
-		pi.entries["vendor:"+r] = vm.global
+		es.set("vendor:"+r, vm.global)
 	}
 	return nil
 }

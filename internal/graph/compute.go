@@ -40,6 +40,11 @@ type Options struct {
 	// configuration is kept between runs (.gobake/cache/graph), so that a
 	// graph nothing changed since is not listed again; "" always lists.
 	GraphCache string
+	// DigestCache is the file where the input digest of each image's
+	// inputs fingerprint is kept between runs (.gobake/cache/digests.v1),
+	// so that inputs seen before are not sorted and hashed again; ""
+	// keeps none.
+	DigestCache string
 
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
@@ -64,7 +69,8 @@ type group struct {
 	cfg   buildConfig
 	mains []string
 	l     *loaded
-	pkgs  map[*pkg]*pkgInputs
+	all   []*pkg       // every package of the mains' closures, by import path (pkg.idx)
+	in    []*pkgInputs // what each package of all contributes
 }
 
 // Compute loads the packages of the targets, once per distinct build
@@ -93,7 +99,8 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	if err := loadGroups(ctx, groups, store, opts.onLoad); err != nil {
 		return nil, err
 	}
-	a := newAssembler(cfg.Root, cache)
+	digests := openDigestCache(opts.DigestCache)
+	a := newAssembler(cfg.Root, cache, digests)
 	if err := a.hashInputs(ctx, groups, images); err != nil {
 		return nil, err
 	}
@@ -109,11 +116,11 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	eg.SetLimit(4)
 	for i, t := range targets {
 		eg.Go(func() error {
-			inputs, f, err := a.targetInputs(t)
+			inputs, digest, f, err := a.targetInputs(t)
 			if err != nil {
 				return fmt.Errorf("inputs of %s (%s): %w", t.img.Name, t.plat, err)
 			}
-			results[i] = PlatformRecord{Platform: t.plat, Inputs: inputs, Digest: InputsDigest(inputs)}
+			results[i] = PlatformRecord{Platform: t.plat, Inputs: inputs, Digest: digest}
 			feeds[i] = f
 			return nil
 		})
@@ -134,6 +141,7 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	for _, r := range s.Records {
 		r.seal(false)
 	}
+	_ = digests.save() // an accelerator: the next plan hashes the inputs again
 	return s, nil
 }
 
@@ -207,11 +215,28 @@ func loadGroups(ctx context.Context, groups []*group, store *graphStore, onLoad 
 
 // rel returns path relative to root, with forward slashes.
 func rel(root, path string) string {
+	// The common case, a clean path below a clean root, without
+	// filepath.Rel's cleaning and allocations.
+	if len(path) > len(root) && path[len(root)] == filepath.Separator && strings.HasPrefix(path, root) &&
+		root == filepath.Clean(root) && cleanTail(path[len(root)+1:]) {
+		return filepath.ToSlash(path[len(root)+1:])
+	}
 	r, err := filepath.Rel(root, path)
 	if err != nil {
 		return filepath.ToSlash(path)
 	}
 	return filepath.ToSlash(r)
+}
+
+// cleanTail reports whether r, a path relative to a directory, is clean and
+// stays inside it: no empty, "." or ".." element.
+func cleanTail(r string) bool {
+	for elem := range strings.SplitSeq(r, string(filepath.Separator)) {
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // under reports whether path is dir or inside it.

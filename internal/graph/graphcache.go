@@ -1,10 +1,8 @@
 package graph
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -18,8 +16,9 @@ import (
 )
 
 // graphCacheVersion is the format of a stored graph and of the load that
-// made it: bump it whenever loadMode, pkg or the fingerprints change.
-const graphCacheVersion = 1
+// made it: bump it whenever loadMode, pkg, the fingerprints or the
+// encoding (graphcodec.go) change.
+const graphCacheVersion = 2
 
 // graphStore keeps the package graph of each build configuration under
 // one directory (.gobake/cache/graph), one file per configuration and
@@ -99,7 +98,7 @@ func storeKey(b buildConfig, mains []string) string {
 
 func (s *graphStore) path(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(s.dir, hex.EncodeToString(sum[:16])+".gob")
+	return filepath.Join(s.dir, hex.EncodeToString(sum[:16])+".graph")
 }
 
 // cacheable reports whether a configuration's graph may be stored: an
@@ -145,16 +144,15 @@ func (s *graphStore) find(ctx context.Context, b buildConfig, mains []string) *l
 }
 
 func readStoredGraph(path string) *storedGraph {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	var sg storedGraph
-	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<16)).Decode(&sg); err != nil {
+	sg, err := decodeGraph(b)
+	if err != nil {
 		return nil
 	}
-	return &sg
+	return sg
 }
 
 // write stores sg atomically. Errors are ignored: the store is only an
@@ -175,17 +173,17 @@ func (s *graphStore) writeErr(key string, sg *storedGraph) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	if err := gob.NewEncoder(w).Encode(sg); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := w.Flush(); err != nil {
+	if _, err := tmp.Write(encodeGraph(sg)); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
+	}
+	if old, _ := filepath.Glob(filepath.Join(s.dir, "*.gob")); len(old) > 0 {
+		for _, f := range old { // graphs of graphCacheVersion 1, in gob
+			os.Remove(f)
+		}
 	}
 	return os.Rename(tmp.Name(), s.path(key))
 }
@@ -219,28 +217,22 @@ func (s *graphStore) validate(ctx context.Context, sg *storedGraph) (dirty, ok b
 		dirty = refreshed >= rewriteAfter
 		mu.Unlock()
 	}
-	var jobs []func()
-	for i := range sg.Files {
-		f := &sg.Files[i]
-		jobs = append(jobs, func() {
-			if h := s.hashOrAbsent(f.Path); h != f.Hash {
-				fail()
-			}
-		})
-	}
 	now := time.Now()
-	for i := range sg.Dirs {
-		d := &sg.Dirs[i]
-		jobs = append(jobs, func() {
-			fi, err := os.Stat(d.Path)
-			if err != nil || !fi.IsDir() {
+	// One job per file, then one per directory and its sources.
+	runJobs(len(sg.Files)+len(sg.Dirs), stop, func(i int) {
+		if i < len(sg.Files) {
+			if f := &sg.Files[i]; s.hashOrAbsent(f.Path) != f.Hash {
 				fail()
-				return
 			}
-			key := keyOf(fi)
-			if d.Key != (fileKey{}) && key == d.Key {
-				return
-			}
+			return
+		}
+		d := &sg.Dirs[i-len(sg.Files)]
+		fi, err := os.Stat(d.Path)
+		if err != nil || !fi.IsDir() {
+			fail()
+			return
+		}
+		if key := keyOf(fi); d.Key == (fileKey{}) || key != d.Key {
 			names, err := dirNames(d.Path, d.All)
 			if err != nil || !equalStrings(names, d.Names) {
 				fail()
@@ -250,52 +242,46 @@ func (s *graphStore) validate(ctx context.Context, sg *storedGraph) (dirty, ok b
 				d.Key = key
 				markDirty()
 			}
-		})
-	}
-	for i := range sg.Dirs {
-		for j := range sg.Dirs[i].Sources {
-			src := &sg.Dirs[i].Sources[j]
-			path := filepath.Join(sg.Dirs[i].Path, src.Name)
-			jobs = append(jobs, func() {
-				h, err := s.cache.Hash(path)
-				if err != nil {
-					fail()
-					return
-				}
-				if h == src.Hash {
-					return
-				}
-				b, err := os.ReadFile(path)
-				if err != nil {
-					fail()
-					return
-				}
-				if sourceHeader(path, b) != src.Header {
-					fail()
-					return
-				}
-				src.Hash = contentHash(b)
-				markDirty()
-			})
 		}
-	}
-	runJobs(jobs, stop)
+		for j := range d.Sources {
+			src := &d.Sources[j]
+			path := d.Path + string(filepath.Separator) + src.Name // as filepath.Join, without cleaning
+			if strings.HasSuffix(d.Path, string(filepath.Separator)) {
+				path = d.Path + src.Name
+			}
+			h, err := s.cache.Hash(path)
+			if err != nil {
+				fail()
+				return
+			}
+			if h == src.Hash {
+				continue
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || sourceHeader(path, b) != src.Header {
+				fail()
+				return
+			}
+			src.Hash = contentHash(b)
+			markDirty()
+		}
+	})
 	return dirty, !failed && ctx.Err() == nil
 }
 
-// runJobs runs jobs on a few goroutines until they are done or stop says so.
-func runJobs(jobs []func(), stop func() bool) {
+// runJobs runs job(0) … job(n-1) on a few goroutines until they are done
+// or stop says so.
+func runJobs(n int, stop func() bool, job func(i int)) {
 	const workers = 8
 	var wg sync.WaitGroup
-	chunk := (len(jobs) + workers - 1) / workers
-	for w := 0; w < len(jobs); w += chunk {
-		part := jobs[w:min(w+chunk, len(jobs))]
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < n; w += chunk {
 		wg.Go(func() {
-			for i, j := range part {
-				if i%64 == 0 && stop() {
+			for i := w; i < min(w+chunk, n); i++ {
+				if (i-w)%64 == 0 && stop() {
 					return
 				}
-				j()
+				job(i)
 			}
 		})
 	}
@@ -330,7 +316,7 @@ func (sg *storedGraph) loaded(b buildConfig, env goEnv) *loaded {
 			PkgPath: sp.PkgPath, Name: sp.Name, Dir: sp.Dir,
 			GoFiles: absJoin(sp.Dir, sp.GoFiles), OtherFiles: absJoin(sp.Dir, sp.OtherFiles),
 			EmbedFiles: absJoin(sp.Dir, sp.EmbedFiles), EmbedPatterns: sp.EmbedPatterns,
-			Imports: make(map[string]*pkg, len(sp.Imports)),
+			Imports: make([]pkgImport, len(sp.Imports)),
 		}
 		if sp.Module >= 0 {
 			p.Module = mods[sp.Module]
@@ -338,8 +324,8 @@ func (sg *storedGraph) loaded(b buildConfig, env goEnv) *loaded {
 		pkgs[i] = p
 	}
 	for i, sp := range sg.Pkgs {
-		for _, imp := range sp.Imports {
-			pkgs[i].Imports[imp.Path] = pkgs[imp.Pkg]
+		for j, imp := range sp.Imports {
+			pkgs[i].Imports[j] = pkgImport{Path: imp.Path, Pkg: pkgs[imp.Pkg]}
 		}
 	}
 	l := &loaded{cfg: b, env: env, roots: make(map[string]*pkg, len(sg.Roots))}
@@ -390,8 +376,8 @@ func (s *graphStore) record(ctx context.Context, l *loaded, mains []string, star
 			GoFiles: relJoin(p.Dir, p.GoFiles), OtherFiles: relJoin(p.Dir, p.OtherFiles),
 			EmbedFiles: relJoin(p.Dir, p.EmbedFiles), EmbedPatterns: p.EmbedPatterns,
 		}
-		for _, path := range sortedKeys(p.Imports) {
-			sp.Imports = append(sp.Imports, storedImport{Path: path, Pkg: index[p.Imports[path]]})
+		for _, imp := range p.Imports {
+			sp.Imports = append(sp.Imports, storedImport{Path: imp.Path, Pkg: index[imp.Pkg]})
 		}
 		sg.Pkgs = append(sg.Pkgs, sp)
 	}
@@ -556,7 +542,7 @@ func (s *graphStore) fingerprint(ctx context.Context, sg *storedGraph, l *loaded
 			}
 		})
 	}
-	runJobs(jobs, stop)
+	runJobs(len(jobs), stop, func(i int) { jobs[i]() })
 	if failed != nil {
 		return failed
 	}

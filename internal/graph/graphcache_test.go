@@ -226,7 +226,8 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 	var loads int
 	opts := Options{
 		Targets: amd64Targets(t, cfg), GraphCache: store, racy: time.Nanosecond,
-		onLoad: func(buildConfig, []string) { loads++ },
+		DigestCache: filepath.Join(t.TempDir(), "digests"),
+		onLoad:      func(buildConfig, []string) { loads++ },
 	}
 	if _, err := Compute(ctx, cfg, opts); err != nil {
 		t.Fatal(err)
@@ -245,6 +246,9 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 	m.apply(t, root, cfg)
 	opts.Targets = amd64Targets(t, cfg)
 	cached, cerr := Compute(ctx, cfg, opts)
+	if cerr == nil {
+		checkDigests(t, cached)
+	}
 	reloaded := loads > stored
 	if reloaded != m.reload {
 		t.Errorf("listed again: %v, want %v", reloaded, m.reload)

@@ -1,12 +1,13 @@
 package graph
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -59,13 +60,11 @@ func NewHashCache() *HashCache {
 func OpenHashCache(path string) *HashCache {
 	c := NewHashCache()
 	c.path = path
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return c
 	}
-	defer f.Close()
-	var entries map[string]cacheEntry
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&entries); err == nil {
+	if entries, err := decodeHashes(b); err == nil {
 		c.entries = entries
 	}
 	return c
@@ -90,12 +89,7 @@ func (c *HashCache) Save() error {
 		return fmt.Errorf("saving hash cache: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	if err := gob.NewEncoder(w).Encode(c.entries); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving hash cache: %w", err)
-	}
-	if err := w.Flush(); err != nil {
+	if _, err := tmp.Write(encodeHashes(c.entries)); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving hash cache: %w", err)
 	}
@@ -141,6 +135,60 @@ func (c *HashCache) Hash(path string) (string, error) {
 // HashAll hashes paths in parallel and returns their hashes by path.
 func (c *HashCache) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
 	return hashAll(ctx, paths, c.Hash)
+}
+
+// hashCacheMagic starts a hash cache file. The file is the magic, the
+// number of entries, each entry (its path, the five numbers of its key
+// and its hash; strings length-prefixed, numbers as varints) and a
+// CRC-32C of all that. (Files of earlier versions, in gob, are ignored.)
+const hashCacheMagic = "gobake filehash\n"
+
+// encodeHashes encodes the entries of a hash cache, by path.
+func encodeHashes(entries map[string]cacheEntry) []byte {
+	b := binary.AppendUvarint([]byte(hashCacheMagic), uint64(len(entries)))
+	for _, path := range sortedKeys(entries) {
+		e := entries[path]
+		b = appendString(b, path)
+		b = binary.AppendVarint(b, e.Key.Size)
+		b = binary.AppendVarint(b, e.Key.MTime)
+		b = binary.AppendUvarint(b, e.Key.Inode)
+		b = binary.AppendVarint(b, e.Key.CTime)
+		b = binary.AppendUvarint(b, uint64(e.Key.Mode))
+		b = appendString(b, e.Hash)
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+var errHashCodec = errors.New("hash cache: bad encoding")
+
+// decodeHashes decodes what encodeHashes returned.
+func decodeHashes(b []byte) (map[string]cacheEntry, error) {
+	if len(b) < len(hashCacheMagic)+4 || string(b[:len(hashCacheMagic)]) != hashCacheMagic {
+		return nil, errHashCodec
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, errHashCodec
+	}
+	all := string(body) // every path and hash is a slice of it: one allocation
+	d := &graphDecoder{b: body, off: len(hashCacheMagic)}
+	str := func() string {
+		n := d.count(0)
+		s := all[d.off : d.off+n]
+		d.off += n
+		return s
+	}
+	n := d.count(7)
+	out := make(map[string]cacheEntry, n)
+	for range n {
+		path := str()
+		k := fileKey{Size: d.int(), MTime: d.int(), Inode: d.uint(), CTime: d.int(), Mode: uint32(d.uint())}
+		out[path] = cacheEntry{Key: k, Hash: str()}
+	}
+	if d.bad || d.off != len(body) {
+		return nil, errHashCodec
+	}
+	return out, nil
 }
 
 func keyOf(fi fs.FileInfo) fileKey {

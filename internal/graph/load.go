@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,12 +21,20 @@ type pkg struct {
 	Name          string // package clause: a root must be "main"
 	Dir           string
 	Module        *listModule
-	GoFiles       []string        // absolute .go files compiled in (cgo ones included)
-	OtherFiles    []string        // absolute C, assembly, syso… files compiled in
-	EmbedFiles    []string        // absolute files embedded with //go:embed
-	EmbedPatterns []string        // the //go:embed patterns, as written
-	Imports       map[string]*pkg // by import path as written
+	GoFiles       []string    // absolute .go files compiled in (cgo ones included)
+	OtherFiles    []string    // absolute C, assembly, syso… files compiled in
+	EmbedFiles    []string    // absolute files embedded with //go:embed
+	EmbedPatterns []string    // the //go:embed patterns, as written
+	Imports       []pkgImport // sorted by import path as written
 	Errors        []string
+	idx           int // position in its group's packages (group.all), set by hashInputs
+}
+
+// pkgImport is one import of a package: the path as written and the
+// package it resolves to.
+type pkgImport struct {
+	Path string
+	Pkg  *pkg
 }
 
 // loaded is the package graph of one build configuration.
@@ -152,7 +161,7 @@ func listGraph(ctx context.Context, b buildConfig, mains []string) (map[string]*
 			OtherFiles:    absJoin(lp.Dir, lp.OtherFiles),
 			EmbedFiles:    absJoin(lp.Dir, lp.EmbedFiles),
 			EmbedPatterns: lp.EmbedPatterns,
-			Imports:       make(map[string]*pkg, len(lp.Imports)),
+			Imports:       make([]pkgImport, 0, len(lp.Imports)),
 		}
 		for _, e := range lp.Errors {
 			p.Errors = append(p.Errors, e.Error())
@@ -162,8 +171,9 @@ func listGraph(ctx context.Context, b buildConfig, mains []string) (map[string]*
 			if path == "C" {
 				continue
 			}
-			p.Imports[path] = convert(q)
+			p.Imports = append(p.Imports, pkgImport{Path: path, Pkg: convert(q)})
 		}
+		slices.SortFunc(p.Imports, func(a, b pkgImport) int { return strings.Compare(a.Path, b.Path) })
 		return p
 	}
 	for _, r := range roots {
@@ -190,9 +200,16 @@ func convertModule(m *packages.Module) *listModule {
 // absJoin joins every file of lists to dir.
 func absJoin(dir string, lists ...[]string) []string {
 	var out []string
+	// A plain name in a clean directory joins without filepath.Join's
+	// cleaning, to the same path.
+	plain := dir != "" && !strings.HasSuffix(dir, string(filepath.Separator)) && dir == filepath.Clean(dir)
 	for _, list := range lists {
 		for _, f := range list {
-			if !filepath.IsAbs(f) {
+			switch {
+			case filepath.IsAbs(f):
+			case plain && f != "" && f != "." && f != ".." && !strings.ContainsRune(f, filepath.Separator):
+				f = dir + string(filepath.Separator) + f
+			default:
 				f = filepath.Join(dir, f)
 			}
 			out = append(out, f)
@@ -218,9 +235,9 @@ func visit(roots []*pkg, f func(*pkg)) {
 		}
 		seen[p] = true
 		f(p)
-		for _, q := range p.Imports {
-			if !seen[q] {
-				stack = append(stack, q)
+		for _, imp := range p.Imports {
+			if !seen[imp.Pkg] {
+				stack = append(stack, imp.Pkg)
 			}
 		}
 	}

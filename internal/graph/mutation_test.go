@@ -177,8 +177,14 @@ func TestMutations(t *testing.T) {
 	baseCfg := sampleConfig(base)
 	baseTruth := groundTruth(t, base, baseCfg, fakeBases{})
 	// The plan before any mutation, computed once: inputs do not depend on
-	// where the tree is, so each mutation's copy starts from these records.
-	before, err := Compute(ctx, baseCfg, Options{Targets: fakeBases{}.targets(t, baseCfg)})
+	// where the tree is, so each mutation's copy starts from these records,
+	// and from the digest cache they leave (which must see every change).
+	digests := filepath.Join(t.TempDir(), "digests")
+	before, err := Compute(ctx, baseCfg, Options{Targets: fakeBases{}.targets(t, baseCfg), DigestCache: digests})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeded, err := os.ReadFile(digests)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,10 +195,15 @@ func TestMutations(t *testing.T) {
 			cfg := sampleConfig(root)
 			bases := fakeBases{}
 			m.apply(t, root, cfg, bases)
-			after, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg)})
+			cache := filepath.Join(t.TempDir(), "digests")
+			if err := os.WriteFile(cache, seeded, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			after, err := Compute(ctx, cfg, Options{Targets: bases.targets(t, cfg), DigestCache: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkDigests(t, after)
 			truth := groundTruth(t, root, cfg, bases)
 			var gotTruth, gotPlan []string
 			for _, k := range sortedKeys(truth) {

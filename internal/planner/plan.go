@@ -17,12 +17,13 @@ import (
 	"github.com/gobake/gobake/internal/layering"
 )
 
-// hashCachePath is the file hash cache, relative to the repository root.
-const hashCachePath = ".gobake/cache/filehash.v1"
+// cachePath is the directory of the repository's caches, relative to
+// its root: the file hash cache (filehash.v1), the package graphs (graph/)
+// and the input digests of inputs seen before (digests.v1).
+const cachePath = ".gobake/cache"
 
-// graphCachePath is where package graphs are kept between runs, relative
-// to the repository root.
-const graphCachePath = ".gobake/cache/graph"
+// hashCachePath is the file hash cache, relative to the repository root.
+const hashCachePath = cachePath + "/filehash.v1"
 
 // Options select and shape the targets of a Plan.
 type Options struct {
@@ -52,7 +53,7 @@ type Plan struct {
 // renders tags and annotations.
 func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options) (*Plan, error) {
 	cache := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
-	p, err := plan(ctx, cfg, bases, opts, cache, filepath.Join(cfg.Root, filepath.FromSlash(graphCachePath)))
+	p, err := plan(ctx, cfg, bases, opts, cache, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +63,10 @@ func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Op
 	return p, nil
 }
 
-// plan is New with the given hash cache (nil hashes every file) and graph
-// cache directory ("" lists every graph).
-func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache, graphCache string) (*Plan, error) {
+// plan is New with the given hash cache (nil hashes every file) and
+// directory of the package graph and digest caches ("" lists every graph
+// and hashes all inputs).
+func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options, cache *graph.HashCache, cacheDir string) (*Plan, error) {
 	images, err := cfg.Select(opts.Images)
 	if err != nil {
 		return nil, err
@@ -79,7 +81,12 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest, Layout: layering.LayoutVersion})
 		}
 	}
-	snap, err := graph.Compute(ctx, cfg, graph.Options{Targets: gts, Cache: cache, GraphCache: graphCache})
+	gopts := graph.Options{Targets: gts, Cache: cache}
+	if cacheDir != "" {
+		gopts.GraphCache = filepath.Join(cacheDir, "graph")
+		gopts.DigestCache = filepath.Join(cacheDir, "digests.v1")
+	}
+	snap, err := graph.Compute(ctx, cfg, gopts)
 	if err != nil {
 		return nil, err
 	}

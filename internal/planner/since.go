@@ -98,7 +98,7 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	}
 	bases := layering.NewBases(ctx, old.Root, registry...)
 	hashes := graph.OpenHashCache(filepath.Join(cache, "filehash.v1"))
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, hashes, filepath.Join(cache, "graph"))
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, hashes, cache)
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}

@@ -1,0 +1,97 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestGraphCodec: a stored graph decodes to what was encoded, and a file
+// cut short or changed anywhere decodes to nothing (nor panics).
+func TestGraphCodec(t *testing.T) {
+	sg := &storedGraph{
+		Version: graphCacheVersion, Key: "v2\x00/repo\x00GOOS=linux",
+		Env:     map[string]string{"GOVERSION": "go1.26.0", "GOFLAGS": ""},
+		Modules: []storedModule{{Path: "example.com/m", Main: true, Dir: "/repo", GoMod: "/repo/go.mod", Replace: -1}, {Path: "example.com/r", Version: "v1.0.0", Replace: 0}},
+		Pkgs: []storedPkg{
+			{PkgPath: "example.com/m/cmd/a", Name: "main", Dir: "/repo/cmd/a", Module: 0, GoFiles: []string{"main.go"}, Imports: []storedImport{{Path: "example.com/m/lib", Pkg: 1}}},
+			{PkgPath: "example.com/m/lib", Name: "lib", Dir: "/repo/lib", Module: -1, GoFiles: []string{"lib.go", "lib_linux.go"}, OtherFiles: []string{"x.s"}, EmbedFiles: []string{"static/a.txt"}, EmbedPatterns: []string{"static"}},
+		},
+		Roots: []storedRoot{{Main: "./cmd/a", Pkg: 0}},
+		Files: []storedFile{{Path: "/repo/go.mod", Hash: "abc"}, {Path: "/repo/go.work"}},
+		Dirs: []storedDir{
+			{Path: "/repo/lib", Key: fileKey{Size: 4096, MTime: -5, Inode: 1 << 40, CTime: 1e18, Mode: 0o20000000755}, All: true, Names: []string{"lib.go", "static/"}, Sources: []storedSource{{Name: "lib.go", Hash: "h", Header: "hh"}}},
+		},
+	}
+	b := encodeGraph(sg)
+	got, err := decodeGraph(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sg, got); diff != "" {
+		t.Errorf("decoded graph differs (-encoded +decoded):\n%s", diff)
+	}
+	for n := range len(b) {
+		if _, err := decodeGraph(b[:n]); err == nil {
+			t.Errorf("a graph cut to %d of %d bytes decodes", n, len(b))
+		}
+	}
+	for i := range b {
+		bad := bytes.Clone(b)
+		bad[i] ^= 0x10
+		if _, err := decodeGraph(bad); err == nil {
+			t.Errorf("a graph with byte %d changed decodes", i)
+		}
+		// The same change with a checksum that matches: a wrong graph
+		// may decode, but never panics.
+		_, _ = decodeGraph(withChecksum(bad[:len(bad)-4]))
+	}
+}
+
+// withChecksum returns body followed by its CRC-32C, as the encodings end.
+func withChecksum(body []byte) []byte {
+	out := bytes.Clone(body)
+	return binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+}
+
+// TestHashCacheFile: the hash cache reads back what it saved; a damaged
+// file, or one of an earlier encoding, is an empty cache.
+func TestHashCacheFile(t *testing.T) {
+	entries := map[string]cacheEntry{
+		"/repo/a.go": {Key: fileKey{Size: 10, MTime: 1, Inode: 2, CTime: 3, Mode: 0o644}, Hash: "aa"},
+		"/repo/b.go": {Key: fileKey{Size: 0, MTime: -1}, Hash: "bb"},
+	}
+	b := encodeHashes(entries)
+	got, err := decodeHashes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(entries, got); diff != "" {
+		t.Errorf("decoded entries differ (-saved +read):\n%s", diff)
+	}
+	for n := range len(b) {
+		if _, err := decodeHashes(b[:n]); err == nil {
+			t.Errorf("a hash cache cut to %d of %d bytes decodes", n, len(b))
+		}
+	}
+	for i := range b {
+		bad := bytes.Clone(b)
+		bad[i] ^= 0x10
+		if _, err := decodeHashes(bad); err == nil {
+			t.Errorf("a hash cache with byte %d changed decodes", i)
+		}
+		_, _ = decodeHashes(withChecksum(bad[:len(bad)-4]))
+	}
+	path := filepath.Join(t.TempDir(), "filehash")
+	if err := os.WriteFile(path, []byte("\x0e\xff\x81\x04\x01\x02\xff\x82\x00\x01\x0c"), 0o644); err != nil { // gob
+		t.Fatal(err)
+	}
+	if c := OpenHashCache(path); len(c.entries) != 0 {
+		t.Errorf("a gob hash cache gave %d entries", len(c.entries))
+	}
+}
