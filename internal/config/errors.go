@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -60,12 +61,16 @@ func Errors(err error) []*Error {
 // problems collects the errors of one load or render.
 type problems struct {
 	file string
+	mu   sync.Mutex // images are checked concurrently
 	errs []*Error
 }
 
 // add records a problem at a position.
 func (p *problems) add(line, col int, field, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Col: col, Field: field, Msg: fmt.Sprintf(format, args...)})
+	e := &Error{File: p.file, Line: line, Col: col, Field: field, Msg: fmt.Sprintf(format, args...)}
+	p.mu.Lock()
+	p.errs = append(p.errs, e)
+	p.mu.Unlock()
 }
 
 // err returns the problems sorted by position as one error, or nil.

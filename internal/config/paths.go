@@ -226,6 +226,11 @@ func packageMainProblem(ctx build.Context, dir, shown string) string {
 // last one winning as with go build. Templates are left out.
 func buildContext(p v1.Platform, s Settings, getenv func(string) string) build.Context {
 	ctx := build.Default
+	// Which files a directory builds, and their package clause, do not
+	// depend on GOROOT or GOPATH: they only name the import path of a
+	// directory below them, which ImportDir finds by resolving symlinks
+	// of both roots for every directory.
+	ctx.GOROOT, ctx.GOPATH = "", ""
 	ctx.GOOS, ctx.GOARCH = p.OS, p.Architecture
 	ctx.CgoEnabled = false
 	goflags := getenv("GOFLAGS")

@@ -3,8 +3,10 @@ package config
 import (
 	"cmp"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gobake/gobake/internal/imageref"
 )
@@ -73,9 +75,24 @@ func (w *walker) resolve(raw *rawConfig, o loadOptions) *Config {
 		if img.BaseRef == Scratch && slices.Equal(img.Platforms, []string{AllPlatforms}) {
 			w.p.add(ri.key.Line, ri.key.Column, ri.path, "platforms [%s] takes the platforms of the base image's index, but the base is %s", AllPlatforms, Scratch)
 		}
-		w.paths(ri, &img)
 		cfg.Images = append(cfg.Images, img)
 	}
+	// Each image's dir, main and data are checked apart (reading each
+	// main's directory as go build would), so on a few goroutines.
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(raw.images)) {
+		wg.Go(func() {
+			for i := range next {
+				w.paths(raw.images[i], &cfg.Images[i])
+			}
+		})
+	}
+	for i := range raw.images {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	slices.SortFunc(cfg.Images, func(a, b Image) int { return cmp.Compare(a.Name, b.Name) })
 	cfg.GitOps = w.resolveGitOps(raw.gitops, cfg.Images)
 	return cfg
