@@ -95,3 +95,37 @@ func TestHashCacheFile(t *testing.T) {
 		t.Errorf("a gob hash cache gave %d entries", len(c.entries))
 	}
 }
+
+// TestAbsJoin: a name joined to a directory without filepath.Join is the
+// path filepath.Join gives.
+func TestAbsJoin(t *testing.T) {
+	for _, dir := range []string{"/repo/pkg", "/repo/pkg/", "/repo//pkg", "/repo/./pkg", "/repo/../pkg", "/repo/.hidden", "relative/dir", "", "/"} {
+		files := []string{"a.go", "sub/b.go", "./c.go", "../d.go", ".", "..", "/abs/e.go", "x//y.go"}
+		got := absJoin(dir, files)
+		for i, f := range files {
+			want := f
+			if !filepath.IsAbs(f) {
+				want = filepath.Join(dir, f)
+			}
+			if got[i] != want {
+				t.Errorf("absJoin(%q, %q) = %q, want %q", dir, f, got[i], want)
+			}
+		}
+	}
+}
+
+// TestRel: rel's shortcut gives what filepath.Rel gives.
+func TestRel(t *testing.T) {
+	for _, tc := range [][2]string{
+		{"/repo", "/repo/a/b.go"}, {"/repo", "/repo"}, {"/repo", "/repository/x"}, {"/repo", "/repo/./a"},
+		{"/repo", "/repo/a/../b"}, {"/repo", "/repo//a"}, {"/repo/", "/repo/a"}, {"/", "/a"}, {"/repo", "/other"}, {"/repo", "/repo/a/"},
+	} {
+		want, err := filepath.Rel(tc[0], tc[1])
+		if err != nil {
+			want = tc[1]
+		}
+		if got := rel(tc[0], tc[1]); got != filepath.ToSlash(want) {
+			t.Errorf("rel(%q, %q) = %q, want %q", tc[0], tc[1], got, want)
+		}
+	}
+}

@@ -345,7 +345,10 @@ func (s *graphStore) record(ctx context.Context, l *loaded, mains []string, star
 	key := storeKey(l.cfg, mains)
 	sg := &storedGraph{Version: graphCacheVersion, Key: key, Env: l.env.All}
 	index := map[*pkg]int{}
+	// go list gives each package a module of its own: equal ones are
+	// stored once.
 	modIndex := map[*listModule]int{}
+	byValue := map[storedModule]int{}
 	var addMod func(m *listModule) int
 	addMod = func(m *listModule) int {
 		if m == nil {
@@ -354,11 +357,14 @@ func (s *graphStore) record(ctx context.Context, l *loaded, mains []string, star
 		if i, ok := modIndex[m]; ok {
 			return i
 		}
-		i := len(sg.Modules)
+		sm := storedModule{Path: m.Path, Version: m.Version, Main: m.Main, Dir: m.Dir, GoMod: m.GoMod, Replace: addMod(m.Replace)}
+		i, ok := byValue[sm]
+		if !ok {
+			i = len(sg.Modules)
+			sg.Modules = append(sg.Modules, sm)
+			byValue[sm] = i
+		}
 		modIndex[m] = i
-		sg.Modules = append(sg.Modules, storedModule{Path: m.Path, Version: m.Version, Main: m.Main, Dir: m.Dir, GoMod: m.GoMod, Replace: -1})
-		r := addMod(m.Replace)
-		sg.Modules[i].Replace = r
 		return i
 	}
 	var roots []*pkg

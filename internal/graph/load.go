@@ -202,7 +202,8 @@ func absJoin(dir string, lists ...[]string) []string {
 	var out []string
 	// A plain name in a clean directory joins without filepath.Join's
 	// cleaning, to the same path.
-	plain := dir != "" && !strings.HasSuffix(dir, string(filepath.Separator)) && dir == filepath.Clean(dir)
+	sep := string(filepath.Separator)
+	plain := filepath.IsAbs(dir) && !strings.HasSuffix(dir, sep) && !strings.Contains(dir, sep+sep) && !strings.Contains(dir, sep+".")
 	for _, list := range lists {
 		for _, f := range list {
 			switch {
