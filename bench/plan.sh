@@ -20,14 +20,23 @@
 #                       $GOBAKE_CACHE between runs, as they are by default.
 #   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
 #                       copy) after one build and one plan.
+#   self: go list, self: plan no-op   the same on a copy of gobake's own
+#                       repository (one image, two platforms; no build, so
+#                       the image is new: reading a baseline of one record
+#                       costs next to nothing).
 #
-# The ratio column divides each median by the go list median of the same
+# The ratio columns divide each median wall time, and each mean CPU time
+# (user + system, children included), by those of go list on the same
 # tree, measured in the same run (the machine may be shared: only ratios
 # compare across runs).
-# Targets (issue 10): synth no-op ≤ 0.5 s, --since ≤ 2 × a plain plan.
+# Targets (issue 10): synth no-op ≤ 0.5 s, a real repository's ≤ 0.3 s,
+# --since ≤ 2 × a plain plan.
 #
 # Usage: bash bench/plan.sh [RUNS]     (RUNS defaults to 5; cold and go list use min(RUNS, 3))
 #        GOBAKE=/path/to/gobake bash bench/plan.sh   to time a prebuilt binary
+#        GOBAKE_BASE=/path/to/older/gobake bash bench/plan.sh   to time an
+#            older binary's no-op plans too, in the same run (each with its
+#            own caches, made by a plan before timing)
 # Needs: go, git, hyperfine, jq (apt).
 set -euo pipefail
 
@@ -62,6 +71,11 @@ synth_mains=./svc/.../cmd/... # the 300 mains (svc/sNNN/cmd/sNNN); ./svc/.../cmd
 sample_mains="./services/api/cmd/api ./services/web/cmd/web ./services/worker/cmd/worker ./tools/ctl/cmd/ctl"
 fields=-json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles
 
+self=$work/self # gobake's own repository, without its git and gobake state
+mkdir "$self"
+(cd "$root" && tar -c --exclude=./.git --exclude=./.gobake .) | tar -x -C "$self"
+self_mains=./cmd/gobake
+
 sample=$work/sample
 cp -r "$root/testdata/monorepo" "$sample"
 rm -rf "$sample/.gobake"
@@ -73,8 +87,9 @@ if ! (cd "$sample" && "$gobake" build >"$work/build.log" 2>&1); then
 fi
 (cd "$sample" && "$gobake" plan >/dev/null)
 
-# time_case NAME DIR RUNS PREPARE COMMAND: median seconds and peak RSS (KiB).
-declare -A median rss
+# time_case NAME DIR RUNS PREPARE COMMAND: median seconds, mean CPU
+# seconds (user + system) and peak RSS (KiB).
+declare -A median cpu rss
 names=()
 time_case() {
   local name=$1 dir=$2 n=$3 prepare=$4 cmd=$5
@@ -82,10 +97,12 @@ time_case() {
   (cd "$dir" && hyperfine --style basic -N --warmup 1 --runs "$n" \
       ${prepare:+--prepare "$prepare"} --export-json "$work/h.json" "$cmd" >&2)
   median[$name]=$(jq '.results[0].median' "$work/h.json")
+  cpu[$name]=$(jq '.results[0].user + .results[0].system' "$work/h.json")
   [ -n "$prepare" ] && (cd "$dir" && bash -c "$prepare")
   rss[$name]=$(cd "$dir" && /usr/bin/time -f '%M' -o "$work/rss" $cmd >/dev/null 2>&1; cat "$work/rss")
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 time_case "synth: go list -deps" "$synth" "$few" "" "go list -deps $fields $synth_mains"
 time_case "synth: gobake plan, cold" "$synth" "$few" "rm -rf $synth/.gobake/cache" "$gobake plan"
 time_case "synth: gobake plan, no-op" "$synth" "$runs" "" "$gobake plan"
@@ -94,17 +111,34 @@ time_case "synth: gobake plan, one file changed" "$synth" "$runs" \
 time_case "synth: gobake plan --since HEAD~1" "$synth" "$runs" "" "$gobake plan --since HEAD~1"
 time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps $fields $sample_mains"
 time_case "sample: gobake plan, no-op" "$sample" "$runs" "" "$gobake plan"
+(cd "$self" && "$gobake" plan >/dev/null)
+time_case "self: go list -deps" "$self" "$runs" "" "go list -deps $fields $self_mains"
+time_case "self: gobake plan, no-op" "$self" "$runs" "" "$gobake plan"
+if [ -n "${GOBAKE_BASE:-}" ]; then
+  # The older binary's no-op plans, after a plan of its own (its caches
+  # may be in another format): the same trees, the same run.
+  for t in synth sample self; do
+    dir=${!t}
+    (cd "$dir" && "$GOBAKE_BASE" plan >/dev/null && "$GOBAKE_BASE" plan >/dev/null)
+    time_case "$t: GOBAKE_BASE plan, no-op" "$dir" "$runs" "" "$GOBAKE_BASE plan"
+    (cd "$dir" && "$gobake" plan >/dev/null) # leave the tree's caches to $gobake
+  done
+fi
 
 ratio() { jq -n --argjson a "$1" --argjson b "$2" '$a / $b * 100 | round / 100'; }
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 echo
 echo "Machine: $(nproc) cores, $mem, $(go version | cut -d' ' -f3-), $(uname -sr)"
 echo
-echo "| scenario | median wall | ratio to go list | peak RSS |"
-echo "| --- | ---: | ---: | ---: |"
+echo "Load average before and after: $load_before; $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| scenario | median wall | ratio to go list | CPU (mean) | CPU ratio | peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for name in "${names[@]}"; do
   base=${median["${name%%:*}: go list -deps"]}
-  printf '| %s | %.2f s | %s | %d MiB |\n' "$name" "${median[$name]}" "$(ratio "${median[$name]}" "$base")" $(( ${rss[$name]} / 1024 ))
+  base_cpu=${cpu["${name%%:*}: go list -deps"]}
+  printf '| %s | %.2f s | %s | %.2f s | %s | %d MiB |\n' "$name" "${median[$name]}" "$(ratio "${median[$name]}" "$base")" \
+    "${cpu[$name]}" "$(ratio "${cpu[$name]}" "$base_cpu")" $(( ${rss[$name]} / 1024 ))
 done
 echo
 echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") (target ≤ 2)"

@@ -10,8 +10,9 @@ import (
 	"github.com/gobake/gobake/internal/graph"
 )
 
-// BenchmarkPlanNoop is BenchmarkPlan with the package graph kept between
-// runs, as `gobake plan` keeps it: a no-op plan lists nothing.
+// BenchmarkPlanNoop is BenchmarkPlan with the package graph and the
+// input digests kept between runs, as `gobake plan` keeps them: a no-op
+// plan lists nothing and hashes no image's inputs again.
 func BenchmarkPlanNoop(b *testing.B) {
 	dir := b.TempDir()
 	cfg, err := Generate(dir, Default())
@@ -23,8 +24,9 @@ func BenchmarkPlanNoop(b *testing.B) {
 	ctx := context.Background()
 	hashes := filepath.Join(dir, ".gobake", "cache", "filehash.v1")
 	graphs := filepath.Join(dir, ".gobake", "cache", "graph")
+	digests := filepath.Join(dir, ".gobake", "cache", "digests.v1")
 	cache := graph.OpenHashCache(hashes)
-	if _, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs}); err != nil {
+	if _, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs, DigestCache: digests}); err != nil {
 		b.Fatal(err)
 	}
 	if err := cache.Save(); err != nil {
@@ -34,7 +36,7 @@ func BenchmarkPlanNoop(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		cache := graph.OpenHashCache(hashes)
-		s, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs})
+		s, err := graph.Compute(ctx, cfg, graph.Options{Cache: cache, GraphCache: graphs, DigestCache: digests})
 		if err != nil {
 			b.Fatal(err)
 		}
