@@ -79,17 +79,24 @@ func diffInputs(old, new map[string]string, via func(string) string) []Change {
 	if old == nil {
 		return []Change{{Key: "inputs", Reason: "inputs of the previous build unknown"}}
 	}
-	keys := map[string]bool{}
-	for k := range old {
-		keys[k] = true
+	// Only the keys whose value differs, or that one side lacks, are
+	// sorted and looked at.
+	var keys []string
+	for k, o := range old {
+		if n, ok := new[k]; !ok || n != o {
+			keys = append(keys, k)
+		}
 	}
 	for k := range new {
-		keys[k] = true
+		if _, ok := old[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
+	sort.Strings(keys)
 	// Files of packages that joined or left the closure are reported as
 	// the package, not file by file.
 	pkgDirs := map[string]bool{}
-	for k := range keys {
+	for _, k := range keys {
 		if strings.HasPrefix(k, "pkg:") && (old[k] == "") != (new[k] == "") {
 			if f := strings.Fields(old[k] + new[k]); len(f) == 3 && f[0] == "local" {
 				pkgDirs[f[1]] = true
@@ -97,7 +104,7 @@ func diffInputs(old, new map[string]string, via func(string) string) []Change {
 		}
 	}
 	var out []Change
-	for _, k := range sortedKeys(keys) {
+	for _, k := range keys {
 		o, n := old[k], new[k]
 		_, inOld := old[k]
 		_, inNew := new[k]
