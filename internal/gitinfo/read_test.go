@@ -156,3 +156,27 @@ func TestReadTakesNoIndexLock(t *testing.T) {
 		t.Error("Read rewrote the index: it took index.lock, which a kill leaves behind")
 	}
 }
+
+func TestParseStatus(t *testing.T) {
+	const oid = "# branch.oid 0123456789abcdef0123456789abcdef01234567\n"
+	const commit = "0123456789abcdef0123456789abcdef01234567"
+	tests := []struct {
+		name string
+		out  string
+		want Info
+	}{
+		{"no commit yet", "# branch.oid (initial)\n# branch.head main", Info{Branch: "main", TreeState: "clean"}},
+		{"clean branch", oid + "# branch.head feature/x", Info{Commit: commit, Branch: "feature/x", TreeState: "clean"}},
+		{"detached", oid + "# branch.head (detached)", Info{Commit: commit, TreeState: "clean"}},
+		{"upstream headers", oid + "# branch.head main\n# branch.upstream origin/main", Info{Commit: commit, Branch: "main", TreeState: "clean"}},
+		{"changed file", oid + "# branch.head main\n1 .M N... 100644 100644 100644 aaa bbb a.txt", Info{Commit: commit, Branch: "main", TreeState: "dirty"}},
+		{"untracked file", oid + "# branch.head main\n? new.txt", Info{Commit: commit, Branch: "main", TreeState: "dirty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, parseStatus(tt.out)); diff != "" {
+				t.Errorf("parseStatus mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
