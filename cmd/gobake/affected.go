@@ -35,7 +35,7 @@ func (c *affectedCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	p, err := newPlan(g, cfg, c.Insecure, planner.Options{})
+	p, err := newPlan(g, cfg, c.Insecure, compareInputs, planner.Options{})
 	if err != nil {
 		return err
 	}

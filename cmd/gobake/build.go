@@ -130,7 +130,7 @@ func (c *buildCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	plan, err := newPlan(g, cfg, c.Insecure, planner.Options{Images: sel.names, Platforms: sel.platforms, Tags: c.Tag})
+	plan, err := newPlan(g, cfg, c.Insecure, buildImages, planner.Options{Images: sel.names, Platforms: sel.platforms, Tags: c.Tag})
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func (c *planCmd) Run(g *globals) error {
 		registry = ""
 	}
 	opts := planner.Options{Images: images, Notes: g.stderr}
-	p, err := newPlan(g, cfg, c.Insecure, opts)
+	p, err := newPlan(g, cfg, c.Insecure, compareInputs, opts)
 	if err != nil {
 		return err
 	}

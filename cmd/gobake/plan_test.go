@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -284,5 +285,80 @@ func TestPlanSameOutput(t *testing.T) {
 	}
 	if p := plan(); p.Status != graph.StatusChanged || p.SameOutput {
 		t.Errorf("after an edit: status %s, sameOutput %v; want changed, false", p.Status, p.SameOutput)
+	}
+}
+
+// TestPlanGitFacts checks that the git facts reach the templates that
+// refer to them, and that plan asks git nothing when none does: on a
+// dirty tree of branch feature/x, a tag {{.Git.TreeState}} is "dirty" in
+// build's output and a tag {{.Git.Branch}} fails plan as it fails build;
+// with a broken git index, where git status fails, plan still answers
+// when its tags do not refer to git.
+func TestPlanGitFacts(t *testing.T) {
+	s := httptest.NewServer(registry.New())
+	t.Cleanup(s.Close)
+	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	cfg := writeRepo(t)
+	dir := filepath.Dir(cfg)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "--quiet", "--initial-branch=feature/x")
+	git("add", ".")
+	git("commit", "--quiet", "-m", "one")
+	main := filepath.Join(dir, "cmd", "hello", "main.go")
+	if err := os.WriteFile(main, []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setTags := func(tags string) {
+		t.Helper()
+		body := "version: 1\ndefaults:\n  base: scratch\nimages:\n  hello:\n    main: ./cmd/hello\n    tags: [" + tags + "]\n"
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runGobake := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+
+	setTags(`"{{.Git.TreeState}}", latest`)
+	code, stdout, stderr := runGobake("build", "--registry", prefix, "--sbom", "none", "--json")
+	if code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	var rep buildReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("build --json: %v\n%s", err, stdout)
+	}
+	if len(rep.Images) != 1 || !cmp.Equal(rep.Images[0].Tags, []string{"dirty", "latest"}) {
+		t.Errorf("build tags = %+v, want [dirty latest]", rep.Images)
+	}
+
+	const invalid = `renders to "feature/x", which is not a valid tag`
+	setTags(`"{{.Git.Branch}}"`)
+	for _, cmd := range []string{"plan", "build"} {
+		if code, _, stderr := runGobake(cmd, "--registry", prefix); code != 1 || !strings.Contains(stderr, invalid) {
+			t.Errorf("%s with a branch tag: exit %d, stderr %q; want 1 and %q", cmd, code, stderr, invalid)
+		}
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, ".git", "index"), []byte("not an index"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setTags("latest")
+	if code, stdout, stderr := runGobake("plan", "--registry", prefix); code != 0 || !strings.Contains(stdout, "unchanged") {
+		t.Errorf("plan without git templates, git status failing: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	setTags(`"{{.Git.TreeState}}"`)
+	if code, _, stderr := runGobake("plan", "--registry", prefix); code != 1 || !strings.Contains(stderr, "read git info") {
+		t.Errorf("plan with a git tag, git status failing: exit %d, stderr %q; want 1 and the git error", code, stderr)
 	}
 }

@@ -45,7 +45,7 @@ func (c *runCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	plan, err := newPlan(g, cfg, c.Insecure, planner.Options{Images: []string{c.Image}, Platforms: []string{hostPlatform()}})
+	plan, err := newPlan(g, cfg, c.Insecure, buildImages, planner.Options{Images: []string{c.Image}, Platforms: []string{hostPlatform()}})
 	if err != nil {
 		return err
 	}

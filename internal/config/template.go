@@ -261,6 +261,34 @@ func checkTemplate(text, image string) string {
 	return ""
 }
 
+// UsesGit reports whether any of the templates may read the facts about
+// the source commit: a .Git field, .Date (the commit time unless
+// $SOURCE_DATE_EPOCH is set), the whole data (. or $ alone), or a field
+// of a value of unknown type. A template that does not parse counts as
+// reading them: rendering it reports the error. Commands that render no
+// such template need not ask git.
+func UsesGit(templates ...string) bool {
+	for _, text := range templates {
+		if !strings.Contains(text, "{{") {
+			continue
+		}
+		t, err := template.New("t").Parse(text)
+		if err != nil {
+			return true
+		}
+		c := &fieldChecker{env: map[string]string{}}
+		for _, tt := range t.Templates() {
+			if tt.Tree != nil {
+				c.node(tt.Tree.Root, templateDataType)
+			}
+		}
+		if c.git || c.problem != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // sampleData is TemplateData with every field set, for checking templates.
 func sampleData(image string) TemplateData {
 	return TemplateData{
@@ -287,6 +315,7 @@ func sampleData(image string) TemplateData {
 type fieldChecker struct {
 	problem string
 	env     map[string]string
+	git     bool // the template may read .Git or .Date, see UsesGit
 }
 
 // node checks a template node with dot of type dot (nil: unknown).
@@ -354,9 +383,15 @@ func (c *fieldChecker) arg(n parse.Node, dot reflect.Type) reflect.Type {
 		return c.fields(dot, n.Ident, "")
 	case *parse.VariableNode:
 		if n.Ident[0] == "$" {
+			if len(n.Ident) == 1 {
+				c.git = true // the whole data
+			}
 			return c.fields(templateDataType, n.Ident[1:], "$")
 		}
 	case *parse.DotNode:
+		if dot == nil || dot == templateDataType {
+			c.git = true // maybe the whole data
+		}
 		return dot
 	case *parse.PipeNode:
 		c.pipe(n, dot)
@@ -371,7 +406,13 @@ func (c *fieldChecker) fields(t reflect.Type, idents []string, prefix string) re
 	path := prefix
 	for i, id := range idents {
 		if t == nil {
+			if i == 0 {
+				c.git = true // a field of a dot of unknown type: maybe .Git
+			}
 			return nil
+		}
+		if t == templateDataType && (id == "Git" || id == "Date") {
+			c.git = true
 		}
 		path += "." + id
 		if t == templateDataType && id == "Env" && i+1 < len(idents) {

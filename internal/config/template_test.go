@@ -241,3 +241,32 @@ func TestCheckTemplate(t *testing.T) {
 		})
 	}
 }
+
+func TestUsesGit(t *testing.T) {
+	tests := []struct {
+		name      string
+		templates []string
+		want      bool
+	}{
+		{"none", nil, false},
+		{"plain text", []string{"latest", "-s -w"}, false},
+		{"other fields", []string{"{{.Version}}-{{.Image}}", "{{.Env.HOME}}", `{{index .Env "X"}}`, "{{.OS}}/{{.Arch}}"}, false},
+		{"env range", []string{"{{range $k, $v := .Env}}{{$k}}{{end}}", "{{with .Env.HOME}}{{.}}{{end}}"}, false},
+		{"git field", []string{"latest", "-X main.commit={{.Git.Commit}}"}, true},
+		{"tree state in a condition", []string{`{{if eq .Git.TreeState "dirty"}}dirty{{end}}`}, true},
+		{"git through with", []string{"{{with .Git}}{{.Tag}}{{end}}"}, true},
+		{"git through $", []string{"{{with .Env}}{{$.Git.Branch}}{{end}}"}, true},
+		{"date", []string{"{{.Date}}"}, true},
+		{"the whole data", []string{`{{printf "%v" .}}`}, true},
+		{"$ alone", []string{`{{printf "%v" $}}`}, true},
+		{"dot of unknown type", []string{"{{with $d := .}}{{.Git.Commit}}{{end}}"}, true},
+		{"does not parse", []string{"{{.Git"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := UsesGit(tt.templates...); got != tt.want {
+				t.Errorf("UsesGit(%q) = %v, want %v", tt.templates, got, tt.want)
+			}
+		})
+	}
+}
