@@ -10,6 +10,7 @@ import (
 	"github.com/gobake/gobake/internal/ciout"
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
+	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/planner"
 )
 
@@ -54,16 +55,30 @@ func (c *planCmd) Run(g *globals) error {
 		registry = ""
 	}
 	opts := planner.Options{Images: images, Notes: g.stderr}
+	base := c.baseline(cfg, registry, c.OCILayout, c.Insecure)
+	// What the plan is compared with (the plan of ref's files for
+	// --since, else the baseline's records) does not depend on it: both
+	// are made at once. Of the two, only Previous writes notes.
+	var (
+		prev     map[string]*graph.Record
+		builds   map[string]state.Previous
+		baseline string
+		prevErr  error
+		done     = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		prev, builds, baseline, prevErr = planner.Previous(g.ctx, cfg, opts, base, c.Since)
+	}()
 	p, err := newPlan(g, cfg, c.Insecure, compareInputs, opts)
+	<-done
 	if err != nil {
 		return err
+	}
+	if prevErr != nil {
+		return prevErr
 	}
 	cur := p.Snapshot
-	base := c.baseline(cfg, registry, c.OCILayout, c.Insecure)
-	prev, builds, baseline, err := planner.Previous(g.ctx, cfg, opts, base, c.Since)
-	if err != nil {
-		return err
-	}
 	plans := graph.Plan(cur, prev)
 	planner.MarkSameOutput(cfg.Root, plans, builds)
 	if err := base.MarkRecorded(g.ctx, cfg, plans, builds); err != nil {

@@ -300,15 +300,7 @@ func TestPlanGitFacts(t *testing.T) {
 	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
 	cfg := writeRepo(t)
 	dir := filepath.Dir(cfg)
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := func(args ...string) { gitIn(t, dir, args...) }
 	git("init", "--quiet", "--initial-branch=feature/x")
 	git("add", ".")
 	git("commit", "--quiet", "-m", "one")
@@ -360,5 +352,59 @@ func TestPlanGitFacts(t *testing.T) {
 	setTags(`"{{.Git.TreeState}}"`)
 	if code, _, stderr := runGobake("plan", "--registry", prefix); code != 1 || !strings.Contains(stderr, "read git info") {
 		t.Errorf("plan with a git tag, git status failing: exit %d, stderr %q; want 1 and the git error", code, stderr)
+	}
+}
+
+// gitIn runs git in dir with a fixed identity.
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// TestPlanSince checks plan --since, whose plan of ref's files is made
+// while the current one is: an edit since ref changes the image, and a
+// ref without gobake.yaml is compared with the current configuration,
+// with a note saying so.
+func TestPlanSince(t *testing.T) {
+	cfg := writeRepo(t)
+	dir := filepath.Dir(cfg)
+	git := func(args ...string) { gitIn(t, dir, args...) }
+	git("init", "--quiet", "--initial-branch=main")
+	git("add", ".", ":!gobake.yaml")
+	git("commit", "--quiet", "-m", "code")
+	git("add", "gobake.yaml")
+	git("commit", "--quiet", "-m", "config")
+	main := filepath.Join(dir, "cmd", "hello", "main.go")
+	if err := os.WriteFile(main, []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("commit", "--quiet", "-am", "edit")
+	tests := []struct {
+		ref      string
+		wantPlan string
+		wantNote string // "" wants stderr empty
+	}{
+		{"HEAD~1", "cmd/hello/main.go changed", ""},
+		{"HEAD", "unchanged", ""},
+		{"HEAD~2", "cmd/hello/main.go changed", "HEAD~2 has no gobake.yaml: comparing with the current configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{"--config", cfg, "plan", "--since", tt.ref}, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantPlan) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantPlan, stdout.String())
+			}
+			if (tt.wantNote == "" && stderr.Len() > 0) || !strings.Contains(stderr.String(), tt.wantNote) {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.wantNote)
+			}
+		})
 	}
 }
