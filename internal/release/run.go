@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -37,6 +38,7 @@ type run struct {
 	same       []Image                    // images sameOutput dropped: their build is their last release
 	shardN     int                        // finalize: the number of shards
 	shardRecs  map[int]*shardRecord       // finalize: their records, by K
+	logMu      sync.Mutex                 // logf is called from the goroutines of each
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -313,9 +315,11 @@ func (r *run) environ() []string {
 	return r.opts.Environ
 }
 
-// logf writes a progress line.
+// logf writes a progress line; several goroutines may at once.
 func (r *run) logf(format string, args ...any) {
 	if r.opts.Log != nil {
+		r.logMu.Lock()
+		defer r.logMu.Unlock()
 		fmt.Fprintf(r.opts.Log, format, args...)
 	}
 }
