@@ -89,7 +89,7 @@ func (r *run) adopt(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
 		var line string
 		switch {
 		case err != nil:
@@ -174,7 +174,7 @@ func (r *run) settle(ctx context.Context) error {
 			return err
 		}
 		for _, t := range img.versionTags {
-			d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+			d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
 			if err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
@@ -247,12 +247,12 @@ func tagDigest(ctx context.Context, tag name.Tag, opts ...layering.RegistryOptio
 
 // listTags returns the tags of the repository repo (registry/path) in the
 // registry; none when the repository does not exist yet.
-func listTags(ctx context.Context, repo string, insecure bool) (map[string]bool, error) {
+func listTags(ctx context.Context, repo string, insecure bool, opts ...layering.RegistryOption) (map[string]bool, error) {
 	r, err := imageref.Repository(repo, insecure)
 	if err != nil {
 		return nil, fmt.Errorf("list tags of %s: %w", repo, err)
 	}
-	tags, err := remote.List(r, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(insecure))...)
+	tags, err := remote.List(r, layering.RemoteOptions(ctx, opts...)...)
 	var terr *transport.Error
 	switch {
 	case errors.As(err, &terr) && terr.StatusCode == 404:
@@ -306,7 +306,7 @@ func (r *run) claim(ctx context.Context) error {
 func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) error {
 	var errs *multierror.Error
 	for _, t := range img.versionTags {
-		d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+		d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
 		switch {
 		case err != nil:
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
@@ -314,7 +314,7 @@ func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) e
 		case d != "":
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s:%s already names %s, not %s: a version tag is published once and never moved", img.Image, ref.Context(), t, d, img.Digest))
 		default:
-			if err := layering.Tag(ctx, ref, []string{t}, r.registryOptions()...); err != nil {
+			if err := layering.Tag(ctx, ref, []string{t}, r.lookupOptions()...); err != nil {
 				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
 			}
 		}

@@ -52,11 +52,14 @@ func (r *round) see(req *http.Request) {
 	}
 }
 
-// TestAdoptAndSettleAtOnce: completing claimed releases, the registry
+// TestCompletionRequests: completing claimed releases, the registry
 // checks of adopt (is each claimed digest there) and of settle (do the
 // version tags name it) are made for several images at once, not one
-// after another; the release still completes every claim.
-func TestAdoptAndSettleAtOnce(t *testing.T) {
+// after another, and the release's requests share their connections: the
+// registry is pinged (GET /v2/) at most twice per repository (to pull and
+// to push), not once per request. The release still completes every
+// claim.
+func TestCompletionRequests(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
@@ -75,7 +78,26 @@ func TestAdoptAndSettleAtOnce(t *testing.T) {
 	// adopt: a HEAD by digest per claimed image; settle: a HEAD per version tag.
 	adopt := newRound(2, head(func(ref string) bool { return strings.HasPrefix(ref, "sha256:") }))
 	settle := newRound(2, head(func(ref string) bool { return ref == "0.1.0" }))
-	hook := func(req *http.Request) { adopt.see(req); settle.see(req) }
+	var mu sync.Mutex
+	pings, requests := 0, 0
+	repos := map[string]bool{}
+	hook := func(req *http.Request) {
+		mu.Lock()
+		if req.URL.Path == "/v2/" {
+			pings++
+		} else if repo, _, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/"); ok {
+			repos[repo] = true
+			requests++
+		} else if repo, _, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/blobs/"); ok {
+			repos[repo] = true
+			requests++
+		} else {
+			requests++
+		}
+		mu.Unlock()
+		adopt.see(req)
+		settle.see(req)
+	}
 	w.hook.Store(&hook)
 	rep, err, log := w.run(t, c.Dir, release.Options{})
 	w.hook.Store(nil)
@@ -84,6 +106,9 @@ func TestAdoptAndSettleAtOnce(t *testing.T) {
 	}
 	if adopt.missed || settle.missed {
 		t.Errorf("registry checks one image at a time: adopt %t, settle %t (want both images' checks at once)", adopt.missed, settle.missed)
+	}
+	if pings > 2*len(repos) {
+		t.Errorf("%d pings for %d requests to %d repositories %v: want at most 2 per repository", pings, requests, len(repos), repos)
 	}
 	w.check(t)
 }

@@ -20,11 +20,12 @@ import (
 
 // decider decides the versions of one release.
 type decider struct {
-	cfg    *config.Config
-	repo   *gitrepo.Repo
-	snap   *graph.Snapshot
-	opts   Options
-	commit string
+	cfg      *config.Config
+	repo     *gitrepo.Repo
+	snap     *graph.Snapshot
+	opts     Options
+	commit   string
+	registry []layering.RegistryOption // how the registry is reached
 }
 
 // decide returns the release of every selected image that has something
@@ -115,7 +116,7 @@ func (d decider) unfinished(ctx context.Context, image string) ([]version.Releas
 		return nil, nil
 	}
 	img, _ := d.cfg.Image(image)
-	published, err := listTags(ctx, imageref.Join(d.opts.Registry, img.Repository), d.opts.Insecure)
+	published, err := listTags(ctx, imageref.Join(d.opts.Registry, img.Repository), d.opts.Insecure, d.registry...)
 	if err != nil {
 		return nil, fmt.Errorf("release of %s: %w", image, err)
 	}
@@ -261,7 +262,7 @@ func (d decider) changedSinceLast(ctx context.Context, names []string) (map[stri
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(d.opts.Insecure))...)
+	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, d.registry...)...)
 	if err != nil {
 		return nil, fmt.Errorf("release: last releases: %w", err)
 	}

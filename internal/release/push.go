@@ -56,7 +56,7 @@ func (r *run) checkPushed(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
 		switch {
 		case err != nil:
 			return fmt.Errorf("release of %s: %w", img.Image, err)
@@ -87,7 +87,7 @@ func (r *run) moveTags(ctx context.Context) error {
 			return err
 		}
 		if img.newest && len(img.floatingTags) > 0 {
-			if err := layering.Tag(ctx, ref, img.floatingTags, r.registryOptions()...); err != nil {
+			if err := layering.Tag(ctx, ref, img.floatingTags, r.lookupOptions()...); err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
 		}

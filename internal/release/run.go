@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/gobake/gobake/internal/config"
@@ -39,6 +40,7 @@ type run struct {
 	shardN     int                        // finalize: the number of shards
 	shardRecs  map[int]*shardRecord       // finalize: their records, by K
 	logMu      sync.Mutex                 // logf is called from the goroutines of each
+	lookups    []layering.RegistryOption  // registryOptions, reusing one Puller and Pusher: see lookupOptions
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -54,7 +56,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 		rep.Shard = opts.Shard.String()
 	}
 	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
-	err := r.release(ctx)
+	err := r.reuseConnections(ctx)
+	if err == nil {
+		err = r.release(ctx)
+	}
 	if err != nil {
 		for _, e := range flatten(err) {
 			rep.Errors = append(rep.Errors, redact.String(e.Error()))
@@ -115,7 +120,7 @@ const maxClaims = 4
 // an error wrapping errLost when another release claimed a version first:
 // nothing visible has changed then.
 func (r *run) attempt(ctx context.Context, names []string) error {
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
 		return err
@@ -305,6 +310,34 @@ func (r *run) builderOptions() []layering.BuilderOption {
 // registryOptions are how the release reaches the registry.
 func (r *run) registryOptions() []layering.RegistryOption {
 	return []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+}
+
+// reuseConnections makes the Puller and Pusher that lookupOptions share.
+func (r *run) reuseConnections(ctx context.Context) error {
+	ropts := layering.RemoteOptions(ctx, r.registryOptions()...)
+	puller, err := remote.NewPuller(ropts...)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	pusher, err := remote.NewPusher(ropts...)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	r.lookups = append(r.registryOptions(), layering.WithRemoteOptions(remote.Reuse(puller), remote.Reuse(pusher)))
+	return nil
+}
+
+// lookupOptions are registryOptions for the release's many small requests
+// (HEADs, tag listings, manifest GETs and tag PUTs, hundreds in a release
+// of hundreds of images): they share one Puller and one Pusher, which
+// ping and authenticate once per repository and keep their connections,
+// instead of once per request. Pushes of images keep registryOptions: a
+// Pusher given by remote.Reuse would ignore their own options.
+func (r *run) lookupOptions() []layering.RegistryOption {
+	if r.lookups == nil { // a run made without Run, in tests
+		return r.registryOptions()
+	}
+	return r.lookups
 }
 
 // environ is the process environment of the release.

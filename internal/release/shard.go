@@ -143,7 +143,7 @@ func (r *run) planDigest(names []string) string {
 // images, build and push them by digest, record them. Nothing visible
 // moves.
 func (r *run) shardAttempt(ctx context.Context, names []string) error {
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func (r *run) readShards(ctx context.Context) (int, map[int]*shardRecord, error)
 	if err != nil {
 		return 0, nil, fmt.Errorf("release --finalize: %w", err)
 	}
-	ropts := layering.RemoteOptions(ctx, r.registryOptions()...)
+	ropts := layering.RemoteOptions(ctx, r.lookupOptions()...)
 	tags, err := remote.List(repo, ropts...)
 	var terr *transport.Error
 	if err != nil && !(errors.As(err, &terr) && terr.StatusCode == 404) {
@@ -437,7 +437,7 @@ func (r *run) openShards(ctx context.Context, names []string) error {
 	if err != nil {
 		return fmt.Errorf("release --finalize: %w", err)
 	}
-	ropts := layering.RemoteOptions(ctx, r.registryOptions()...)
+	ropts := layering.RemoteOptions(ctx, r.lookupOptions()...)
 	var from string
 	var want []byte
 	seen := map[string]bool{}
