@@ -41,6 +41,7 @@ type run struct {
 	shardRecs  map[int]*shardRecord       // finalize: their records, by K
 	logMu      sync.Mutex                 // logf is called from the goroutines of each
 	lookups    []layering.RegistryOption  // registryOptions, reusing one Puller and Pusher: see lookupOptions
+	pings      *pingCache                 // the transport of every registry request
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -55,7 +56,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if opts.Shard.N > 0 {
 		rep.Shard = opts.Shard.String()
 	}
-	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
+	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}, pings: newPingCache(opts.Insecure)}
 	err := r.reuseConnections(ctx)
 	if err == nil {
 		err = r.release(ctx)
@@ -309,7 +310,11 @@ func (r *run) builderOptions() []layering.BuilderOption {
 
 // registryOptions are how the release reaches the registry.
 func (r *run) registryOptions() []layering.RegistryOption {
-	return []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+	opts := []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+	if r.pings != nil {
+		opts = append(opts, layering.WithRegistryTransport(r.pings))
+	}
+	return opts
 }
 
 // reuseConnections makes the Puller and Pusher that lookupOptions share.
