@@ -55,9 +55,9 @@ import (
 const ShardMediaType = "application/vnd.gobake.release-shard.v3+json+gzip"
 
 // SnapshotMediaType is the media type of a record's second layer: the
-// inputs records of every image of the release (image → graph.Record) as
-// JSON, gzip-compressed (~60 kB of JSON per image, about a tenth of that
-// compressed).
+// inputs records of every image of the release, each input written once
+// (snapshotDoc), as JSON, gzip-compressed: 0.8 MB for the 300 images of
+// the synthetic monorepo, whose records are 18 MB of JSON.
 const SnapshotMediaType = "application/vnd.gobake.release-snapshot.v1+json+gzip"
 
 // olderShardTypes are the artifact types of the records of gobake before
@@ -175,11 +175,8 @@ func (r *run) shardAttempt(ctx context.Context, names []string) error {
 // same-output ones included, and the plan's snapshot.
 func (r *run) recordShard(ctx context.Context, plan string) error {
 	fail := func(err error) error { return fmt.Errorf("release shard %s: %w", r.opts.Shard, err) }
-	snap, err := json.Marshal(r.snap.Records) // map keys sorted: the same bytes in every shard
+	snap, err := encodeSnapshot(r.snap.Records) // the same bytes in every shard
 	if err != nil {
-		return fail(err)
-	}
-	if snap, err = gzipped(snap); err != nil {
 		return fail(err)
 	}
 	rec := shardRecord{Schema: shardSchema, Commit: r.info.Commit, Shard: r.opts.Shard.String(), Plan: plan, Images: []shardImage{}, Snapshot: digestOf(snap)}
@@ -313,7 +310,7 @@ func readShard(ctx context.Context, ref string, insecure bool, ropts []remote.Op
 }
 
 // readSnapshot reads the snapshot layer of digest d from the records'
-// repository: the JSON of image → inputs record.
+// repository: a snapshotDoc as JSON.
 func readSnapshot(ctx context.Context, repo name.Repository, d string, ropts []remote.Option) ([]byte, error) {
 	ref := repo.Digest(d)
 	l, err := remote.Layer(ref, ropts...)
@@ -461,9 +458,9 @@ func (r *run) openShards(ctx context.Context, names []string) error {
 			return fmt.Errorf("release --finalize: shards %s and %s planned different inputs for %s: run every shard again, then --finalize", from, rec.Shard, short(r.info.Commit))
 		}
 	}
-	var records map[string]*graph.Record
-	if err := json.Unmarshal(want, &records); err != nil {
-		return fmt.Errorf("release --finalize: shard %s: snapshot: %w", from, err)
+	records, err := decodeSnapshot(want)
+	if err != nil {
+		return fmt.Errorf("release --finalize: shard %s: %w", from, err)
 	}
 	r.snap = &graph.Snapshot{Root: r.cfg.Root, Records: records}
 	for _, name := range names {

@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/gitinfo"
 	"github.com/gobake/gobake/internal/ociartifact"
 	"github.com/gobake/gobake/internal/planner"
@@ -162,8 +163,8 @@ func TestOpenShards(t *testing.T) {
 		}
 		return buf.Bytes()
 	}
-	snapA := []byte(`{"api":{"schema":1,"image":"api","digest":"sha256:11","platforms":null}}`)
-	snapB := []byte(`{"api":{"schema":1,"image":"api","digest":"sha256:99","platforms":null}}`)
+	snapA := []byte(`{"schema":1,"inputs":[],"records":{"api":{"schema":1,"image":"api","digest":"sha256:11","platforms":[]}}}`)
+	snapB := []byte(`{"schema":1,"inputs":[],"records":{"api":{"schema":1,"image":"api","digest":"sha256:99","platforms":[]}}}`)
 	tests := []struct {
 		name      string
 		snaps     [][]byte // the snapshot layer of shard K/N, K = index + 1
@@ -224,5 +225,73 @@ func TestOpenShards(t *testing.T) {
 				t.Errorf("snapshot blob read %d times, want %d (all reads: %v)", got, tt.wantReads, gets)
 			}
 		})
+	}
+}
+
+// TestSnapshotEncoding: the snapshot layer gives back the records, writes
+// an input shared by several images once, is the same bytes for the same
+// records, and refuses what it cannot read.
+func TestSnapshotEncoding(t *testing.T) {
+	shared := map[string]string{"file:core/a.go": "aa", "file:core/b.go": "bb"}
+	with := func(own map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range shared {
+			out[k] = v
+		}
+		for k, v := range own {
+			out[k] = v
+		}
+		return out
+	}
+	recs := map[string]*graph.Record{
+		"api": {Schema: 1, Image: "api", Digest: "sha256:1", Platforms: []graph.PlatformRecord{
+			{Platform: "linux/amd64", Digest: "sha256:2", Inputs: with(map[string]string{"file:api/main.go": "01"})},
+			{Platform: "linux/arm64", Digest: "sha256:3", Inputs: with(map[string]string{"file:api/main.go": "01", "cfg:env": "[]"})},
+		}},
+		"web": {Schema: 1, Image: "web", Digest: "sha256:4", Platforms: []graph.PlatformRecord{
+			{Platform: "linux/amd64", Digest: "sha256:5", Inputs: with(map[string]string{"file:web/main.go": "02"})},
+		}},
+	}
+	z, err := encodeSnapshot(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := encodeSnapshot(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(z, again) {
+		t.Error("two encodings of the same records differ")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw snapshotDoc
+	if err := json.Unmarshal(doc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Inputs) != 5 { // 2 shared, api's main.go, cfg:env, web's main.go
+		t.Errorf("%d inputs written, want 5 (each once): %v", len(raw.Inputs), raw.Inputs)
+	}
+	got, err := decodeSnapshot(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(recs, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	for _, bad := range []struct{ doc, wantErr string }{
+		{`{"schema":2,"inputs":[],"records":{}}`, "snapshot schema 2"},
+		{`{"schema":1,"inputs":[["k","v"]],"records":{"api":{"platforms":[{"platform":"linux/amd64","inputs":[1]}]}}}`, "input 1 of 1"},
+		{`[]`, "snapshot:"},
+	} {
+		if _, err := decodeSnapshot([]byte(bad.doc)); err == nil || !strings.Contains(err.Error(), bad.wantErr) {
+			t.Errorf("decode %s: error %v, want %q", bad.doc, err, bad.wantErr)
+		}
 	}
 }
