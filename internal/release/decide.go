@@ -26,6 +26,7 @@ type decider struct {
 	opts     Options
 	commit   string
 	registry []layering.RegistryOption // how the registry is reached
+	rel      *relevance                // the inputs of the images decided; set by decide
 }
 
 // decide returns the release of every selected image that has something
@@ -46,12 +47,17 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	imgs := make([]config.Image, 0, len(names))
+	for _, n := range names {
+		img, _ := d.cfg.Image(n)
+		imgs = append(imgs, img)
+	}
+	d.rel = newRelevance(d.cfg.Root, imgs, d.snap.Records)
 	claimed := map[string]bool{}
 	var out, completions []version.Release
 	var skipped []Skipped
 	var errs *multierror.Error
 	for _, n := range names {
-		img, _ := d.cfg.Image(n)
 		open, err := d.unfinished(ctx, n)
 		if err != nil {
 			errs = multierror.Append(errs, err)
@@ -79,7 +85,7 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 			Image:       n,
 			TagTemplate: d.cfg.Release.TagTemplate,
 			At:          d.commit,
-			Relevant:    relevant(d.cfg.Root, img, d.snap.Records[n]),
+			Relevant:    d.rel.of(n),
 			Changed:     changed[n],
 			Options:     version.Options{Initial: initial, Pre: d.opts.Pre, Override: d.opts.Versions[n]},
 		})
@@ -202,8 +208,7 @@ func (d decider) causes(ctx context.Context, image string, last *version.Tagged,
 	if err != nil {
 		return nil, fmt.Errorf("release of %s: %w", image, err)
 	}
-	img, _ := d.cfg.Image(image)
-	return version.CausesOf(commits, relevant(d.cfg.Root, img, d.snap.Records[image])), nil
+	return version.CausesOf(commits, d.rel.of(image)), nil
 }
 
 // releasedLater returns the tag of a final release of image made at a
