@@ -22,8 +22,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/gobake/gobake/internal/config"
-	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/gitinfo"
+	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/ociartifact"
 	"github.com/gobake/gobake/internal/planner"
 )
