@@ -107,7 +107,8 @@ run_timed() {
 # new_scenario NAME: fresh remotes, GOCACHE and registry prefix.
 new_scenario() {
   scenario=$1
-  rm -rf "$work/s" && mkdir -p "$work/s"
+  rm -rf "$work/s" 2>/dev/null || { sleep 5; rm -rf "$work/s"; } # a clone's detached gc may still be writing
+  mkdir -p "$work/s"
   cp -r "$work/origin.git" "$work/s/origin.git"
   cp -r "$work/deploy.git" "$work/s/deploy.git"
   gocache=$work/s/gocache
@@ -134,7 +135,8 @@ if [ -n "$replay" ]; then
     pre=$work/pre-finalize-$n
     [ -d "$pre" ] || { echo "bench: $pre is missing: KEEP=$work with SHARDS including $n first" >&2; exit 1; }
     for run in $(seq "$runs"); do
-      rm -rf "$work/s" "$work/registry/docker/registry/v2/repositories/$scenario" && mkdir -p "$work/s"
+      rm -rf "$work/s" 2>/dev/null || { sleep 5; rm -rf "$work/s"; }
+      rm -rf "$work/registry/docker/registry/v2/repositories/$scenario" && mkdir -p "$work/s"
       cp -r "$pre/origin.git" "$pre/deploy.git" "$work/s/"
       cp -a "$pre/repositories" "$work/registry/docker/registry/v2/repositories/$scenario"
       dir=$(clone finalize)
@@ -169,6 +171,11 @@ mkdir "$work/deploy"
 } >"$work/deploy/kustomization.yaml"
 (cd "$work/deploy" && git init -q && git add -A && git commit -qm deploy)
 git clone -q --bare "$work/deploy" "$work/deploy.git"
+# No background gc in the remotes: a receive-pack's detached gc --auto
+# would still be writing when the next scenario removes them.
+for r in "$work/origin.git" "$work/deploy.git"; do
+  git -C "$r" config gc.auto 0 && git -C "$r" config receive.autogc false && git -C "$r" config maintenance.auto false
+done
 packages=$(find "$work/src" -name '*.go' ! -name '*_test.go' | wc -l)
 echo "bench: synthetic monorepo: $mains images, $packages packages" >&2
 
