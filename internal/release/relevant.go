@@ -23,14 +23,22 @@ func relevant(root string, img config.Image, rec *graph.Record) func(file string
 // the whole history (3 million questions about 10,000 files in the
 // synthetic monorepo, 1.2 CPU s in every shard and in finalize). Here
 // each file is looked up once, giving the set of images it is an input
-// of; each question is then a bit. Not safe for concurrent use.
+// of; each question is then a bit. Every image asks about the same
+// commits' files in the same order, so the answers are kept in the order
+// first asked and a question that follows the previous one in that order
+// is answered without a map lookup: comparing it with the expected file,
+// the same string in memory, is a pointer check. Not safe for concurrent
+// use.
 type relevance struct {
 	bit   map[string]int      // image → its bit
 	words int                 // length of a set of images
 	files map[string][]uint64 // file → images hashing it, or reading it as go.mod or go.sum
 	dirs  map[string][]uint64 // directory → images with a local package there
 	data  []dataDir           // images' data directories
-	memo  map[string][]uint64 // file as asked → images it is relevant to
+	memo  map[string]int      // file as asked → its index in asked
+	asked []string            // files as first asked
+	sets  [][]uint64          // images each file of asked is relevant to
+	next  int                 // index in asked of the file expected next
 }
 
 // dataDir is the data directory of an image, slash-separated with a
@@ -45,7 +53,7 @@ type dataDir struct {
 func newRelevance(root string, imgs []config.Image, recs map[string]*graph.Record) *relevance {
 	rv := &relevance{
 		bit: map[string]int{}, words: (len(imgs) + 63) / 64,
-		files: map[string][]uint64{}, dirs: map[string][]uint64{}, memo: map[string][]uint64{},
+		files: map[string][]uint64{}, dirs: map[string][]uint64{}, memo: map[string]int{},
 	}
 	set := func(m map[string][]uint64, key string, bit int) {
 		s := m[key]
@@ -102,8 +110,13 @@ func (rv *relevance) of(image string) func(file string) bool {
 
 // images returns the set of images file is relevant to.
 func (rv *relevance) images(file string) []uint64 {
-	if s, ok := rv.memo[file]; ok {
-		return s
+	i, ok := rv.next, rv.next < len(rv.asked) && rv.asked[rv.next] == file
+	if !ok {
+		i, ok = rv.memo[file]
+	}
+	if ok {
+		rv.next = i + 1
+		return rv.sets[i]
 	}
 	s := make([]uint64, rv.words)
 	clean := path.Clean(file)
@@ -117,6 +130,8 @@ func (rv *relevance) images(file string) []uint64 {
 			s[d.bit/64] |= 1 << (d.bit % 64)
 		}
 	}
-	rv.memo[file] = s
+	rv.memo[file] = len(rv.asked)
+	rv.asked, rv.sets = append(rv.asked, file), append(rv.sets, s)
+	rv.next = len(rv.asked)
 	return s
 }
