@@ -38,6 +38,10 @@
 #        GOBAKE=/path/to/gobake bash bench/shard.sh  to time a prebuilt binary
 #        PROFILE=DIR bash bench/shard.sh  CPU profiles of every finalize
 #                                         (DIR/finalize-N.pprof)
+#        SEQUENTIAL=1 bash bench/shard.sh  the shards one after another,
+#                                         each finding in the shared GOCACHE
+#                                         what the ones before compiled:
+#                                         the best a shared cache gives
 #        KEEP=DIR bash bench/shard.sh     keep the work in DIR (new or
 #                                         empty), with the state each
 #                                         finalize started from, then
@@ -52,6 +56,7 @@ mains=${MAINS:-300}
 shard_counts=${SHARDS:-1 2 4}
 synth_flags=${SYNTH:-}
 profile=${PROFILE:-}
+sequential=${SEQUENTIAL:-}
 keep=${KEEP:-}
 replay=${REPLAY:-}
 runs=${RUNS:-3}
@@ -224,10 +229,14 @@ for n in $shard_counts; do
   pids=()
   for k in $(seq "$n"); do
     dir=$(clone "shard$k")
+    if [ -n "$sequential" ]; then
+      run_timed "$work/s/shard$k" "$dir" release --shard "$k/$n" --output "$work/s/shard$k.json"
+      continue
+    fi
     run_timed "$work/s/shard$k" "$dir" release --shard "$k/$n" --output "$work/s/shard$k.json" &
     pids+=($!)
   done
-  for p in "${pids[@]}"; do wait "$p"; done
+  for p in "${pids[@]}"; do wait "$p"; done # (none when sequential)
   if [ -n "$keep" ]; then # the state finalize starts from, for REPLAY
     mkdir "$work/pre-finalize-$n"
     cp -r "$work/s/origin.git" "$work/s/deploy.git" "$work/pre-finalize-$n/"
@@ -250,7 +259,7 @@ for n in $shard_counts; do
   fin_cpu=$(cpu "$work/s/finalize")
   all=$(awk -v a="$sum" -v b="$fin_cpu" 'BEGIN {printf "%.1f", a + b}')
   echo "bench: $n shards: finalize wall $(wall "$work/s/finalize") s, CPU $fin_cpu s; total CPU $all s (unsharded: ${base_cpus[*]} s)" >&2
-  rows+=("| $n shard(s) | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all |")
+  rows+=("| $n shard(s)${sequential:+ one after another} | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all |")
   totals+=("$all")
 done
 
@@ -262,7 +271,7 @@ base_cpu=$(printf '%s\n' "${base_cpus[@]}" | awk '{s += $1} END {printf "%.1f", 
 
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 echo
-echo "$mains images ($packages packages), all new, GitOps commit of every image; $(nproc) cores, $mem, load average $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end; shards run at once on this machine, sharing one GOCACHE (standard library warm)."
+echo "$mains images ($packages packages), all new, GitOps commit of every image; $(nproc) cores, $mem, load average $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end; shards run $([ -n "$sequential" ] && echo "one after another" || echo "at once") on this machine, sharing one GOCACHE (standard library warm)."
 echo
 echo "| release | wall s (each shard) | CPU s (each shard) | finalize wall s | finalize CPU s | total CPU s | × unsharded (mean $base_cpu s) |"
 echo "|---|---|---|---|---|---|---|"
