@@ -10,32 +10,69 @@
 #               clone of its own (a CI runner each), then gobake release
 #               --finalize in another clone.
 #
-# Every scenario gets its own registry repositories, its own copy of the
-# source remote and its own copy of a GOCACHE holding the standard library
+# The repository has a gitops: stanza: a bare deployment repository whose
+# kustomization.yaml names every image, so that finalize (and the
+# unsharded release) make the GitOps commit of every image as a real
+# release would. Every scenario gets its own registry repositories, its
+# own copies of the source and deployment remotes and its own copy of a
+# GOCACHE holding the standard library
 # (built once beforehand), shared by the scenario's processes as a
 # GOCACHEPROG cache would be shared by CI runners; each process gets an empty
 # gobake binary cache ($GOBAKE_CACHE), as a fresh runner has. GNU time gives
 # each process's wall time and CPU time (user + sys, children included).
-# The digests of every sharded release are checked equal to the unsharded
-# one's.
+# The digests and the GitOps commit's kustomization.yaml of every sharded
+# release are checked equal to the unsharded one's.
 #
 # Reported: each shard's wall and CPU time, finalize's, and the total CPU of
-# the N shards and finalize against the unsharded release (measured in the
-# same run: the machine may be shared, so read the ratios).
+# the N shards and finalize against the unsharded release, which runs
+# first and again last (BASELINES=1: only first): the ratios are against
+# the mean of both, as the machine may be shared and its load change.
 # Targets (issue 11): finalize ≤ 2 s for 300 images; total CPU of N shards
 # ≤ 1.1 × the unsharded release.
 #
 # Usage: bash bench/shard.sh            (MAINS=300, SHARDS="1 2 4")
 #        MAINS=60 SHARDS="2 4" bash bench/shard.sh   a smaller repository
+#        SYNTH="-core 20 -per-domain 2" bash bench/shard.sh
+#                                       300 images of few packages: cheap
+#                                       to build, for timing finalize
 #        GOBAKE=/path/to/gobake bash bench/shard.sh  to time a prebuilt binary
+#        PROFILE=DIR bash bench/shard.sh  CPU profiles of every finalize
+#                                         (DIR/finalize-N.pprof)
+#        SEQUENTIAL=1 bash bench/shard.sh  the shards one after another,
+#                                         each finding in the shared GOCACHE
+#                                         what the ones before compiled:
+#                                         the best a shared cache gives
+#        KEEP=DIR bash bench/shard.sh     keep the work in DIR (new or
+#                                         empty), with the state each
+#                                         finalize started from, then
+#        REPLAY=DIR [RUNS=3] bash bench/shard.sh
+#                                         time only finalize again from
+#                                         that state (e.g. GOBAKE= another
+#                                         build), RUNS times per N
 # Needs: go, git, docker-registry, jq, GNU time (apt-get install time).
 set -euo pipefail
 
 mains=${MAINS:-300}
 shard_counts=${SHARDS:-1 2 4}
+synth_flags=${SYNTH:-}
+profile=${PROFILE:-}
+sequential=${SEQUENTIAL:-}
+keep=${KEEP:-}
+replay=${REPLAY:-}
+runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/gobake-shardbench.XXXXXX")
-trap 'kill "${registry_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "$replay" ]; then
+  work=$(cd "$replay" && pwd)
+  trap 'kill "${registry_pid:-0}" 2>/dev/null || true' EXIT
+elif [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  [ -z "$(ls -A "$keep")" ] || { echo "bench: KEEP=$keep is not empty" >&2; exit 1; }
+  work=$(cd "$keep" && pwd)
+  trap 'kill "${registry_pid:-0}" 2>/dev/null || true' EXIT
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/gobake-shardbench.XXXXXX")
+  trap 'kill "${registry_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+fi
 
 need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
 need go "install Go 1.26"
@@ -46,7 +83,7 @@ need jq "apt-get install jq"
 
 gobake=${GOBAKE:-}
 if [ -z "$gobake" ]; then
-  gobake=$work/gobake
+  gobake=$work/gobake${replay:+-replay}
   (cd "$root" && go build -o "$gobake" ./cmd/gobake)
 fi
 git() { command git -c user.name=bench -c user.email=bench@localhost -c init.defaultBranch=main "$@"; }
@@ -65,11 +102,86 @@ registry_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
 reg=127.0.0.1:$port
 
-# The synthetic monorepo, committed, with a bare source remote.
-(cd "$root" && go run ./internal/graph/synth/cmd/synth -mains "$mains" "$work/src")
+# run_timed LOG DIR ARGS…: gobake ARGS in DIR under GNU time; LOG.time gets
+# "wall user sys".
+run_timed() {
+  local log=$1 dir=$2; shift 2
+  (cd "$dir" && GOCACHE=$gocache GOBAKE_CACHE=$(mktemp -d "$work/gobakecache.XXXXXX") GOBAKE_REGISTRY=$reg/$scenario \
+    GOBAKE_CPUPROFILE=${cpuprofile:-} /usr/bin/time -f '%e %U %S' -o "$log.time" "$gobake" "$@" >"$log.out" 2>"$log.err") \
+    || { echo "bench: $scenario: gobake $* failed:" >&2; tail -20 "$log.err" >&2; exit 1; }
+}
+# new_scenario NAME: fresh remotes, GOCACHE and registry prefix.
+new_scenario() {
+  scenario=$1
+  rm -rf "$work/s" 2>/dev/null || { sleep 5; rm -rf "$work/s"; } # a clone's detached gc may still be writing
+  mkdir -p "$work/s"
+  cp -r "$work/origin.git" "$work/s/origin.git"
+  cp -r "$work/deploy.git" "$work/s/deploy.git"
+  gocache=$work/s/gocache
+  cp -r "$work/gocache-std" "$gocache"
+}
+clone() { git clone -q "$work/s/origin.git" "$work/s/$1"; echo "$work/s/$1"; }
+cpu() { awk '{printf "%.1f", $2 + $3}' "$1.time"; }
+wall() { awk '{printf "%.1f", $1}' "$1.time"; }
+digests() { jq -c '[.images[] | {(.image): .digest}] | add' "$1"; }
+# deployed: the deployment as the GitOps commit left it, the registry
+# prefix (one per scenario) taken out.
+deployed() { git -C "$work/s/deploy.git" show main:kustomization.yaml | sed "s|$reg/$scenario/||g"; }
+
+# replay: finalize again, RUNS times per N, from the state a KEEP run
+# saved before each finalize.
+if [ -n "$replay" ]; then
+  want=$(digests "$work/unsharded.json")
+  want_deploy=$(cat "$work/unsharded-deploy.yaml")
+  gocache=$work/gocache-std # finalize compiles nothing
+  echo "| N | finalize wall s | finalize CPU s |"
+  echo "|---|---|---|"
+  for n in $shard_counts; do
+    scenario=shards$n
+    pre=$work/pre-finalize-$n
+    [ -d "$pre" ] || { echo "bench: $pre is missing: KEEP=$work with SHARDS including $n first" >&2; exit 1; }
+    for run in $(seq "$runs"); do
+      rm -rf "$work/s" 2>/dev/null || { sleep 5; rm -rf "$work/s"; }
+      rm -rf "$work/registry/docker/registry/v2/repositories/$scenario" && mkdir -p "$work/s"
+      cp -r "$pre/origin.git" "$pre/deploy.git" "$work/s/"
+      cp -a "$pre/repositories" "$work/registry/docker/registry/v2/repositories/$scenario"
+      dir=$(clone finalize)
+      cpuprofile=${profile:+$profile/finalize-$n-$run.pprof}
+      run_timed "$work/s/finalize" "$dir" release --finalize --shards "$n" --output "$work/s/finalize.json"
+      cpuprofile=
+      [ "$(digests "$work/s/finalize.json")" = "$want" ] || { echo "bench: $n shards: the digests differ from the unsharded release's" >&2; exit 1; }
+      [ "$(deployed)" = "$want_deploy" ] || { echo "bench: $n shards: the GitOps commit differs from the unsharded release's" >&2; exit 1; }
+      echo "| $n | $(wall "$work/s/finalize") | $(cpu "$work/s/finalize") |"
+    done
+  done
+  echo
+  echo "$(grep -c . "$work/images") images; $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end."
+  exit 0
+fi
+
+# The synthetic monorepo, committed, with a bare source remote, and a
+# bare deployment repository naming every image (each scenario copies it to
+# $work/s/deploy.git, where gobake.yaml's gitops: stanza points).
+# shellcheck disable=SC2086 # SYNTH is a list of flags
+(cd "$root" && go run ./internal/graph/synth/cmd/synth -mains "$mains" $synth_flags "$work/src")
 printf '.gobake/\n' >"$work/src/.gitignore"
+awk '/^images:/ {on = 1; next} on && /^  [a-z0-9]+:$/ {sub(":", "", $1); print $1}' "$work/src/gobake.yaml" >"$work/images"
+[ "$(grep -c . "$work/images")" = "$mains" ] || { echo "bench: found $(grep -c . "$work/images") images in the synthetic gobake.yaml, want $mains" >&2; exit 1; }
+printf '\ngitops:\n  repo: %s\n  targets:\n    - file: kustomization.yaml\n' "$work/s/deploy.git" >>"$work/src/gobake.yaml"
 (cd "$work/src" && git init -q && git add -A && git commit -qm synth)
 git clone -q --bare "$work/src" "$work/origin.git"
+mkdir "$work/deploy"
+{
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\nimages:\n'
+  while read -r img; do printf '  - name: %s\n    newTag: 0.0.0\n' "$img"; done <"$work/images"
+} >"$work/deploy/kustomization.yaml"
+(cd "$work/deploy" && git init -q && git add -A && git commit -qm deploy)
+git clone -q --bare "$work/deploy" "$work/deploy.git"
+# No background gc in the remotes: a receive-pack's detached gc --auto
+# would still be writing when the next scenario removes them.
+for r in "$work/origin.git" "$work/deploy.git"; do
+  git -C "$r" config gc.auto 0 && git -C "$r" config receive.autogc false && git -C "$r" config maintenance.auto false
+done
 packages=$(find "$work/src" -name '*.go' ! -name '*_test.go' | wc -l)
 echo "bench: synthetic monorepo: $mains images, $packages packages" >&2
 
@@ -90,52 +202,53 @@ EOF
 (cd "$work/warm" && GOCACHE=$work/gocache-std GOBAKE_CACHE=off "$gobake" build --oci-layout "$work/warm-oci" >/dev/null 2>"$work/warm.log") \
   || { cat "$work/warm.log" >&2; exit 1; }
 
-# run_timed LOG DIR ARGS…: gobake ARGS in DIR under GNU time; LOG.time gets
-# "wall user sys".
-run_timed() {
-  local log=$1 dir=$2; shift 2
-  (cd "$dir" && GOCACHE=$gocache GOBAKE_CACHE=$(mktemp -d "$work/gobakecache.XXXXXX") GOBAKE_REGISTRY=$reg/$scenario \
-    /usr/bin/time -f '%e %U %S' -o "$log.time" "$gobake" "$@" >"$log.out" 2>"$log.err") \
-    || { echo "bench: $scenario: gobake $* failed:" >&2; tail -20 "$log.err" >&2; exit 1; }
-}
-# new_scenario NAME: a fresh remote, GOCACHE and registry prefix.
-new_scenario() {
-  scenario=$1
-  rm -rf "$work/s" && mkdir -p "$work/s"
-  cp -r "$work/origin.git" "$work/s/origin.git"
-  gocache=$work/s/gocache
-  cp -r "$work/gocache-std" "$gocache"
-}
-clone() { git clone -q "$work/s/origin.git" "$work/s/$1"; echo "$work/s/$1"; }
-cpu() { awk '{printf "%.1f", $2 + $3}' "$1.time"; }
-wall() { awk '{printf "%.1f", $1}' "$1.time"; }
-digests() { jq -c '[.images[] | {(.image): .digest}] | add' "$1"; }
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+base_cpus=() rows=() totals=()
 
-declare -A total_cpu
-rows=()
+# unsharded NAME: the unsharded release, its CPU appended to base_cpus.
+unsharded() {
+  new_scenario "$1"
+  local dir
+  dir=$(clone main)
+  run_timed "$work/$1" "$dir" release --output "$work/$1.json"
+  base_cpus+=("$(cpu "$work/$1")")
+  [ "$(jq '.images | length' "$work/$1.json")" = "$mains" ] || { echo "bench: the unsharded release released $(jq '.images | length' "$work/$1.json") images, want $mains" >&2; exit 1; }
+  rows+=("| unsharded ($1) | $(wall "$work/$1") | $(cpu "$work/$1") | – | – | $(cpu "$work/$1") |")
+  totals+=("$(cpu "$work/$1")")
+  echo "bench: $1: wall $(wall "$work/$1") s, CPU $(cpu "$work/$1") s" >&2
+}
 
-new_scenario unsharded
-dir=$(clone main)
-run_timed "$work/unsharded" "$dir" release --output "$work/unsharded.json"
-base_cpu=$(cpu "$work/unsharded")
+unsharded unsharded
 want=$(digests "$work/unsharded.json")
-[ "$(jq '.images | length' "$work/unsharded.json")" = "$mains" ] || { echo "bench: the unsharded release released $(jq '.images | length' "$work/unsharded.json") images, want $mains" >&2; exit 1; }
-rows+=("| unsharded | $(wall "$work/unsharded") | $base_cpu | – | – | $base_cpu | 1.00 |")
-echo "bench: unsharded: wall $(wall "$work/unsharded") s, CPU $base_cpu s" >&2
+want_deploy=$(deployed)
+printf '%s\n' "$want_deploy" >"$work/unsharded-deploy.yaml"
+[ "$want_deploy" != "$(git -C "$work/deploy.git" show main:kustomization.yaml)" ] || { echo "bench: the unsharded release made no GitOps commit" >&2; exit 1; }
 
 for n in $shard_counts; do
   new_scenario "shards$n"
   pids=()
   for k in $(seq "$n"); do
     dir=$(clone "shard$k")
+    if [ -n "$sequential" ]; then
+      run_timed "$work/s/shard$k" "$dir" release --shard "$k/$n" --output "$work/s/shard$k.json"
+      continue
+    fi
     run_timed "$work/s/shard$k" "$dir" release --shard "$k/$n" --output "$work/s/shard$k.json" &
     pids+=($!)
   done
-  for p in "${pids[@]}"; do wait "$p"; done
+  for p in "${pids[@]}"; do wait "$p"; done # (none when sequential)
+  if [ -n "$keep" ]; then # the state finalize starts from, for REPLAY
+    mkdir "$work/pre-finalize-$n"
+    cp -r "$work/s/origin.git" "$work/s/deploy.git" "$work/pre-finalize-$n/"
+    cp -a "$work/registry/docker/registry/v2/repositories/$scenario" "$work/pre-finalize-$n/repositories"
+  fi
   dir=$(clone finalize)
+  cpuprofile=${profile:+$profile/finalize-$n.pprof}
   run_timed "$work/s/finalize" "$dir" release --finalize --shards "$n" --output "$work/s/finalize.json"
+  cpuprofile=
   got=$(digests "$work/s/finalize.json")
   [ "$got" = "$want" ] || { echo "bench: $n shards: the digests differ from the unsharded release's" >&2; exit 1; }
+  [ "$(deployed)" = "$want_deploy" ] || { echo "bench: $n shards: the GitOps commit differs from the unsharded release's" >&2; exit 1; }
   shard_walls=() shard_cpus=() sum=0
   for k in $(seq "$n"); do
     shard_walls+=("$(wall "$work/s/shard$k")")
@@ -145,17 +258,25 @@ for n in $shard_counts; do
   done
   fin_cpu=$(cpu "$work/s/finalize")
   all=$(awk -v a="$sum" -v b="$fin_cpu" 'BEGIN {printf "%.1f", a + b}')
-  ratio=$(awk -v a="$all" -v b="$base_cpu" 'BEGIN {printf "%.2f", a / b}')
-  echo "bench: $n shards: finalize wall $(wall "$work/s/finalize") s, CPU $fin_cpu s; total CPU $all s = $ratio × unsharded" >&2
-  rows+=("| $n shard(s) | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all | $ratio |")
+  echo "bench: $n shards: finalize wall $(wall "$work/s/finalize") s, CPU $fin_cpu s; total CPU $all s (unsharded: ${base_cpus[*]} s)" >&2
+  rows+=("| $n shard(s)${sequential:+ one after another} | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all |")
+  totals+=("$all")
 done
+
+# The load of the machine changes over the run: the unsharded release
+# again at the end, and the ratios against the mean of both.
+[ "${BASELINES:-2}" -lt 2 ] || unsharded unsharded-again
+[ "$(digests "$work/unsharded-again.json" 2>/dev/null || echo "$want")" = "$want" ] || { echo "bench: the unsharded releases' digests differ" >&2; exit 1; }
+base_cpu=$(printf '%s\n' "${base_cpus[@]}" | awk '{s += $1} END {printf "%.1f", s / NR}')
 
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 echo
-echo "$mains images ($packages packages), all new; $(nproc) cores, $mem, load $(cut -d' ' -f1 /proc/loadavg); shards run at once on this machine, sharing one GOCACHE (standard library warm)."
+echo "$mains images ($packages packages), all new, GitOps commit of every image; $(nproc) cores, $mem, load average $load_start at the start, $(cut -d' ' -f1 /proc/loadavg) at the end; shards run $([ -n "$sequential" ] && echo "one after another" || echo "at once") on this machine, sharing one GOCACHE (standard library warm)."
 echo
-echo "| release | wall s (each shard) | CPU s (each shard) | finalize wall s | finalize CPU s | total CPU s | × unsharded |"
+echo "| release | wall s (each shard) | CPU s (each shard) | finalize wall s | finalize CPU s | total CPU s | × unsharded (mean $base_cpu s) |"
 echo "|---|---|---|---|---|---|---|"
-printf '%s\n' "${rows[@]}"
+for i in "${!rows[@]}"; do
+  echo "${rows[$i]} $(awk -v a="${totals[$i]}" -v b="$base_cpu" 'BEGIN {printf "%.2f", a / b}') |"
+done
 echo
 echo "per image (unsharded): $(awk -v a="$base_cpu" -v n="$mains" 'BEGIN {printf "%.2f", a / n}') CPU s"

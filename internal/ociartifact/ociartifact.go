@@ -1,5 +1,6 @@
 // Package ociartifact makes OCI 1.1 artifact manifests: an artifactType,
-// the empty config "{}", one layer holding a document, and a subject.
+// the empty config "{}", one layer holding a document (or several, see
+// Bundle), and a subject.
 // go-containerregistry's mutate package can neither set artifactType nor
 // give empty.Image the empty config, so the manifest is written here and
 // the rest of v1.Image comes from partial.CompressedToImage.
@@ -46,12 +47,39 @@ func Standalone(doc []byte, mt types.MediaType, opts ...Option) (v1.Image, error
 	return build(doc, mt, nil, opts)
 }
 
+// Document is one layer of a Bundle: its bytes and media type.
+type Document struct {
+	Data      []byte
+	MediaType types.MediaType
+}
+
+// Bundle returns the artifact of type mt whose layers are docs, in order,
+// referring to nothing. A registry stores a layer once per repository
+// whatever the manifests naming it, so a document several bundles share
+// is stored (and, once there, uploaded) once.
+func Bundle(mt types.MediaType, docs []Document, opts ...Option) (v1.Image, error) {
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("artifact %s: no document", mt)
+	}
+	return buildLayers(docs, mt, nil, opts)
+}
+
 // build is New with the subject given, or none when nil.
 func build(doc []byte, mt types.MediaType, subject *v1.Descriptor, opts []Option) (v1.Image, error) {
-	layer := static.NewLayer(doc, mt)
-	layerDesc, err := partial.Descriptor(layer)
-	if err != nil {
-		return nil, fmt.Errorf("artifact layer: %w", err)
+	return buildLayers([]Document{{Data: doc, MediaType: mt}}, mt, subject, opts)
+}
+
+// buildLayers makes the artifact of type mt with a layer per document.
+func buildLayers(docs []Document, mt types.MediaType, subject *v1.Descriptor, opts []Option) (v1.Image, error) {
+	var layers []v1.Layer
+	var descs []v1.Descriptor
+	for _, d := range docs {
+		layer := static.NewLayer(d.Data, d.MediaType)
+		desc, err := partial.Descriptor(layer)
+		if err != nil {
+			return nil, fmt.Errorf("artifact layer: %w", err)
+		}
+		layers, descs = append(layers, layer), append(descs, *desc)
 	}
 	cfgDigest, cfgSize, err := v1.SHA256(bytes.NewReader(emptyJSON))
 	if err != nil {
@@ -62,7 +90,7 @@ func build(doc []byte, mt types.MediaType, subject *v1.Descriptor, opts []Option
 		MediaType:     types.OCIManifestSchema1,
 		ArtifactType:  string(mt),
 		Config:        v1.Descriptor{MediaType: types.OCIEmptyJSON, Digest: cfgDigest, Size: cfgSize},
-		Layers:        []v1.Descriptor{*layerDesc},
+		Layers:        descs,
 		Subject:       subject,
 	}
 	for _, o := range opts {
@@ -72,14 +100,14 @@ func build(doc []byte, mt types.MediaType, subject *v1.Descriptor, opts []Option
 	if err != nil {
 		return nil, fmt.Errorf("artifact manifest: %w", err)
 	}
-	return partial.CompressedToImage(&artifact{raw: raw, artifactType: mt, layer: layer})
+	return partial.CompressedToImage(&artifact{raw: raw, artifactType: mt, layers: layers})
 }
 
 // artifact is the partial.CompressedImageCore of an artifact manifest.
 type artifact struct {
 	raw          []byte
 	artifactType types.MediaType
-	layer        v1.Layer
+	layers       []v1.Layer
 }
 
 // MediaType is the OCI image manifest media type.
@@ -94,10 +122,12 @@ func (a *artifact) RawConfigFile() ([]byte, error) { return emptyJSON, nil }
 // ArtifactType returns the document's media type, for descriptors.
 func (a *artifact) ArtifactType() (string, error) { return string(a.artifactType), nil }
 
-// LayerByDigest returns the document layer or the empty config blob.
+// LayerByDigest returns a document layer or the empty config blob.
 func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	if d, err := a.layer.Digest(); err == nil && d == h {
-		return a.layer, nil
+	for _, l := range a.layers {
+		if d, err := l.Digest(); err == nil && d == h {
+			return l, nil
+		}
 	}
 	if d, _, err := v1.SHA256(bytes.NewReader(emptyJSON)); err == nil && d == h {
 		return static.NewLayer(emptyJSON, types.OCIEmptyJSON), nil

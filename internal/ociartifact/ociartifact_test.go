@@ -2,6 +2,7 @@ package ociartifact
 
 import (
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -90,5 +91,54 @@ func TestStandalone(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "subject") {
 		t.Errorf("manifest names a subject: %s", raw)
+	}
+}
+
+// TestBundle: a layer per document, in order, each readable by digest;
+// a document two bundles share is the same blob.
+func TestBundle(t *testing.T) {
+	shared := Document{Data: []byte(`{"shared":true}`), MediaType: "application/vnd.example.shared+json"}
+	bundle := func(own string) (v1.Image, *v1.Manifest) {
+		t.Helper()
+		img, err := Bundle("application/vnd.example.bundle+json", []Document{{Data: []byte(own), MediaType: "application/vnd.example.own+json"}, shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate.Image(img); err != nil {
+			t.Fatalf("validate: %v", err)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img, m
+	}
+	img, a := bundle(`{"k":1}`)
+	_, b := bundle(`{"k":2}`)
+	if a.ArtifactType != "application/vnd.example.bundle+json" || len(a.Layers) != 2 ||
+		a.Layers[0].MediaType != "application/vnd.example.own+json" || a.Layers[1].MediaType != shared.MediaType {
+		t.Fatalf("manifest %+v: want the bundle's artifactType and its two documents in order", a)
+	}
+	if a.Layers[0].Digest == b.Layers[0].Digest || a.Layers[1].Digest != b.Layers[1].Digest {
+		t.Errorf("layers %v and %v: want the own documents to differ and the shared one the same blob", a.Layers, b.Layers)
+	}
+	l, err := img.LayerByDigest(a.Layers[1].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(shared.Data) {
+		t.Errorf("shared layer %q, want %q", got, shared.Data)
+	}
+	if _, err := Bundle("application/vnd.example.bundle+json", nil); err == nil {
+		t.Error("Bundle of no document: no error")
 	}
 }

@@ -30,7 +30,7 @@ func (r *run) reuse(ctx context.Context) error {
 		}
 		refs[img.Image] = ref
 	}
-	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, r.registryOptions()...)...)
+	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, r.lookupOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
@@ -169,7 +169,7 @@ func (r *run) releasedDigest(ctx context.Context, img Image) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("release of %s: %w", img.Image, err)
 	}
-	d, err := tagDigest(ctx, ref.Context().Tag(version.OCITag(img.last.Version)), r.registryOptions()...)
+	d, err := tagDigest(ctx, ref.Context().Tag(version.OCITag(img.last.Version)), r.lookupOptions()...)
 	if err != nil {
 		return "", fmt.Errorf("release of %s: %w", img.Image, err)
 	}

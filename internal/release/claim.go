@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -60,18 +61,21 @@ func (r *run) sync(ctx context.Context) error {
 
 // adopt completes the images a git tag at this commit has claimed: they
 // are not built again, their digest is the claimed one, which must be in
-// the registry.
+// the registry. The registry is asked about several images at once; every
+// failure is returned and nothing is changed anywhere (adopt only reads).
 func (r *run) adopt(ctx context.Context) error {
-	var errs *multierror.Error
+	var claimed []*Image
 	for i := range r.report.Images {
-		img := &r.report.Images[i]
-		if !img.Claimed {
-			continue
+		if img := &r.report.Images[i]; img.Claimed {
+			claimed = append(claimed, img)
 		}
+	}
+	logs := make(map[*Image]string, len(claimed))
+	var mu sync.Mutex
+	err := eachOf(claimed, registryJobs, func(img *Image) error {
 		msg, err := r.repo.TagMessage(ctx, img.GitTag)
 		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
-			continue
+			return fmt.Errorf("release of %s: %w", img.Image, err)
 		}
 		img.Digest = claimDigest(msg)
 		img.Reference = img.Repository + "@" + img.Digest
@@ -83,24 +87,33 @@ func (r *run) adopt(ctx context.Context) error {
 		}
 		ref, err := r.digestRef(img)
 		if err != nil {
-			errs = multierror.Append(errs, err)
-			continue
+			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
+		var line string
 		switch {
 		case err != nil:
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+			return fmt.Errorf("release of %s: %w", img.Image, err)
 		case !ok && img.Completed:
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s, claimed at %s by a release that did not finish, names %s, which is not in the registry: its version cannot be completed; push that build again, or delete the tag %s on the source remote", img.Image, img.GitTag, short(img.Commit), ref, img.GitTag))
+			return fmt.Errorf("release of %s: %s, claimed at %s by a release that did not finish, names %s, which is not in the registry: its version cannot be completed; push that build again, or delete the tag %s on the source remote", img.Image, img.GitTag, short(img.Commit), ref, img.GitTag)
 		case !ok:
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s claims %s, which is not in the registry: push it again (gobake build) or delete the tag on the remote", img.Image, img.GitTag, ref))
+			return fmt.Errorf("release of %s: %s claims %s, which is not in the registry: push it again (gobake build) or delete the tag on the remote", img.Image, img.GitTag, ref)
 		case img.Completed:
-			r.logf("%s %s: %s was claimed at %s as %s by a release that did not finish: completing it, not rebuilding\n", img.Image, img.Version, img.GitTag, short(img.Commit), img.Reference)
+			line = fmt.Sprintf("%s %s: %s was claimed at %s as %s by a release that did not finish: completing it, not rebuilding\n", img.Image, img.Version, img.GitTag, short(img.Commit), img.Reference)
 		default:
-			r.logf("%s %s: claimed by %s at this commit as %s: completing, not rebuilding\n", img.Image, img.Version, img.GitTag, img.Reference)
+			line = fmt.Sprintf("%s %s: claimed by %s at this commit as %s: completing, not rebuilding\n", img.Image, img.Version, img.GitTag, img.Reference)
+		}
+		mu.Lock()
+		logs[img] = line
+		mu.Unlock()
+		return nil
+	})
+	for _, img := range claimed { // in report order, whatever order the answers came in
+		if line := logs[img]; line != "" {
+			r.logf("%s", line)
 		}
 	}
-	return errs.ErrorOrNil()
+	return err
 }
 
 // markNewest sets newest on every image whose version is at least every
@@ -147,25 +160,37 @@ func (r *run) newerRelease(ctx context.Context, img *Image) (string, error) {
 // one and the image is the newest, has nothing to change) into the
 // skipped ones: a re-run of a finished release releases nothing.
 func (r *run) settle(ctx context.Context) error {
-	var done []int
-	for i := range r.report.Images {
-		img := &r.report.Images[i]
-		if !img.Claimed {
-			continue
+	var claimed []int
+	for i, img := range r.report.Images {
+		if img.Claimed {
+			claimed = append(claimed, i)
 		}
+	}
+	complete := make([]bool, len(r.report.Images))
+	err := eachOf(claimed, registryJobs, func(i int) error {
+		img := &r.report.Images[i]
 		ref, err := r.digestRef(img)
 		if err != nil {
 			return err
 		}
-		complete := true
 		for _, t := range img.versionTags {
-			d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+			d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
 			if err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
-			complete = complete && d == img.Digest
+			if d != img.Digest {
+				return nil
+			}
 		}
-		if complete {
+		complete[i] = true // each goroutine writes its own element
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var done []int
+	for _, i := range claimed {
+		if complete[i] {
 			done = append(done, i)
 		}
 	}
@@ -222,12 +247,12 @@ func tagDigest(ctx context.Context, tag name.Tag, opts ...layering.RegistryOptio
 
 // listTags returns the tags of the repository repo (registry/path) in the
 // registry; none when the repository does not exist yet.
-func listTags(ctx context.Context, repo string, insecure bool) (map[string]bool, error) {
+func listTags(ctx context.Context, repo string, insecure bool, opts ...layering.RegistryOption) (map[string]bool, error) {
 	r, err := imageref.Repository(repo, insecure)
 	if err != nil {
 		return nil, fmt.Errorf("list tags of %s: %w", repo, err)
 	}
-	tags, err := remote.List(r, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(insecure))...)
+	tags, err := remote.List(r, layering.RemoteOptions(ctx, opts...)...)
 	var terr *transport.Error
 	switch {
 	case errors.As(err, &terr) && terr.StatusCode == 404:
@@ -281,7 +306,7 @@ func (r *run) claim(ctx context.Context) error {
 func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) error {
 	var errs *multierror.Error
 	for _, t := range img.versionTags {
-		d, err := tagDigest(ctx, ref.Context().Tag(t), r.registryOptions()...)
+		d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
 		switch {
 		case err != nil:
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
@@ -289,7 +314,7 @@ func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) e
 		case d != "":
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s:%s already names %s, not %s: a version tag is published once and never moved", img.Image, ref.Context(), t, d, img.Digest))
 		default:
-			if err := layering.Tag(ctx, ref, []string{t}, r.registryOptions()...); err != nil {
+			if err := layering.Tag(ctx, ref, []string{t}, r.lookupOptions()...); err != nil {
 				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
 			}
 		}

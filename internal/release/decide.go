@@ -20,11 +20,13 @@ import (
 
 // decider decides the versions of one release.
 type decider struct {
-	cfg    *config.Config
-	repo   *gitrepo.Repo
-	snap   *graph.Snapshot
-	opts   Options
-	commit string
+	cfg      *config.Config
+	repo     *gitrepo.Repo
+	snap     *graph.Snapshot
+	opts     Options
+	commit   string
+	registry []layering.RegistryOption // how the registry is reached
+	rel      *relevance                // the inputs of the images decided; set by decide
 }
 
 // decide returns the release of every selected image that has something
@@ -45,12 +47,17 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	imgs := make([]config.Image, 0, len(names))
+	for _, n := range names {
+		img, _ := d.cfg.Image(n)
+		imgs = append(imgs, img)
+	}
+	d.rel = newRelevance(d.cfg.Root, imgs, d.snap.Records)
 	claimed := map[string]bool{}
 	var out, completions []version.Release
 	var skipped []Skipped
 	var errs *multierror.Error
 	for _, n := range names {
-		img, _ := d.cfg.Image(n)
 		open, err := d.unfinished(ctx, n)
 		if err != nil {
 			errs = multierror.Append(errs, err)
@@ -78,7 +85,7 @@ func (d decider) decide(ctx context.Context, names []string) ([]version.Release,
 			Image:       n,
 			TagTemplate: d.cfg.Release.TagTemplate,
 			At:          d.commit,
-			Relevant:    relevant(d.cfg.Root, img, d.snap.Records[n]),
+			Relevant:    d.rel.of(n),
 			Changed:     changed[n],
 			Options:     version.Options{Initial: initial, Pre: d.opts.Pre, Override: d.opts.Versions[n]},
 		})
@@ -115,7 +122,7 @@ func (d decider) unfinished(ctx context.Context, image string) ([]version.Releas
 		return nil, nil
 	}
 	img, _ := d.cfg.Image(image)
-	published, err := listTags(ctx, imageref.Join(d.opts.Registry, img.Repository), d.opts.Insecure)
+	published, err := listTags(ctx, imageref.Join(d.opts.Registry, img.Repository), d.opts.Insecure, d.registry...)
 	if err != nil {
 		return nil, fmt.Errorf("release of %s: %w", image, err)
 	}
@@ -201,8 +208,7 @@ func (d decider) causes(ctx context.Context, image string, last *version.Tagged,
 	if err != nil {
 		return nil, fmt.Errorf("release of %s: %w", image, err)
 	}
-	img, _ := d.cfg.Image(image)
-	return version.CausesOf(commits, relevant(d.cfg.Root, img, d.snap.Records[image])), nil
+	return version.CausesOf(commits, d.rel.of(image)), nil
 }
 
 // releasedLater returns the tag of a final release of image made at a
@@ -261,7 +267,7 @@ func (d decider) changedSinceLast(ctx context.Context, names []string) (map[stri
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, layering.WithRegistryInsecure(d.opts.Insecure))...)
+	prev, err := state.PreviousFromRegistry(ctx, refs, layering.RemoteOptions(ctx, d.registry...)...)
 	if err != nil {
 		return nil, fmt.Errorf("release: last releases: %w", err)
 	}

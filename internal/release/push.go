@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
@@ -29,7 +30,7 @@ func (r *run) push(ctx context.Context) error {
 	// The observer (a progress display) sees each push start, its bytes
 	// and its end.
 	p = layering.ObservePublisher(p, r.opts.Observer)
-	return r.each(func(img *Image) error {
+	return r.each(r.jobs(), func(img *Image) error {
 		if img.Reused || (r.opts.Finalize && img.Shard != "") { // pushed already, by a shard
 			img.Pushed = true
 			return nil
@@ -50,12 +51,12 @@ func (r *run) push(ctx context.Context) error {
 // checkPushed checks that the registry serves every image of the release
 // by digest: the GitOps commit names only digests that exist.
 func (r *run) checkPushed(ctx context.Context) error {
-	return r.each(func(img *Image) error {
+	return r.each(registryJobs, func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {
 			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.registryOptions()...)
+		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
 		switch {
 		case err != nil:
 			return fmt.Errorf("release of %s: %w", img.Image, err)
@@ -80,13 +81,13 @@ func (r *run) moveTags(ctx context.Context) error {
 	if err := r.markNewest(ctx); err != nil {
 		return err
 	}
-	return r.each(func(img *Image) error {
+	return r.each(registryJobs, func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {
 			return err
 		}
 		if img.newest && len(img.floatingTags) > 0 {
-			if err := layering.Tag(ctx, ref, img.floatingTags, r.registryOptions()...); err != nil {
+			if err := layering.Tag(ctx, ref, img.floatingTags, r.lookupOptions()...); err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
 		}
@@ -111,29 +112,48 @@ func (r *run) digestRef(img *Image) (name.Digest, error) {
 	return d, nil
 }
 
-// each runs fn on every image of the release, a few at once, and returns
-// every failure.
-func (r *run) each(fn func(img *Image) error) error {
-	jobs := r.opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
+// registryJobs bounds the registry requests a release makes at once
+// where each is small (a HEAD, a manifest GET or PUT): they wait on the
+// network and the registry, not on this machine's CPU, so a release of
+// hundreds of images makes them many at a time, not GOMAXPROCS.
+const registryJobs = 16
+
+// jobs is the number of images pushed at once: Options.Jobs, or
+// GOMAXPROCS (a push compresses nothing, but reads layers from disk).
+func (r *run) jobs() int {
+	if r.opts.Jobs > 0 {
+		return r.opts.Jobs
 	}
-	sem := make(chan struct{}, jobs)
+	return runtime.GOMAXPROCS(0)
+}
+
+// each runs fn on every image of the release, at most limit at once, and
+// returns every failure, sorted.
+func (r *run) each(limit int, fn func(img *Image) error) error {
+	imgs := make([]*Image, len(r.report.Images))
+	for i := range r.report.Images {
+		imgs[i] = &r.report.Images[i]
+	}
+	return eachOf(imgs, limit, fn)
+}
+
+// eachOf runs fn on every item of items, at most limit at once, and
+// returns every failure, sorted by message.
+func eachOf[T any](items []T, limit int, fn func(T) error) error {
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
 	var mu sync.Mutex
 	var errs *multierror.Error
-	var wg sync.WaitGroup
-	for i := range r.report.Images {
-		img := &r.report.Images[i]
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := fn(img); err != nil {
+	for _, it := range items {
+		g.Go(func() error {
+			if err := fn(it); err != nil {
 				mu.Lock()
 				errs = multierror.Append(errs, err)
 				mu.Unlock()
 			}
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // every failure is in errs
 	return sortErrors(errs)
 }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/gobake/gobake/internal/config"
@@ -37,6 +39,9 @@ type run struct {
 	same       []Image                    // images sameOutput dropped: their build is their last release
 	shardN     int                        // finalize: the number of shards
 	shardRecs  map[int]*shardRecord       // finalize: their records, by K
+	logMu      sync.Mutex                 // logf is called from the goroutines of each
+	lookups    []layering.RegistryOption  // registryOptions, reusing one Puller and Pusher: see lookupOptions
+	pings      *pingCache                 // the transport of every registry request
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -51,8 +56,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if opts.Shard.N > 0 {
 		rep.Shard = opts.Shard.String()
 	}
-	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}}
-	err := r.release(ctx)
+	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}, pings: newPingCache(opts.Insecure)}
+	err := r.reuseConnections(ctx)
+	if err == nil {
+		err = r.release(ctx)
+	}
 	if err != nil {
 		for _, e := range flatten(err) {
 			rep.Errors = append(rep.Errors, redact.String(e.Error()))
@@ -113,7 +121,7 @@ const maxClaims = 4
 // an error wrapping errLost when another release claimed a version first:
 // nothing visible has changed then.
 func (r *run) attempt(ctx context.Context, names []string) error {
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit}.decide(ctx, names)
+	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
 		return err
@@ -302,7 +310,39 @@ func (r *run) builderOptions() []layering.BuilderOption {
 
 // registryOptions are how the release reaches the registry.
 func (r *run) registryOptions() []layering.RegistryOption {
-	return []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+	opts := []layering.RegistryOption{layering.WithRegistryInsecure(r.opts.Insecure)}
+	if r.pings != nil {
+		opts = append(opts, layering.WithRegistryTransport(r.pings))
+	}
+	return opts
+}
+
+// reuseConnections makes the Puller and Pusher that lookupOptions share.
+func (r *run) reuseConnections(ctx context.Context) error {
+	ropts := layering.RemoteOptions(ctx, r.registryOptions()...)
+	puller, err := remote.NewPuller(ropts...)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	pusher, err := remote.NewPusher(ropts...)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	r.lookups = append(r.registryOptions(), layering.WithRemoteOptions(remote.Reuse(puller), remote.Reuse(pusher)))
+	return nil
+}
+
+// lookupOptions are registryOptions for the release's many small requests
+// (HEADs, tag listings, manifest GETs and tag PUTs, hundreds in a release
+// of hundreds of images): they share one Puller and one Pusher, which
+// ping and authenticate once per repository and keep their connections,
+// instead of once per request. Pushes of images keep registryOptions: a
+// Pusher given by remote.Reuse would ignore their own options.
+func (r *run) lookupOptions() []layering.RegistryOption {
+	if r.lookups == nil { // a run made without Run, in tests
+		return r.registryOptions()
+	}
+	return r.lookups
 }
 
 // environ is the process environment of the release.
@@ -313,9 +353,11 @@ func (r *run) environ() []string {
 	return r.opts.Environ
 }
 
-// logf writes a progress line.
+// logf writes a progress line; several goroutines may at once.
 func (r *run) logf(format string, args ...any) {
 	if r.opts.Log != nil {
+		r.logMu.Lock()
+		defer r.logMu.Unlock()
 		fmt.Fprintf(r.opts.Log, format, args...)
 	}
 }

@@ -34,8 +34,11 @@ import (
 type world struct {
 	host     string      // the registry, 127.0.0.1:PORT
 	failTags atomic.Bool // answer 503 to every manifest PUT by tag (not the sha256-… tags of referrers)
-	origin   string      // bare source remote
-	deploy   string      // bare GitOps repository
+	// hook, when set, sees every request before the registry does (and
+	// may hold it).
+	hook   atomic.Pointer[func(*http.Request)]
+	origin string // bare source remote
+	deploy string // bare GitOps repository
 }
 
 func newWorld(t *testing.T) *world {
@@ -43,6 +46,9 @@ func newWorld(t *testing.T) *world {
 	w := &world{}
 	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	s := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		if hook := w.hook.Load(); hook != nil {
+			(*hook)(req)
+		}
 		if w.failTags.Load() && req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") &&
 			!strings.Contains(req.URL.Path, "/manifests/sha256") {
 			http.Error(rw, "injected failure", http.StatusServiceUnavailable)

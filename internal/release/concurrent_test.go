@@ -1,0 +1,114 @@
+package release_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gobake/gobake/internal/release"
+)
+
+// round holds the first want requests that match until all of them have
+// arrived: it sees whether they were made at once. A request that waited
+// longer than patience without the others marks the round missed and goes
+// on (requests made one after another would otherwise wait forever).
+type round struct {
+	match    func(*http.Request) bool
+	want     int
+	mu       sync.Mutex
+	seen     int
+	full     chan struct{}
+	missed   bool
+	patience time.Duration
+}
+
+func newRound(want int, match func(*http.Request) bool) *round {
+	return &round{match: match, want: want, full: make(chan struct{}), patience: 5 * time.Second}
+}
+
+// see is the registry hook's part of the round.
+func (r *round) see(req *http.Request) {
+	if !r.match(req) {
+		return
+	}
+	r.mu.Lock()
+	r.seen++
+	n := r.seen
+	if n == r.want {
+		close(r.full)
+	}
+	r.mu.Unlock()
+	if n > r.want {
+		return
+	}
+	select {
+	case <-r.full:
+	case <-time.After(r.patience):
+		r.mu.Lock()
+		r.missed = true
+		r.mu.Unlock()
+	}
+}
+
+// TestCompletionRequests: completing claimed releases, the registry
+// checks of adopt (is each claimed digest there) and of settle (do the
+// version tags name it) are made for several images at once, not one
+// after another, and the release's requests share their connections: the
+// registry is pinged (GET /v2/) at most twice per repository (to pull and
+// to push), not once per request. The release still completes every
+// claim.
+func TestCompletionRequests(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.clone(t)
+	w.failTags.Store(true)
+	if rep, err, log := w.run(t, c.Dir, release.Options{}); err == nil || len(rep.GitTags) != 2 {
+		t.Fatalf("release with failing tag PUTs: %v, claims %v: want both images claimed, then a failure\n%s", err, rep.GitTags, log)
+	}
+	w.failTags.Store(false)
+
+	head := func(manifest func(ref string) bool) func(*http.Request) bool {
+		return func(req *http.Request) bool {
+			_, ref, ok := strings.Cut(req.URL.Path, "/manifests/")
+			return req.Method == http.MethodHead && ok && manifest(ref)
+		}
+	}
+	// adopt: a HEAD by digest per claimed image; settle: a HEAD per version tag.
+	adopt := newRound(2, head(func(ref string) bool { return strings.HasPrefix(ref, "sha256:") }))
+	settle := newRound(2, head(func(ref string) bool { return ref == "0.1.0" }))
+	var mu sync.Mutex
+	pings, requests := 0, 0
+	repos := map[string]bool{}
+	hook := func(req *http.Request) {
+		mu.Lock()
+		if req.URL.Path == "/v2/" {
+			pings++
+		} else if repo, _, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/"); ok {
+			repos[repo] = true
+			requests++
+		} else if repo, _, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/blobs/"); ok {
+			repos[repo] = true
+			requests++
+		} else {
+			requests++
+		}
+		mu.Unlock()
+		adopt.see(req)
+		settle.see(req)
+	}
+	w.hook.Store(&hook)
+	rep, err, log := w.run(t, c.Dir, release.Options{})
+	w.hook.Store(nil)
+	if err != nil || !rep.Released || len(rep.Images) != 2 {
+		t.Fatalf("re-run: %v, released %t, images %v\n%s", err, rep.Released, versions(rep), log)
+	}
+	if adopt.missed || settle.missed {
+		t.Errorf("registry checks one image at a time: adopt %t, settle %t (want both images' checks at once)", adopt.missed, settle.missed)
+	}
+	if pings > 2*len(repos) {
+		t.Errorf("%d pings for %d requests to %d repositories %v: want at most 2 per repository", pings, requests, len(repos), repos)
+	}
+	w.check(t)
+}
