@@ -199,7 +199,7 @@ func (b *Builder) prepare(j *imageJob, i int) (*platformTask, error) {
 	t.req = CompileRequest{
 		Image: img.Name, Dir: img.Dir, Main: img.Main, Platform: p,
 		Env: settings.Env, Flags: settings.Flags, Ldflags: settings.Ldflags,
-		Output: filepath.Join(t.dir, img.Binary),
+		Output: filepath.Join(t.dir, img.Binary), Inputs: pt.Inputs,
 	}
 	return t, nil
 }

@@ -55,7 +55,25 @@ func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []er
 
 // CompileEach implements BatchCompiler: it builds reqs as CompileAll does
 // and reports each request when the go command that built it ends.
+//
+// A request whose binary the output cache keeps for its inputs (see
+// CompileRequest.Inputs) is done at once, before any go command starts.
 func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
+	var rest []CompileRequest
+	var index []int // of rest's requests in reqs
+	for i, req := range reqs {
+		if c.reuse(req) {
+			done(i, nil)
+			continue
+		}
+		rest = append(rest, req)
+		index = append(index, i)
+	}
+	c.compileEach(ctx, rest, func(k int, err error) { done(index[k], err) })
+}
+
+// compileEach is CompileEach without the reuse of kept binaries.
+func (c *GoCompiler) compileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
 	errs := make([]error, len(reqs))
 	sem := make(chan struct{}, max(c.jobs, 1))
 	var wg sync.WaitGroup

@@ -64,6 +64,7 @@ func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []s
 			return compileError(req, err)
 		}
 		if slots[i] != "" {
+			c.keepInputs(req, built)
 			c.keep(built, slots[i])
 		}
 	}
