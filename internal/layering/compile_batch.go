@@ -74,7 +74,6 @@ func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, don
 
 // compileEach is CompileEach without the reuse of kept binaries.
 func (c *GoCompiler) compileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
-	errs := make([]error, len(reqs))
 	sem := make(chan struct{}, max(c.jobs, 1))
 	var wg sync.WaitGroup
 	for _, units := range planUnits(reqs) {
@@ -82,15 +81,12 @@ func (c *GoCompiler) compileEach(ctx context.Context, reqs []CompileRequest, don
 			for _, u := range units {
 				select {
 				case sem <- struct{}{}:
-					c.compileUnit(ctx, reqs, u, errs)
+					c.compileUnit(ctx, reqs, u, done)
 					<-sem
 				case <-ctx.Done():
 					for _, i := range u.reqs {
-						errs[i] = compileError(reqs[i], ctx.Err())
+						done(i, compileError(reqs[i], ctx.Err()))
 					}
-				}
-				for _, i := range u.reqs {
-					done(i, errs[i])
 				}
 			}
 		})
@@ -99,16 +95,18 @@ func (c *GoCompiler) compileEach(ctx context.Context, reqs []CompileRequest, don
 	c.prune(time.Now())
 }
 
-// compileUnit builds u, falling back to one command per request when a
-// shared command fails; errors go to errs.
-func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, errs []error) {
+// compileUnit builds u and reports each of its requests to done once:
+// as soon as go has linked its binary (see build), else when the command
+// ends. When a shared command fails, each request it did not link is
+// built alone, so that every error belongs to one image.
+func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, done func(i int, err error)) {
 	alone := func(k int) {
 		i := u.reqs[k]
 		if err := ctx.Err(); err != nil {
-			errs[i] = compileError(reqs[i], err)
+			done(i, compileError(reqs[i], err))
 			return
 		}
-		errs[i] = c.build(ctx, []CompileRequest{reqs[i]}, u.names[k:k+1])
+		done(i, c.build(ctx, []CompileRequest{reqs[i]}, u.names[k:k+1], nil))
 	}
 	if len(u.reqs) == 1 {
 		alone(0)
@@ -118,11 +116,19 @@ func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u c
 	for k, i := range u.reqs {
 		batch[k] = reqs[i]
 	}
-	if err := c.build(ctx, batch, u.names); err == nil {
-		return
-	}
-	for k := range u.reqs {
-		alone(k)
+	handed := make([]bool, len(u.reqs))
+	err := c.build(ctx, batch, u.names, func(k int, err error) {
+		handed[k] = true
+		done(u.reqs[k], err)
+	})
+	for k, i := range u.reqs {
+		switch {
+		case handed[k]:
+		case err == nil:
+			done(i, nil)
+		default:
+			alone(k)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -209,5 +210,52 @@ func main() { println(version) }
 		if n > maxInputsPerSlot {
 			t.Errorf("slot %s keeps %d binaries by inputs, want at most %d", s.Name(), n, maxInputsPerSlot)
 		}
+	}
+}
+
+// TestGoCompilerHandsOverEarly: of two binaries one go command links, the
+// first is reported done while the command still runs. The go here is a
+// script that links a, then waits for a's report (a file the test's done
+// writes) before it links b, failing if the report does not come.
+func TestGoCompilerHandsOverEarly(t *testing.T) {
+	work := t.TempDir()
+	signal := filepath.Join(work, "a-reported")
+	script := `#!/bin/sh
+out=
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+[ -n "$GOTMPDIR" ] || { echo "no GOTMPDIR" >&2; exit 1; }
+link() { printf 'binary %s' "$1" >"$GOTMPDIR/$1.tmp" && mv "$GOTMPDIR/$1.tmp" "$out$1"; }
+link a
+i=0
+while [ ! -e ` + signal + ` ]; do
+  i=$((i+1)); [ $i -gt 200 ] && { echo "a was not reported before go ended" >&2; exit 1; }
+  sleep 0.1
+done
+link b
+`
+	goBin := filepath.Join(work, "go")
+	noErr(t, os.WriteFile(goBin, []byte(script), 0o755))
+	p := v1.Platform{OS: "linux", Architecture: "amd64"}
+	out := t.TempDir()
+	reqs := []CompileRequest{
+		{Image: "a", Dir: work, Main: "./cmd/a", Platform: p, Output: filepath.Join(out, "a")},
+		{Image: "b", Dir: work, Main: "./cmd/b", Platform: p, Output: filepath.Join(out, "b")},
+	}
+	c := NewGoCompiler(WithGoBinary(goBin), WithOutputCache(filepath.Join(work, "cache")))
+	var order []string
+	c.CompileEach(context.Background(), reqs, func(i int, err error) {
+		noErr(t, err)
+		b, err := os.ReadFile(reqs[i].Output)
+		noErr(t, err)
+		if want := "binary " + reqs[i].Image; string(b) != want {
+			t.Errorf("%s: %q, want %q", reqs[i].Image, b, want)
+		}
+		order = append(order, reqs[i].Image)
+		if i == 0 {
+			noErr(t, os.WriteFile(signal, nil, 0o644))
+		}
+	})
+	if diff := cmp.Diff([]string{"a", "b"}, order); diff != "" {
+		t.Errorf("reports (-want +got):\n%s", diff)
 	}
 }
