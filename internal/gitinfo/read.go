@@ -3,6 +3,7 @@ package gitinfo
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/gobake/gobake/internal/gitexec"
 )
@@ -18,41 +19,44 @@ func Read(ctx context.Context, dir string) (Info, error) {
 		}
 		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
 	}
-	commit, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD")
-	if err != nil {
+	// The other facts are independent: asked at once, they cost the time
+	// of the slowest (git status) instead of the sum.
+	var (
+		commit, short, branch, tag, status, timestamp                   string
+		commitErr, shortErr, branchErr, tagErr, statusErr, timestampErr error
+		wg                                                              sync.WaitGroup
+	)
+	ask := func(out *string, err *error, args ...string) {
+		wg.Go(func() { *out, *err = git(ctx, dir, args...) })
+	}
+	ask(&commit, &commitErr, "rev-parse", "--verify", "--quiet", "HEAD")
+	ask(&short, &shortErr, "rev-parse", "--short", "HEAD")
+	ask(&branch, &branchErr, "symbolic-ref", "--quiet", "--short", "HEAD") // fails on a detached HEAD
+	ask(&tag, &tagErr, "describe", "--tags", "--exact-match", "HEAD")      // fails when no tag points at HEAD
+	ask(&status, &statusErr, "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal")
+	ask(&timestamp, &timestampErr, "log", "-1", "--format=%ct", "HEAD")
+	wg.Wait()
+	if commitErr != nil {
 		return Info{}, nil // a work tree without commits
 	}
-	var info Info
-	info.Commit = commit
-	if info.ShortCommit, err = git(ctx, dir, "rev-parse", "--short", "HEAD"); err != nil {
-		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
+	for _, err := range []error{shortErr, statusErr, timestampErr} {
+		if err != nil {
+			return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
+		}
 	}
-	// symbolic-ref fails on a detached HEAD: Branch stays empty.
-	if branch, err := git(ctx, dir, "symbolic-ref", "--quiet", "--short", "HEAD"); err == nil {
+	info := Info{Commit: commit, ShortCommit: short, TreeState: "clean", CommitTimestamp: timestamp}
+	if branchErr == nil {
 		info.Branch = branch
 	}
-	// describe fails when no tag points at HEAD: Tag stays empty.
-	if tag, err := git(ctx, dir, "describe", "--tags", "--exact-match", "HEAD"); err == nil {
+	if tagErr == nil {
 		info.Tag = tag
 	}
-	// Without optional locks, status never refreshes (writes) the index:
-	// a gobake killed meanwhile would leave index.lock behind, and the
-	// next git commit in the clone would fail.
-	status, err := git(ctx, dir, "--no-optional-locks", "status", "--porcelain", "--untracked-files=normal")
-	if err != nil {
-		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
-	}
-	info.TreeState = "clean"
 	if status != "" {
 		info.TreeState = "dirty"
-	}
-	if info.CommitTimestamp, err = git(ctx, dir, "log", "-1", "--format=%ct", "HEAD"); err != nil {
-		return Info{}, fmt.Errorf("read git info in %s: %w", dir, err)
 	}
 	return info, nil
 }
 
-// git runs one git command in dir and returns its trimmed standard output.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	return gitexec.Runner{Dir: dir}.Run(ctx, append([]string{"-c", "core.quotePath=false"}, args...)...)
 }
