@@ -9,20 +9,27 @@
 # into a real registry (Debian's docker-registry on 127.0.0.1), with an SPDX
 # SBOM each, as `gobake build` does by default.
 #
-#   changed, 1 platform    every main edited before each run (a string main
+#   nothing changed        gobake build (full: plans, layers and pushes
+#                          nothing new) vs go build's no-op, for linux/amd64
+#                          and for linux/amd64 + linux/arm64.
+#   all changed, 1 platform
+#                          every main edited before each run (a string main
 #                          prints), so every binary relinks: gobake build vs
 #                          go build -o DIR/ of the same mains, same flags.
-#   changed, 2 platforms   the same for linux/amd64 + linux/arm64 (the two go
+#   all changed, 2 platforms
+#                          the same for linux/amd64 + linux/arm64 (the two go
 #                          builds of the baseline run at once, as gobake's do).
-#   nothing changed        gobake build (full: plans, runs go build, layers and
-#                          pushes nothing new) vs go build's no-op.
 #
 # Runs are interleaved (gobake, go build, gobake, …) so that load changes hit
-# both; the table gives medians and the ratio gobake / go build. Targets (issue
-# 13): ≤ 1.15 when all images changed, ≤ 1.2 when nothing did.
+# both; the table gives medians of wall time and of CPU time (user + system
+# of the command and its children: the go commands, git), and the ratios
+# gobake / go build. On a shared machine the CPU ratio is the steadier one.
+# Targets (issue 13): ≤ 1.15 when all images changed, ≤ 1.2 when nothing did.
 #
 # Usage: bash bench/build.sh [RUNS]   (default 5)
 #        MAINS=N GOBAKE=/path/to/gobake bash bench/build.sh
+#        BEFORE=/path/to/older/gobake bash bench/build.sh   (also times that
+#        gobake, interleaved, in the same repository and caches: before/after)
 # Needs: go (the modules of gobake's go.mod in the module cache: build gobake
 # once), docker-registry (apt), python3. Uses the default GOCACHE (set GOCACHE
 # to isolate it); the first, untimed, build fills it.
@@ -40,6 +47,7 @@ need docker-registry "apt-get install docker-registry"
 need python3 "apt-get install python3"
 
 gobake=${GOBAKE:-}
+before=${BEFORE:-}
 if [ -z "$gobake" ]; then
   gobake=$work/gobake
   (cd "$root" && go build -trimpath -o "$gobake" ./cmd/gobake)
@@ -61,7 +69,7 @@ repo=$work/synth
 (cd "$root" && go run ./internal/graph/synth/cmd/synth -mains "$mains" -core 40 -per-domain 8 \
   -realistic -modules-from "$root/go.mod" "$repo")
 cp "$root/go.sum" "$repo/go.sum"
-(cd "$repo" && GOPROXY=off GOFLAGS=-mod=mod go mod tidy)
+(cd "$repo" && GOPROXY=off GOFLAGS=-mod=mod go mod tidy -e 2>/dev/null)  # -e: test-only dependencies of modules (testify) may be missing offline
 sed -i "s|^version: 1|version: 1\nregistry: 127.0.0.1:$port/synth|" "$repo/gobake.yaml"
 (cd "$repo" && git init -q . && git add -A && git -c user.name=bench -c user.email=bench@example.com commit -qm synth)
 
@@ -79,46 +87,77 @@ gobuild() { # GOARCH…: go build of every main, the architectures at once
   done
   for p in "${pids[@]}"; do wait "$p"; done
 }
-gobakebuild() { (cd "$repo" && "$gobake" build --jobs 2 "$@" >/dev/null 2>"$work/gobake.log") || { cat "$work/gobake.log" >&2; exit 1; }; }
-now() { date +%s.%N; }
+gobakebuild_with() { # gobake-binary args…
+  local bin=$1
+  shift
+  (cd "$repo" && "$bin" build --jobs 2 "$@" >/dev/null 2>"$work/gobake.log") || { cat "$work/gobake.log" >&2; exit 1; }
+}
+gobakebuild() { gobakebuild_with "$gobake" "$@"; }
 
 # One untimed build of everything first: fills GOCACHE, gobake's caches and
 # the registry.
 gobakebuild --platform linux/amd64,linux/arm64
+[ -z "$before" ] || gobakebuild_with "$before" --platform linux/amd64,linux/arm64
 gobuild amd64 arm64
 ls -l "$work/out/amd64" >&2
 
+exec 3>&2
+# timed FILE COMMAND…: runs COMMAND and appends "wall user sys" (seconds,
+# its child processes included) to FILE.
+timed() {
+  local out=$1 TIMEFORMAT='%R %U %S'
+  shift
+  { time "$@" 2>&3; } 2>>"$out"
+}
+
 measure() { # name edit? gobake-args -- goarch…
-  local name=$1 change=$2 g=() a=()
+  local name=$1 change=$2 g=() a=() i
   shift 2
   while [ "$1" != "--" ]; do g+=("$1"); shift; done
   shift
   a=("$@")
-  : >"$work/times"
+  rm -f "$work"/t.*
   for i in $(seq "$runs"); do
     [ "$change" = yes ] && edit
-    t0=$(now); gobakebuild "${g[@]}"; t1=$(now)
+    timed "$work/t.gobake" gobakebuild "${g[@]}"
+    if [ -n "$before" ]; then
+      [ "$change" = yes ] && edit
+      timed "$work/t.before" gobakebuild_with "$before" "${g[@]}"
+    fi
     [ "$change" = yes ] && edit
-    gobuild "${a[@]}"; t2=$(now)
-    echo "$t0 $t1 $t2" >>"$work/times"
-    echo "  $name run $i: gobake $(python3 -c "print(round($t1-$t0,2))") s, go build $(python3 -c "print(round($t2-$t1,2))") s" >&2
+    timed "$work/t.go" gobuild "${a[@]}"
+    echo "  $name run $i: gobake $(tail -1 "$work/t.gobake")${before:+, before $(tail -1 "$work/t.before")}, go build $(tail -1 "$work/t.go") (wall user sys)" >&2
   done
-  python3 - "$name" "$work/times" <<'EOF'
+  python3 - "$name" "$work" "$before" <<'EOF'
 import statistics, sys
-rows = [list(map(float, l.split())) for l in open(sys.argv[2])]
-g = statistics.median(r[1]-r[0] for r in rows)
-b = statistics.median(r[2]-r[1] for r in rows)
-print(f"| {sys.argv[1]} | {g:.2f} s | {b:.2f} s | {g/b:.2f} |")
+name, work, before = sys.argv[1], sys.argv[2], sys.argv[3]
+def rows(f):
+    return [list(map(float, l.split())) for l in open(f"{work}/t.{f}")]
+def med(rs, cpu):
+    return statistics.median((r[1] + r[2]) if cpu else r[0] for r in rs)
+g, b = rows("gobake"), rows("go")
+cols = [f"{med(g, False):.2f} s", f"{med(b, False):.2f} s", f"**{med(g, False)/med(b, False):.2f}**",
+        f"{med(g, True):.2f} s", f"{med(b, True):.2f} s", f"**{med(g, True)/med(b, True):.2f}**"]
+if before:
+    o = rows("before")
+    cols += [f"{med(o, False)/med(b, False):.2f}", f"{med(o, True)/med(b, True):.2f}"]
+print(f"| {name} | " + " | ".join(cols) + " |")
 EOF
 }
 
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), $(date -u +%F)."
-  echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg). $mains mains, $runs interleaved runs, medians."
+  echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg). $mains mains, $runs interleaved runs, medians; CPU is user + system of the process and its children."
   echo
-  echo "| scenario ($mains images) | gobake build | go build, same mains | gobake / go build |"
-  echo "|---|---|---|---|"
+  if [ -n "$before" ]; then
+    echo "| scenario ($mains images) | gobake wall | go build wall | gobake / go build, wall | gobake CPU | go build CPU | gobake / go build, CPU | before / go build, wall | before / go build, CPU |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+  else
+    echo "| scenario ($mains images) | gobake wall | go build wall | gobake / go build, wall | gobake CPU | go build CPU | gobake / go build, CPU |"
+    echo "|---|---|---|---|---|---|---|"
+  fi
   # Nothing changed: the untimed builds above left both up to date.
+  measure "nothing changed, linux/amd64" no --platform linux/amd64 -- amd64
   measure "nothing changed, amd64 + arm64" no --platform linux/amd64,linux/arm64 -- amd64 arm64
   measure "all changed, linux/amd64" yes --platform linux/amd64 -- amd64
   measure "all changed, amd64 + arm64" yes --platform linux/amd64,linux/arm64 -- amd64 arm64

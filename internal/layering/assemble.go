@@ -48,6 +48,7 @@ type assembly struct {
 	created     time.Time         // config, history and file times
 	compression Compression       // of the new layers ("" is gzip)
 	cache       *layerCache       // where layers are kept between runs, nil for nowhere
+	buildIDs    bool              // the binary's Go build ID is go's own: it may find the layer in the cache
 }
 
 // assemble layers the binary (and static files) onto the base image and
@@ -69,7 +70,7 @@ func assemble(a assembly) (v1.Image, error) {
 	case mt == types.DockerManifestSchema2:
 		layerType = types.DockerLayer
 	}
-	format := layerFormat{mt: layerType, compression: a.compression, cache: a.cache}
+	format := layerFormat{mt: layerType, compression: a.compression, cache: a.cache, buildIDs: a.buildIDs}
 	created := v1.Time{Time: a.created.UTC()}
 	appPath := path.Join(AppDir, a.binary)
 

@@ -199,7 +199,7 @@ func (b *Builder) prepare(j *imageJob, i int) (*platformTask, error) {
 	t.req = CompileRequest{
 		Image: img.Name, Dir: img.Dir, Main: img.Main, Platform: p,
 		Env: settings.Env, Flags: settings.Flags, Ldflags: settings.Ldflags,
-		Output: filepath.Join(t.dir, img.Binary),
+		Output: filepath.Join(t.dir, img.Binary), Inputs: pt.Inputs,
 	}
 	return t, nil
 }
@@ -218,6 +218,7 @@ func (b *Builder) finish(ctx context.Context, t *platformTask, created time.Time
 		binaryPath: t.req.Output, binary: img.Binary, dataDir: img.Data,
 		user: settings.User, labels: settings.Labels, annotations: anns,
 		created: created, compression: Compression(settings.Compression), cache: b.o.layerCache,
+		buildIDs: trustBuildID(t.req.Flags, t.req.Ldflags, []string{config.EnvMap(append(slices.Clone(b.o.environ), t.req.Env...))["GOFLAGS"]}),
 	})
 	if err != nil {
 		return t.fail(err)

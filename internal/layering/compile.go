@@ -26,6 +26,10 @@ type CompileRequest struct {
 	Flags    []string    // go build flags
 	Ldflags  []string    // joined with spaces into -ldflags
 	Output   string      // path of the binary to write
+	// Inputs is the input digest of the image for the platform (the
+	// planner's), "" when unknown. With an output cache, a binary built
+	// for the same inputs and settings is reused without running go.
+	Inputs string
 }
 
 // Compiler turns a main package into a binary. Tests and the planner fake
@@ -109,6 +113,9 @@ func NewGoCompiler(opts ...GoCompilerOption) *GoCompiler {
 // Compile runs go build for req. A failure carries the last lines of the
 // go command's output.
 func (c *GoCompiler) Compile(ctx context.Context, req CompileRequest) error {
+	if c.reuse(req) {
+		return nil
+	}
 	return c.compileOne(ctx, req)
 }
 

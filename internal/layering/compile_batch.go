@@ -55,8 +55,25 @@ func (c *GoCompiler) CompileAll(ctx context.Context, reqs []CompileRequest) []er
 
 // CompileEach implements BatchCompiler: it builds reqs as CompileAll does
 // and reports each request when the go command that built it ends.
+//
+// A request whose binary the output cache keeps for its inputs (see
+// CompileRequest.Inputs) is done at once, before any go command starts.
 func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
-	errs := make([]error, len(reqs))
+	var rest []CompileRequest
+	var index []int // of rest's requests in reqs
+	for i, req := range reqs {
+		if c.reuse(req) {
+			done(i, nil)
+			continue
+		}
+		rest = append(rest, req)
+		index = append(index, i)
+	}
+	c.compileEach(ctx, rest, func(k int, err error) { done(index[k], err) })
+}
+
+// compileEach is CompileEach without the reuse of kept binaries.
+func (c *GoCompiler) compileEach(ctx context.Context, reqs []CompileRequest, done func(i int, err error)) {
 	sem := make(chan struct{}, max(c.jobs, 1))
 	var wg sync.WaitGroup
 	for _, units := range planUnits(reqs) {
@@ -64,15 +81,12 @@ func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, don
 			for _, u := range units {
 				select {
 				case sem <- struct{}{}:
-					c.compileUnit(ctx, reqs, u, errs)
+					c.compileUnit(ctx, reqs, u, done)
 					<-sem
 				case <-ctx.Done():
 					for _, i := range u.reqs {
-						errs[i] = compileError(reqs[i], ctx.Err())
+						done(i, compileError(reqs[i], ctx.Err()))
 					}
-				}
-				for _, i := range u.reqs {
-					done(i, errs[i])
 				}
 			}
 		})
@@ -81,16 +95,18 @@ func (c *GoCompiler) CompileEach(ctx context.Context, reqs []CompileRequest, don
 	c.prune(time.Now())
 }
 
-// compileUnit builds u, falling back to one command per request when a
-// shared command fails; errors go to errs.
-func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, errs []error) {
+// compileUnit builds u and reports each of its requests to done once:
+// as soon as go has linked its binary (see build), else when the command
+// ends. When a shared command fails, each request it did not link is
+// built alone, so that every error belongs to one image.
+func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u compileUnit, done func(i int, err error)) {
 	alone := func(k int) {
 		i := u.reqs[k]
 		if err := ctx.Err(); err != nil {
-			errs[i] = compileError(reqs[i], err)
+			done(i, compileError(reqs[i], err))
 			return
 		}
-		errs[i] = c.build(ctx, []CompileRequest{reqs[i]}, u.names[k:k+1])
+		done(i, c.build(ctx, []CompileRequest{reqs[i]}, u.names[k:k+1], nil))
 	}
 	if len(u.reqs) == 1 {
 		alone(0)
@@ -100,11 +116,19 @@ func (c *GoCompiler) compileUnit(ctx context.Context, reqs []CompileRequest, u c
 	for k, i := range u.reqs {
 		batch[k] = reqs[i]
 	}
-	if err := c.build(ctx, batch, u.names); err == nil {
-		return
-	}
-	for k := range u.reqs {
-		alone(k)
+	handed := make([]bool, len(u.reqs))
+	err := c.build(ctx, batch, u.names, func(k int, err error) {
+		handed[k] = true
+		done(u.reqs[k], err)
+	})
+	for k, i := range u.reqs {
+		switch {
+		case handed[k]:
+		case err == nil:
+			done(i, nil)
+		default:
+			alone(k)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,12 +114,16 @@ func (c *GoCompiler) prune(now time.Time) {
 			continue
 		}
 		e := evict.Entry{Name: dir}
+		var seen []os.FileInfo // links to one binary count once
 		for _, f := range files {
-			if info, err := f.Info(); err == nil {
-				e.Size += info.Size()
-				if info.ModTime().After(e.Used) {
-					e.Used = info.ModTime()
-				}
+			info, err := f.Info()
+			if err != nil || slices.ContainsFunc(seen, func(s os.FileInfo) bool { return os.SameFile(s, info) }) {
+				continue
+			}
+			seen = append(seen, info)
+			e.Size += info.Size()
+			if info.ModTime().After(e.Used) {
+				e.Used = info.ModTime()
 			}
 		}
 		if now.Sub(e.Used) > slotMaxAge {

@@ -14,7 +14,7 @@ import (
 
 // compileOne builds req alone.
 func (c *GoCompiler) compileOne(ctx context.Context, req CompileRequest) error {
-	return c.build(ctx, []CompileRequest{req}, []string{filepath.Base(req.Output)})
+	return c.build(ctx, []CompileRequest{req}, []string{filepath.Base(req.Output)}, nil)
 }
 
 // build runs one go build of reqs, which share their settings, into a fresh
@@ -23,7 +23,12 @@ func (c *GoCompiler) compileOne(ctx context.Context, req CompileRequest) error {
 // with the binaries of the previous run, which go leaves alone when they
 // are up to date (their build ID says which inputs made them), and the new
 // binaries are kept for the next run.
-func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []string) error {
+//
+// When handed is not nil, each binary go links while it still links
+// others is handed over at once (see outputWatch): linked to its Output and
+// reported to handed with the error of that, if any; the error build
+// returns is about the others.
+func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []string, handed func(k int, err error)) error {
 	fail := func(err error) error {
 		ce := &CompileError{Err: err}
 		for _, r := range reqs {
@@ -55,17 +60,38 @@ func (c *GoCompiler) build(ctx context.Context, reqs []CompileRequest, names []s
 	if err != nil {
 		return fail(err)
 	}
-	if err := c.run(ctx, cmd); err != nil {
-		return fail(err)
-	}
-	for i, req := range reqs {
+	// finish hands the binary of reqs[i] over: to its Output, and to the
+	// output cache by inputs; keep moves it into its slot once go is done.
+	finish := func(i int) error {
 		built := filepath.Join(tmp, names[i])
-		if err := linkOrCopy(built, req.Output); err != nil {
-			return compileError(req, err)
+		if err := linkOrCopy(built, reqs[i].Output); err != nil {
+			return compileError(reqs[i], err)
 		}
-		if slots[i] != "" {
-			c.keep(built, slots[i])
+		c.keepInputs(reqs[i], built)
+		return nil
+	}
+	var w *outputWatch
+	if handed != nil && len(reqs) > 1 {
+		w = c.watchOutputs(cmd, tmp, names, func(i int) { handed(i, finish(i)) })
+	}
+	err = c.run(ctx, cmd)
+	done := w.stop()
+	if done == nil {
+		done = make([]bool, len(reqs))
+	}
+	for i := range reqs {
+		if err == nil && !done[i] {
+			if err := finish(i); err != nil {
+				return err
+			}
+			done[i] = true
 		}
+		if done[i] && slots[i] != "" { // whole, whether or not go failed on others
+			c.keep(filepath.Join(tmp, names[i]), slots[i])
+		}
+	}
+	if err != nil {
+		return fail(err)
 	}
 	return nil
 }

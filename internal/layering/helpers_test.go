@@ -37,7 +37,7 @@ type buildRegistry struct {
 	hits map[string]int // "METHOD path" -> count
 }
 
-func newBuildRegistry(t *testing.T) *buildRegistry {
+func newBuildRegistry(t testing.TB) *buildRegistry {
 	t.Helper()
 	r := &buildRegistry{hits: map[string]int{}}
 	h := registry.New(registry.Logger(nopLogger()))
@@ -148,7 +148,7 @@ func (f *fakeCompiler) Compile(ctx context.Context, req CompileRequest) error {
 
 // configFixture returns a configuration of images rooted at a temporary
 // directory; each image gets a binary named after it.
-func configFixture(t *testing.T, images ...config.Image) *config.Config {
+func configFixture(t testing.TB, images ...config.Image) *config.Config {
 	t.Helper()
 	root := t.TempDir()
 	for i := range images {

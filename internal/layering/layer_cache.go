@@ -88,6 +88,10 @@ type layerFormat struct {
 	mt          types.MediaType
 	compression Compression
 	cache       *layerCache // nil: none
+	// buildIDs lets binary layers be found in the cache by the Go build ID
+	// of their binary (see binarySourceID): for binaries go built with
+	// its own build IDs.
+	buildIDs bool
 }
 
 // key is the entry name of the layer of diffID in format f written by
@@ -107,6 +111,15 @@ func (c *layerCache) key(layout string, f layerFormat, diffID v1.Hash) string {
 // the cache when it holds it, else compressed and stored. write may be
 // called twice and must write the same stream each time.
 func (f layerFormat) layer(write func(w io.Writer) error) (v1.Layer, error) {
+	return f.layerOf("", write)
+}
+
+// layerOf is layer for a stream known by source ID id as well ("" for
+// none): the cache finds it by id without reading it (see layerByID).
+func (f layerFormat) layerOf(id string, write func(w io.Writer) error) (v1.Layer, error) {
+	if f.cache != nil && id != "" {
+		return f.cache.layerByID(f, id, write)
+	}
 	if f.cache == nil {
 		s, err := newSpool(f.compression)
 		if err != nil {
@@ -142,35 +155,58 @@ func (c *layerCache) layer(f layerFormat, write func(w io.Writer) error) (v1.Lay
 		return l.layer()
 	}
 	c.misses.Add(1)
-	if err := os.MkdirAll(filepath.Join(c.dir, "blobs"), 0o755); err != nil {
-		return f.uncached().layer(write)
-	}
-	tmp, err := os.CreateTemp(c.dir, "tmp-")
+	l, _, err := c.compress(f, write, &diffID)
 	if err != nil {
-		return f.uncached().layer(write)
+		return nil, err
+	}
+	return l.layer()
+}
+
+// compress spools the layer write writes in format f into the cache and
+// returns it with its entry name ("" when the cache could not take it:
+// the layer is then in an unlinked temporary file). When want is not nil,
+// the tar stream must have that diff ID.
+func (c *layerCache) compress(f layerFormat, write func(w io.Writer) error, want *v1.Hash) (*spooledLayer, string, error) {
+	var tmp *os.File
+	err := os.MkdirAll(filepath.Join(c.dir, "blobs"), 0o755)
+	if err == nil {
+		tmp, err = os.CreateTemp(c.dir, "tmp-")
+	}
+	if err != nil {
+		s, err := newSpool(f.compression)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := write(s); err != nil {
+			s.discard()
+			return nil, "", err
+		}
+		l, err := s.finish(f.mt)
+		return l, "", err
 	}
 	s, err := spoolTo(tmp, f.compression)
 	if err != nil {
 		os.Remove(tmp.Name())
-		return nil, err
+		return nil, "", err
 	}
 	if err := write(s); err != nil {
 		s.discard()
 		os.Remove(tmp.Name())
-		return nil, err
+		return nil, "", err
 	}
 	l, err := s.finish(f.mt)
 	if err != nil {
 		os.Remove(tmp.Name())
-		return nil, err
+		return nil, "", err
 	}
-	if l.diffID != diffID {
+	if want != nil && l.diffID != *want {
 		l.f.Close()
 		os.Remove(tmp.Name())
-		return nil, errors.New("layer files changed while being read")
+		return nil, "", errors.New("layer files changed while being read")
 	}
+	key := c.key(LayoutVersion, f, l.diffID)
 	c.store(tmp.Name(), key, l)
-	return l.layer()
+	return l, key, nil
 }
 
 // uncached returns f without its cache.
@@ -245,7 +281,7 @@ func (c *layerCache) prune(now time.Time) {
 		}
 		c.dropDangling()
 	}
-	for _, dir := range []string{c.dir, filepath.Join(c.dir, "entries")} {
+	for _, dir := range []string{c.dir, filepath.Join(c.dir, "entries"), filepath.Join(c.dir, "ids")} {
 		files, _ := os.ReadDir(dir)
 		for _, f := range files {
 			if fi, err := f.Info(); err == nil && isTemp(f.Name()) && now.Sub(fi.ModTime()) > workDirMaxAge {
@@ -255,7 +291,8 @@ func (c *layerCache) prune(now time.Time) {
 	}
 }
 
-// dropDangling removes the entries whose blob is gone.
+// dropDangling removes the entries whose blob is gone, and the source IDs
+// whose entry is gone.
 func (c *layerCache) dropDangling() {
 	dir := filepath.Join(c.dir, "entries")
 	files, _ := os.ReadDir(dir)
@@ -274,6 +311,24 @@ func (c *layerCache) dropDangling() {
 		}
 		if herr == nil && e.Digest != "" {
 			if _, err := os.Stat(filepath.Join(c.dir, "blobs", d.Hex)); !errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+		}
+		_ = os.Remove(filepath.Join(dir, f.Name()))
+	}
+	dir = filepath.Join(c.dir, "ids")
+	files, _ = os.ReadDir(dir)
+	for _, f := range files {
+		if isTemp(f.Name()) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			continue
+		}
+		var e idEntry
+		if json.Unmarshal(b, &e) == nil && e.Entry != "" {
+			if _, err := os.Stat(filepath.Join(c.dir, "entries", e.Entry)); !errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
 		}

@@ -107,10 +107,10 @@ func (t *tarBuilder) symlink(name, target string) error {
 }
 
 // tarLayer makes the layer of format f whose tar stream write writes
-// into a tarBuilder (set up by setup, if not nil). write may run twice
-// (see layerFormat.layer).
-func tarLayer(mtime time.Time, f layerFormat, setup func(t *tarBuilder), write func(t *tarBuilder) error) (v1.Layer, error) {
-	return f.layer(func(w io.Writer) error {
+// into a tarBuilder (set up by setup, if not nil), known by source ID id
+// when it is not "". write may run twice (see layerFormat.layer).
+func tarLayer(mtime time.Time, f layerFormat, id string, setup func(t *tarBuilder), write func(t *tarBuilder) error) (v1.Layer, error) {
+	return f.layerOf(id, func(w io.Writer) error {
 		t := newTarBuilder(w, mtime)
 		if setup != nil {
 			setup(t)
@@ -123,8 +123,13 @@ func tarLayer(mtime time.Time, f layerFormat, setup func(t *tarBuilder), write f
 }
 
 // binaryLayer puts the file at binaryPath at AppDir/name, mode 0555.
+// With f.buildIDs, its Go build ID finds it in the layer cache.
 func binaryLayer(binaryPath, name string, mtime time.Time, f layerFormat) (v1.Layer, error) {
-	l, err := tarLayer(mtime, f, nil, func(t *tarBuilder) error {
+	id := ""
+	if f.buildIDs && f.cache != nil {
+		id = binarySourceID(binaryPath, name, mtime)
+	}
+	l, err := tarLayer(mtime, f, id, nil, func(t *tarBuilder) error {
 		return addFile(t, binaryPath, strings.TrimPrefix(path.Join(AppDir, name), "/"), 0o555)
 	})
 	if err != nil {
@@ -140,7 +145,7 @@ func binaryLayer(binaryPath, name string, mtime time.Time, f layerFormat) (v1.La
 // links (ko copies their targets).
 func dataLayer(dir string, mtime time.Time, f layerFormat) (v1.Layer, error) {
 	koLayout := func(t *tarBuilder) { t.koNames, t.dirMode = true, dataMode }
-	l, err := tarLayer(mtime, f, koLayout, func(t *tarBuilder) error { return writeData(t, dir) })
+	l, err := tarLayer(mtime, f, "", koLayout, func(t *tarBuilder) error { return writeData(t, dir) })
 	if err != nil {
 		return nil, fmt.Errorf("data layer %s: %w", dir, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"golang.org/x/sync/errgroup"
 
@@ -135,7 +136,7 @@ func TestRegistryPublisherUploadsEachBlobOnce(t *testing.T) {
 	want := map[string]int{}
 	shared := 0
 	for _, r := range results {
-		blobs, err := resultBlobs(r)
+		blobs, err := resultBlobs(r, nil)
 		noErr(t, err)
 		for _, l := range blobs {
 			d, err := l.Digest()
@@ -170,4 +171,71 @@ func cmpUploads(want, got map[string]int) string {
 		}
 	}
 	return b.String()
+}
+
+// TestRegistryPublisherUnchanged publishes two multi-platform images with
+// SBOMs and fallback tags, then the same again: the second publish only
+// asks (HEAD) and writes nothing: no blob, manifest or tag. A new tag
+// for the same image is still put, and the first publish's result and
+// the second's are the same references.
+func TestRegistryPublisherUnchanged(t *testing.T) {
+	ctx := context.Background()
+	reg := newBuildRegistry(t)
+	platforms := []string{"linux/amd64", "linux/arm64"}
+	cfg := configFixture(t,
+		config.Image{Name: "api", Settings: config.Settings{Platforms: platforms}},
+		config.Image{Name: "web", Settings: config.Settings{Platforms: platforms}},
+	)
+	results, err := buildAll(t, cfg, "1.0.0", WithCompiler(&fakeCompiler{}), WithLayerCache("", 0), WithSBOMFormats())
+	noErr(t, err)
+	for i, r := range results {
+		im, err := r.Index.IndexManifest()
+		noErr(t, err)
+		for _, desc := range im.Manifests {
+			img, err := r.Index.Image(desc.Digest)
+			noErr(t, err)
+			results[i].Referrers = append(results[i].Referrers, testSBOM(t, img))
+		}
+	}
+	p := NewRegistryPublisher(reg.host+"/acme", testRegistryOptions()...)
+	publish := func(tags ...string) []string {
+		t.Helper()
+		var refs []string
+		for _, r := range results {
+			d, err := p.Publish(ctx, r, tags)
+			noErr(t, err)
+			refs = append(refs, d.String())
+		}
+		return refs
+	}
+	first := publish("latest")
+	if reg.count(http.MethodPut, "/manifests/") == 0 || reg.count(http.MethodPut, "/blobs/") == 0 {
+		t.Fatal("the first publish put no manifest or blob")
+	}
+
+	reg.reset()
+	p = NewRegistryPublisher(reg.host+"/acme", testRegistryOptions()...) // a new run
+	second := publish("latest")
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("references (-first +second):\n%s", diff)
+	}
+	for _, m := range []string{http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		if n := reg.count(m, "/v2/"); n != 0 {
+			t.Errorf("publishing unchanged images made %d %s requests", n, m)
+		}
+	}
+	// One HEAD per manifest (2 indexes, 4 SBOMs) and per tag (2 latest, 4
+	// fallback tags); no blob is asked about.
+	if n := reg.count(http.MethodHead, "/blobs/"); n != 0 {
+		t.Errorf("%d HEAD requests for blobs, want none", n)
+	}
+	if n := reg.count(http.MethodHead, "/manifests/"); n != 12 {
+		t.Errorf("%d HEAD requests for manifests and tags, want 12", n)
+	}
+
+	reg.reset()
+	publish("v2")
+	if n := reg.count(http.MethodPut, "/manifests/v2"); n != 2 {
+		t.Errorf("a new tag: %d PUT requests of it, want 2", n)
+	}
 }

@@ -3,6 +3,7 @@ package layering
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -44,6 +45,12 @@ func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPubl
 //  3. each referrer's cosign-style fallback tag ("sha256-<hex>.sbom");
 //  4. finally tags, each a manifest PUT of the already pushed manifest.
 //
+// What the repository holds already is not pushed again: a manifest
+// there by digest (so are its blobs, which a registry checks when a
+// manifest is put) is neither uploaded nor put, and a tag that already
+// names the manifest is not put, so that publishing an unchanged image
+// costs a HEAD request per manifest and tag.
+//
 // It returns registry/repository@sha256:…. Errors start with
 // "push <name> (<repository>): ". Only a failure in step 4 can leave some
 // tags moved and others not.
@@ -72,14 +79,19 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 		}
 		tagRefs = append(tagRefs, repo.Tag(t))
 	}
-	for _, rf := range r.Referrers {
+	referrers := make([]v1.Hash, len(r.Referrers))
+	for i, rf := range r.Referrers {
 		if _, err := name.NewTag(repoName + ":" + rf.FallbackTag); rf.FallbackTag != "" && err != nil {
 			return fail("tag %q: %w", rf.FallbackTag, err)
+		}
+		if referrers[i], err = rf.Artifact.Digest(); err != nil {
+			return fail("referrer of %s: %w", rf.Subject, err)
 		}
 	}
 	registry := repo.RegistryStr()
 
 	ropts := o.remoteOptions(ctx)
+	present := presentManifests(ctx, ropts, repo, append([]v1.Hash{digest}, referrers...))
 	if o.observer != nil {
 		progress, stop := pushProgress(o.observer, r.Name)
 		defer stop() // after every push of this pusher has returned
@@ -90,44 +102,73 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 		return fail("%w", err)
 	}
 
-	if err := p.uploadBlobs(ctx, pusher, repo, r); err != nil {
+	if err := p.uploadBlobs(ctx, pusher, repo, r, present); err != nil {
 		return fail("%w", classifyRegistryError(registry, err))
 	}
 	ref := repo.Digest(digest.String())
-	if err := pusher.Push(ctx, ref, top); err != nil {
-		return fail("%w", classifyRegistryError(registry, err))
+	if !present[digest] {
+		if err := pusher.Push(ctx, ref, top); err != nil {
+			return fail("%w", classifyRegistryError(registry, err))
+		}
 	}
-	for _, rf := range r.Referrers {
-		d, err := rf.Artifact.Digest()
-		if err != nil {
-			return fail("referrer of %s: %w", rf.Subject, err)
+	for i, rf := range r.Referrers {
+		d := referrers[i]
+		if present[d] {
+			continue
 		}
 		if err := pusher.Push(ctx, repo.Digest(d.String()), rf.Artifact); err != nil {
 			return fail("referrer %s of %s: %w", d, rf.Subject, classifyRegistryError(registry, err))
 		}
 	}
+	// Push by tag puts the manifest unless the tag already names it.
 	for _, rf := range r.Referrers {
 		if rf.FallbackTag == "" {
 			continue
 		}
-		if err := pusher.Put(ctx, repo.Tag(rf.FallbackTag), rf.Artifact); err != nil {
+		if err := pusher.Push(ctx, repo.Tag(rf.FallbackTag), rf.Artifact); err != nil {
 			return fail("tag %s: %w", rf.FallbackTag, classifyRegistryError(registry, err))
 		}
 	}
 	for _, t := range tagRefs {
-		if err := pusher.Put(ctx, t, top); err != nil {
+		if err := pusher.Push(ctx, t, top); err != nil {
 			return fail("tag %s: %w", t.TagStr(), classifyRegistryError(registry, err))
 		}
 	}
 	return ref, nil
 }
 
+// presentManifests returns which of digests repo holds as manifests, by
+// HEAD requests made at once. A failed request counts as absent: the push
+// that follows reports what is wrong.
+func presentManifests(ctx context.Context, ropts []remote.Option, repo name.Repository, digests []v1.Hash) map[v1.Hash]bool {
+	puller, err := remote.NewPuller(ropts...)
+	if err != nil {
+		return nil
+	}
+	var mu sync.Mutex
+	present := map[v1.Hash]bool{}
+	var wg sync.WaitGroup
+	for _, d := range digests {
+		wg.Go(func() {
+			desc, err := puller.Head(ctx, repo.Digest(d.String()))
+			if err == nil && desc.Digest == d {
+				mu.Lock()
+				present[d] = true
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return present
+}
+
 // uploadBlobs puts every blob of r's images and referrers (layers and
 // configs) into repo before their manifests are pushed: the first
 // repository to need a blob uploads it, at most one upload at a time per
 // blob, and the others mount it from there.
-func (p *RegistryPublisher) uploadBlobs(ctx context.Context, pusher *remote.Pusher, repo name.Repository, r Result) error {
-	blobs, err := resultBlobs(r)
+// Blobs of the manifests present in repo are left out.
+func (p *RegistryPublisher) uploadBlobs(ctx context.Context, pusher *remote.Pusher, repo name.Repository, r Result, present map[v1.Hash]bool) error {
+	blobs, err := resultBlobs(r, present)
 	if err != nil {
 		return err
 	}
@@ -158,10 +199,16 @@ func (p *RegistryPublisher) uploadBlobs(ctx context.Context, pusher *remote.Push
 }
 
 // resultBlobs lists the blobs of r's images and referrers, each once:
-// layers, and configs as layers of their bytes.
-func resultBlobs(r Result) ([]v1.Layer, error) {
+// layers, and configs as layers of their bytes. The blobs of a manifest
+// whose digest is present (the top one's: every image's) are left out.
+func resultBlobs(r Result, present map[v1.Hash]bool) ([]v1.Layer, error) {
+	_, top, err := topManifest(r)
+	if err != nil {
+		return nil, err
+	}
 	var imgs []v1.Image
 	switch {
+	case present[top]:
 	case r.Image != nil:
 		imgs = append(imgs, r.Image)
 	case r.Index != nil:
@@ -181,7 +228,9 @@ func resultBlobs(r Result) ([]v1.Layer, error) {
 		}
 	}
 	for _, rf := range r.Referrers {
-		imgs = append(imgs, rf.Artifact)
+		if d, err := rf.Artifact.Digest(); err != nil || !present[d] {
+			imgs = append(imgs, rf.Artifact)
+		}
 	}
 	seen := map[v1.Hash]bool{}
 	var out []v1.Layer

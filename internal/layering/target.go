@@ -30,7 +30,11 @@ type PlatformTarget struct {
 	Build      v1.Platform // the platform built, as the base describes it (e.g. with its variant)
 	GoEnv      []string    // GOOS, GOARCH and variant variables go build gets (platform.GoEnv of Build)
 	BaseDigest string      // digest of the base image manifest, or "scratch"
-	base       baseImage
+	// Inputs is the input digest of the image for this platform, set by
+	// the planner ("" when unknown): the Builder passes it to the
+	// compiler (CompileRequest.Inputs).
+	Inputs string
+	base   baseImage
 }
 
 // Bases resolves base image references, each at most once however many

@@ -94,6 +94,13 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 	for i := range p.Targets {
 		t := &p.Targets[i]
 		t.Info = opts.Info
+		if rec := snap.Records[t.Image.Name]; rec != nil {
+			for k := range t.Platforms {
+				if pr := rec.Platform(t.Platforms[k].Platform); pr != nil {
+					t.Platforms[k].Inputs = pr.Digest // lets the compiler reuse a binary of the same inputs
+				}
+			}
+		}
 		if err := p.renderTags(t); err != nil {
 			return nil, err
 		}

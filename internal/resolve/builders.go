@@ -17,8 +17,8 @@ import (
 
 // BuildAndPublish is a Builder that runs gobake's one pipeline: it plans
 // the images (planner.New), builds them with the record of their inputs
-// attached (Plan.Build) and publishes each under its tags
-// (planner.Publish), as gobake build does.
+// attached and publishes each under its tags as soon as it is built
+// (Plan.BuildAndPublish), as gobake build does.
 type BuildAndPublish struct {
 	Config    *config.Config
 	Bases     *layering.Bases   // resolves base images
@@ -41,17 +41,15 @@ func (b *BuildAndPublish) Build(ctx context.Context, names []string) (map[string
 	if err != nil {
 		return nil, err
 	}
-	results, err := p.Build(ctx, b.Builder, nil)
-	if err != nil {
-		return nil, err
-	}
 	pub := b.Publisher
 	if b.Sign != nil {
 		if pub, err = p.Signed(pub, b.Sign, b.Config, b.Config.Registry, b.BuilderVersion); err != nil {
 			return nil, err
 		}
 	}
-	refs, err := planner.Publish(ctx, pub, results, b.Jobs)
+	// Each image is pushed as soon as it is built, while the others
+	// still compile and layer, as gobake build does.
+	results, refs, err := p.BuildAndPublish(ctx, b.Builder, nil, pub, b.Jobs)
 	if err != nil {
 		return nil, err
 	}
