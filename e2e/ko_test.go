@@ -208,7 +208,7 @@ func remoteImage(t *testing.T, ref string) v1.Image {
 }
 
 func TestKoMigration(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	koRepo := reg.Host + "/kouser"
@@ -357,7 +357,7 @@ func TestKoMigration(t *testing.T) {
 // kovendor vendors the module; koreplace finds it through go.mod (a local
 // replace, so no network is needed).
 func TestKoDependencyMain(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	for _, fixture := range []string{"kovendor", "koreplace"} {
 		t.Run(fixture, func(t *testing.T) {
 			t.Parallel() // each has its own registry and copy
@@ -450,7 +450,7 @@ func goBinary(t *testing.T) string {
 // `gobake build --image "$IMAGE"` publishes exactly $IMAGE when
 // $PUSH_IMAGE=true and writes the local layout otherwise.
 func TestSkaffoldCustomBuilder(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kouser", "VERSION=1.2.3"}

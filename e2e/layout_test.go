@@ -21,7 +21,7 @@ var offlineEnv = []string{"GOPROXY=off"}
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
 
 func TestBuildOCILayoutOffline(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := sharedLayoutSample(t)
 	dir, refs, layoutDir := s.dir, s.refs, s.layout
 
@@ -81,7 +81,7 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 }
 
 func TestBuildTarball(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := sharedLayoutSample(t)
 	file := filepath.Join(t.TempDir(), "api.tar")
 	out := gobake.MustRun(t, s.dir, offlineEnv, "build", "--tarball", file, "api")
@@ -118,7 +118,7 @@ func TestBuildTarball(t *testing.T) {
 // digests with the shared build, made with the caches every other test
 // fills: neither the directory nor what the caches hold may show.
 func TestReproducibleDigests(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	warm := digests(sharedLayoutSample(t).refs)
 
 	dir := testutil.CopySample(t)
@@ -137,7 +137,7 @@ func TestReproducibleDigests(t *testing.T) {
 }
 
 func TestBuildGobakeItself(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	root := testutil.RepoRoot(t)
 	layoutDir := filepath.Join(t.TempDir(), "oci")
 	out := gobake.MustRun(t, root, offlineEnv, "-c", filepath.Join(root, "gobake.yaml"),

@@ -106,7 +106,7 @@ func held(ok bool) string {
 func TestReliability(t *testing.T) {
 	// In parallel with the other e2e tests: a serial test would hold every
 	// parallel one back until all its scenarios end.
-	t.Parallel()
+	parallelAfterWarmup(t)
 	tab := &reliabilityTable{}
 	t.Run("scenarios", func(t *testing.T) {
 		order := 0
