@@ -109,6 +109,13 @@ func TestReliability(t *testing.T) {
 	parallelAfterWarmup(t)
 	tab := &reliabilityTable{}
 	t.Run("scenarios", func(t *testing.T) {
+		// The kill scenario, the longest (a release and its re-runs
+		// after another, 15 kills), starts first; its row is the last.
+		killOrder := len(faultScenarios) + len(raceScenarios) + len(shallowScenarios) + 1
+		t.Run("kill", func(t *testing.T) {
+			t.Parallel()
+			runKillScenario(t, tab, killOrder)
+		})
 		order := 0
 		for _, f := range faultScenarios {
 			order++
@@ -134,12 +141,6 @@ func TestReliability(t *testing.T) {
 				runShallowScenario(t, tab, row, s)
 			})
 		}
-		order++
-		killOrder := order
-		t.Run("kill", func(t *testing.T) {
-			t.Parallel()
-			runKillScenario(t, tab, killOrder)
-		})
 	})
 
 	var runs int
