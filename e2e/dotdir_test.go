@@ -15,7 +15,7 @@ import (
 // whose .gitignore does not cover .gobake/: the cache plan writes must not
 // make release refuse, nor {{.Git.TreeState}} read dirty.
 func TestDotGobakeKeepsTreeClean(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	e := newReleaseEnv(t)
 	testutil.ReplaceInFile(t, filepath.Join(e.src, ".gitignore"), ".gobake/\n", "")
 	testutil.ReplaceInFile(t, filepath.Join(e.src, "gobake.yaml"),

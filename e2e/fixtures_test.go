@@ -40,6 +40,21 @@ func sharedLayoutSample(t *testing.T) layoutSample {
 	})
 }
 
+// parallelAfterWarmup is t.Parallel for a test that compiles with gobake:
+// first, while the tests still run one at a time, the shared layout sample
+// is built, unless a test built it already. On a cold build cache that one
+// build compiles what every gobake build here needs (the standard library
+// for linux/amd64 and linux/arm64, net/http among it, with gobake's flags)
+// once, on both cores; the tests' own builds, in parallel, then find it in
+// the cache, where each would compile it too, all at the same time (three
+// parallel sample builds took 40 CPU-s each so). On a warm cache it costs
+// the fixture's build, which the package's run makes anyway.
+func parallelAfterWarmup(t *testing.T) {
+	t.Helper()
+	sharedLayoutSample(t)
+	t.Parallel()
+}
+
 // sharedRegistrySample returns pushSample made once and shared by the
 // tests that only read it: they must not push to its prefix, stop its
 // registry or change its files.

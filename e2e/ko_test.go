@@ -71,7 +71,7 @@ var digestRef = regexp.MustCompile(`127\.0\.0\.1:\d+/[a-z0-9._/-]+@sha256:[0-9a-
 
 // pushNonrootBase pushes the test base with user 65532, like the distroless
 // and Chainguard bases ko users have, to ref.
-func pushNonrootBase(t *testing.T, ref string) {
+func pushNonrootBase(t testing.TB, ref string) {
 	t.Helper()
 	var idx v1.ImageIndex = empty.Index
 	for _, p := range baseimage.Platforms {
@@ -101,7 +101,7 @@ func pushNonrootBase(t *testing.T, ref string) {
 
 // kouserRepo copies testdata/kouser, points its bases at the test registry
 // and commits it.
-func kouserRepo(t *testing.T, reg *testutil.Registry) string {
+func kouserRepo(t testing.TB, reg *testutil.Registry) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "kouser")
 	if err := testutil.CopyDir(filepath.Join(testutil.RepoRoot(t), "testdata", "kouser"), dir); err != nil {
@@ -114,6 +114,22 @@ func kouserRepo(t *testing.T, reg *testutil.Registry) string {
 	}
 	testutil.GitInit(t, dir)
 	return dir
+}
+
+// kouserCompiled builds kouser's api once, for the tests that build it in
+// parallel: its GOAMD64=v2 and netgo build compiles the standard library
+// its own way, which the shared sample's build (parallelAfterWarmup)
+// leaves out; on a cold build cache each test would compile it too, at
+// the same time (45 CPU-s each).
+func kouserCompiled(t *testing.T) {
+	t.Helper()
+	testutil.Shared(t, &fixtures, "kouser api compiled", func(t testing.TB) bool {
+		dir := kouserRepo(t, testutil.StartRegistry(t))
+		env := []string{"KO_DOCKER_REPO=example.com/kouser", "VERSION=1.2.3"}
+		gobake.MustRun(t, dir, env, "init", "--from-ko")
+		gobake.MustRun(t, dir, env, "build", "--oci-layout", filepath.Join(t.TempDir(), "oci"), "--sbom", "none", "api")
+		return true
+	})
 }
 
 // runKo runs ko in dir and returns its stdout.
@@ -208,7 +224,8 @@ func remoteImage(t *testing.T, ref string) v1.Image {
 }
 
 func TestKoMigration(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
+	kouserCompiled(t)
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	koRepo := reg.Host + "/kouser"
@@ -357,7 +374,7 @@ func TestKoMigration(t *testing.T) {
 // kovendor vendors the module; koreplace finds it through go.mod (a local
 // replace, so no network is needed).
 func TestKoDependencyMain(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	for _, fixture := range []string{"kovendor", "koreplace"} {
 		t.Run(fixture, func(t *testing.T) {
 			t.Parallel() // each has its own registry and copy
@@ -450,7 +467,8 @@ func goBinary(t *testing.T) string {
 // `gobake build --image "$IMAGE"` publishes exactly $IMAGE when
 // $PUSH_IMAGE=true and writes the local layout otherwise.
 func TestSkaffoldCustomBuilder(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
+	kouserCompiled(t)
 	reg := testutil.StartRegistry(t)
 	dir := kouserRepo(t, reg)
 	env := []string{"KO_DOCKER_REPO=" + reg.Host + "/kouser", "VERSION=1.2.3"}

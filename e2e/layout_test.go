@@ -21,7 +21,7 @@ var offlineEnv = []string{"GOPROXY=off"}
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
 
 func TestBuildOCILayoutOffline(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := sharedLayoutSample(t)
 	dir, refs, layoutDir := s.dir, s.refs, s.layout
 
@@ -81,7 +81,7 @@ func TestBuildOCILayoutOffline(t *testing.T) {
 }
 
 func TestBuildTarball(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := sharedLayoutSample(t)
 	file := filepath.Join(t.TempDir(), "api.tar")
 	out := gobake.MustRun(t, s.dir, offlineEnv, "build", "--tarball", file, "api")
@@ -118,26 +118,34 @@ func TestBuildTarball(t *testing.T) {
 // digests with the shared build, made with the caches every other test
 // fills: neither the directory nor what the caches hold may show.
 func TestReproducibleDigests(t *testing.T) {
-	t.Parallel()
-	warm := digests(sharedLayoutSample(t).refs)
-
 	dir := testutil.CopySample(t)
 	testutil.GitInit(t, dir)
 	env := append([]string{"GOCACHE=" + t.TempDir(), "XDG_CACHE_HOME=" + t.TempDir()}, offlineEnv...)
 	layoutDir := filepath.Join(t.TempDir(), "oci")
 	// --jobs 1: concurrent go builds on an empty cache each compile the
 	// standard library; one at a time is twice as fast on two cores.
-	out := gobake.MustRun(t, dir, env, "build", "--jobs", "1", "--oci-layout", layoutDir)
-	cold := digests(parseRefs(t, out.Stdout, sampleImages))
+	// Compiling the standard library for two platforms, it is the
+	// longest gobake run of the package: it starts now, before the test
+	// waits for its turn among the parallel tests, so that it never
+	// starts last and keeps the package running alone.
+	cold := gobake.Start(t, dir, env, "build", "--jobs", "1", "--oci-layout", layoutDir)
+	parallelAfterWarmup(t)
+	warm := digests(sharedLayoutSample(t).refs)
+
+	out := cold.Wait(t)
+	if out.ExitCode != 0 {
+		t.Fatalf("gobake build from empty caches: %s", out)
+	}
+	got := digests(parseRefs(t, out.Stdout, sampleImages))
 	t.Logf("warm: %v", warm)
-	t.Logf("cold: %v", cold)
-	if diff := cmp.Diff(warm, cold); diff != "" {
+	t.Logf("cold: %v", got)
+	if diff := cmp.Diff(warm, got); diff != "" {
 		t.Errorf("a build from empty caches differs from the shared one (-warm +cold):\n%s", diff)
 	}
 }
 
 func TestBuildGobakeItself(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	root := testutil.RepoRoot(t)
 	layoutDir := filepath.Join(t.TempDir(), "oci")
 	out := gobake.MustRun(t, root, offlineEnv, "-c", filepath.Join(root, "gobake.yaml"),

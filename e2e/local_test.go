@@ -59,7 +59,7 @@ func podmanImages(t *testing.T, storage string) []string {
 // with push: false and finds $IMAGE in podman, and fails with one line
 // when no engine is found. One tiny scratch image, one podman storage.
 func TestLocalLoop(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"go.mod":           "module example.com/loop\n\ngo 1.22\n",

@@ -168,7 +168,7 @@ func checkChangedFlow(t *testing.T, dir string, target []string, first map[strin
 }
 
 func TestPlanAndBuildChangedRegistry(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := copyRegistrySample(t)
 	target := []string{"--registry", s.prefix}
 
@@ -218,7 +218,7 @@ func TestPlanAndBuildChangedRegistry(t *testing.T) {
 }
 
 func TestPlanAndBuildChangedLayout(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := copyLayoutSample(t)
 	dir, first := s.dir, s.refs
 

@@ -58,7 +58,7 @@ type imageConfig struct {
 }
 
 func TestBuildToRegistry(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	s := sharedRegistrySample(t)
 
 	t.Run("references", func(t *testing.T) {
@@ -292,7 +292,7 @@ func blob(t *testing.T, host, repo, digest string) []byte {
 }
 
 func TestUnreachableRegistry(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	dir := testutil.CopySample(t)
 	reg := testutil.StartRegistry(t)
 	tests := []struct {

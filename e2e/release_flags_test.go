@@ -241,7 +241,7 @@ func (e *releaseEnv) checkOutput(t *testing.T, rep fullReport, branch string) {
 // with --pre, --version and --gitops-branch, checking the whole --output
 // report of every release against the registry and the git remotes.
 func TestReleaseFlags(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	e := newReleaseEnv(t)
 	apiMain := "services/api/cmd/api/main.go"
 

@@ -63,7 +63,7 @@ func startGitServer(t *testing.T, root, user, password string) *gitServer {
 // failed release, and checks that neither secret is in any output, in the
 // report files or in anything the registry stored.
 func TestReleaseRedactsSecrets(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	const token = "tok3n-s3cret-81d4f0"
 	const envSecret = "env-s3cret-7a2c95"
 	e := newReleaseEnv(t)

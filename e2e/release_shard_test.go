@@ -23,7 +23,7 @@ import (
 // under the same tags, same git tags on the same commits with the same
 // messages, same GitOps diff.
 func TestShardedRelease(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	e := newReleaseEnv(t)
 	originSeed, deploySeed := t.TempDir(), t.TempDir()
 	for _, c := range [][2]string{{e.origin, originSeed}, {e.deploy, deploySeed}} {

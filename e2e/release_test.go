@@ -239,7 +239,7 @@ func (e *releaseEnv) checkReleasedOn(t *testing.T, dir string, rep releaseReport
 }
 
 func TestRelease(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	e := newReleaseEnv(t)
 
 	t.Run("first release", func(t *testing.T) {

@@ -106,9 +106,16 @@ func held(ok bool) string {
 func TestReliability(t *testing.T) {
 	// In parallel with the other e2e tests: a serial test would hold every
 	// parallel one back until all its scenarios end.
-	t.Parallel()
+	parallelAfterWarmup(t)
 	tab := &reliabilityTable{}
 	t.Run("scenarios", func(t *testing.T) {
+		// The kill scenario, the longest (a release and its re-runs
+		// after another, 15 kills), starts first; its row is the last.
+		killOrder := len(faultScenarios) + len(raceScenarios) + len(shallowScenarios) + 1
+		t.Run("kill", func(t *testing.T) {
+			t.Parallel()
+			runKillScenario(t, tab, killOrder)
+		})
 		order := 0
 		for _, f := range faultScenarios {
 			order++
@@ -134,12 +141,6 @@ func TestReliability(t *testing.T) {
 				runShallowScenario(t, tab, row, s)
 			})
 		}
-		order++
-		killOrder := order
-		t.Run("kill", func(t *testing.T) {
-			t.Parallel()
-			runKillScenario(t, tab, killOrder)
-		})
 	})
 
 	var runs int

@@ -38,7 +38,7 @@ import (
 // other: every image in the registry under its version, git tags on the
 // source remote, the GitOps commit.
 func TestGitHubActionsWorkflow(t *testing.T) {
-	t.Parallel()
+	parallelAfterWarmup(t)
 	wf := readWorkflow(t, filepath.Join(testutil.RepoRoot(t), "docs", "ci", "github-actions.yml"))
 	if wf.Concurrency.Group == "" || wf.Concurrency.CancelInProgress {
 		t.Errorf("concurrency %+v: want a group and cancel-in-progress: false (a release is never cancelled half way)", wf.Concurrency)

@@ -77,39 +77,80 @@ func (g *Gobake) Cleanup() {
 // A non-zero exit is reported in the Output, not as a failure.
 func (g *Gobake) Run(t testing.TB, dir string, env []string, args ...string) Output {
 	t.Helper()
+	return g.Start(t, dir, env, args...).Wait(t)
+}
+
+// Running is a gobake process started by Start.
+type Running struct {
+	cmd            *exec.Cmd
+	args           []string
+	start          time.Time
+	stdout, stderr strings.Builder
+	cancel         context.CancelFunc
+	ctx            context.Context
+	done           chan struct{}
+	err            error
+	out            Output
+}
+
+// Start starts gobake as Run runs it and returns at once: a test starts
+// its longest run early, say, before it waits for its turn among the
+// parallel tests. Wait for it with Wait; if the test ends first, the
+// process is killed.
+func (g *Gobake) Start(t testing.TB, dir string, env []string, args ...string) *Running {
+	t.Helper()
 	requireIsolatedHome(t, "gobake")
 	bin := g.Path(t)
-	ctx, cancel := context.WithTimeout(context.Background(), gobakeTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
+	r := &Running{args: args, done: make(chan struct{})}
+	r.ctx, r.cancel = context.WithTimeout(context.Background(), gobakeTimeout)
+	r.cmd = exec.CommandContext(r.ctx, bin, args...)
+	r.cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "GOBAKE_") || strings.HasPrefix(kv, "SOURCE_DATE_EPOCH=") {
 			continue
 		}
-		cmd.Env = append(cmd.Env, kv)
+		r.cmd.Env = append(r.cmd.Env, kv)
 	}
-	cmd.Env = append(cmd.Env, env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
-	if ps := cmd.ProcessState; ps != nil {
+	r.cmd.Env = append(r.cmd.Env, env...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	r.start = time.Now()
+	if err := r.cmd.Start(); err != nil {
+		r.cancel()
+		t.Fatalf("run gobake %s: %v", strings.Join(args, " "), err)
+	}
+	go func() {
+		r.err = r.cmd.Wait()
+		close(r.done)
+	}()
+	t.Cleanup(func() {
+		r.cancel() // kills it, if the test ended without waiting
+		<-r.done
+	})
+	return r
+}
+
+// Wait waits for the run to end and returns what it wrote and how it
+// exited, as Run does.
+func (r *Running) Wait(t testing.TB) Output {
+	t.Helper()
+	<-r.done
+	defer r.cancel()
+	out := Output{Stdout: r.stdout.String(), Stderr: r.stderr.String()}
+	if ps := r.cmd.ProcessState; ps != nil {
 		// The CPU time covers the go builds gobake waited for: what a
 		// test's gobake runs cost the suite (go test -v shows it).
-		t.Logf("gobake %s: exit %d, %.1fs wall, %.1fs CPU", strings.Join(args, " "), ps.ExitCode(),
-			time.Since(start).Seconds(), (ps.UserTime() + ps.SystemTime()).Seconds())
+		t.Logf("gobake %s: exit %d, %.1fs wall, %.1fs CPU", strings.Join(r.args, " "), ps.ExitCode(),
+			time.Since(r.start).Seconds(), (ps.UserTime() + ps.SystemTime()).Seconds())
 	}
 	var exit *exec.ExitError
 	switch {
-	case errors.As(err, &exit):
+	case errors.As(r.err, &exit):
 		out.ExitCode = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run gobake %s: %v", strings.Join(args, " "), err)
+	case r.err != nil:
+		t.Fatalf("run gobake %s: %v", strings.Join(r.args, " "), r.err)
 	}
-	if ctx.Err() != nil {
-		t.Fatalf("gobake %s timed out after %s:\n%s", strings.Join(args, " "), gobakeTimeout, out)
+	if r.ctx.Err() == context.DeadlineExceeded {
+		t.Fatalf("gobake %s timed out after %s:\n%s", strings.Join(r.args, " "), gobakeTimeout, out)
 	}
 	return out
 }

@@ -114,3 +114,26 @@ func TestIsolatedHome(t *testing.T) {
 		t.Errorf("GOCACHE = %q, want go's cache from before the home moved", gocache)
 	}
 }
+
+// TestSchemaErrorCompiledOnce: SchemaError keeps compiled schemas, keyed by
+// name and content: a schema of the same name but other content is its own.
+func TestSchemaErrorCompiledOnce(t *testing.T) {
+	strict := []byte(`{"type": "object", "required": ["a"]}`)
+	loose := []byte(`{"type": "object"}`)
+	for i, tt := range []struct {
+		schema []byte
+		doc    string
+		valid  bool
+	}{
+		{strict, `{"a": 1}`, true},
+		{strict, `{}`, false},
+		{loose, `{}`, true},
+		{strict, `{}`, false},
+		{loose, `[]`, false},
+	} {
+		err := testutil.SchemaError("x.schema.json", tt.schema, []byte(tt.doc))
+		if (err == nil) != tt.valid {
+			t.Errorf("%d: %s against %s: error %v, want valid %t", i, tt.doc, tt.schema, err, tt.valid)
+		}
+	}
+}
