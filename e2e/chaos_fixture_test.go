@@ -223,9 +223,17 @@ func (e *tinyEnv) releaseCmd(t *testing.T, dir string, args ...string) (*exec.Cm
 	}
 	// No automatic maintenance (git gc --auto, git maintenance run
 	// --auto) in the GitOps clones: a CI runner's clone lives for one job.
+	// The remotes (origin, of the source clones and the GitOps clones) are
+	// bare repositories on this disk, whose receive-pack git push runs as
+	// its own child: in gobake's process group, so that a kill -9 of the
+	// group would kill the "server" in the middle of a ref update and
+	// leave its lock (refs/heads/main.lock) for every later push to trip
+	// on, which no real remote does (its receive-pack sees the client go
+	// and ends cleanly). setsid keeps it out of the group, as a server is.
 	cmd.Env = append(cmd.Env, "GITHUB_OUTPUT="+gh, "GITHUB_STEP_SUMMARY="+sum,
-		"GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=maintenance.auto", "GIT_CONFIG_VALUE_0=false",
-		"GIT_CONFIG_KEY_1=gc.auto", "GIT_CONFIG_VALUE_1=0")
+		"GIT_CONFIG_COUNT=3", "GIT_CONFIG_KEY_0=maintenance.auto", "GIT_CONFIG_VALUE_0=false",
+		"GIT_CONFIG_KEY_1=gc.auto", "GIT_CONFIG_VALUE_1=0",
+		"GIT_CONFIG_KEY_2=remote.origin.receivepack", "GIT_CONFIG_VALUE_2=setsid git receive-pack")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // kill -9 takes its go build children too
 	run := &tinyRun{Dir: dir, Args: args}
 	finish := func() {
