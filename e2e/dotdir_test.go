@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gobake/gobake/internal/dotdir"
 	"github.com/gobake/gobake/internal/testutil"
@@ -22,6 +23,10 @@ func TestDotGobakeKeepsTreeClean(t *testing.T) {
 		"    org.opencontainers.image.source: https://example.com/mono\n",
 		"    org.opencontainers.image.source: https://example.com/mono\n    com.example.tree: \"{{.Git.TreeState}}\"\n")
 	testutil.Git(t, e.src, "commit", "-q", "-am", "chore: leave .gobake to gobake")
+	// A checkout made a while ago: plan stores what it read only of files
+	// older than its racy window (two seconds), and the copy is younger
+	// when gobake is already built.
+	backdate(t, e.src, time.Minute)
 
 	gobake.MustRun(t, e.src, nil, "plan", "api")
 	if _, err := os.Stat(filepath.Join(e.src, ".gobake", "cache")); err != nil {
@@ -51,5 +56,24 @@ func TestDotGobakeKeepsTreeClean(t *testing.T) {
 	}
 	if st := testutil.Git(t, e.src, "status", "--porcelain", "--untracked-files=all"); strings.TrimSpace(st) != "" {
 		t.Errorf("after release, git status is not clean:\n%s", st)
+	}
+}
+
+// backdate sets the modification time of every file and directory under
+// dir, .git left out, to d ago.
+func backdate(t *testing.T, dir string, d time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-d)
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && e.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

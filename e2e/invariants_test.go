@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -117,6 +118,14 @@ func (e *tinyEnv) registryTags(t *testing.T, viaSkopeo bool) map[string]string {
 				continue
 			}
 			d := httpDigest(t, e.reg.Host, "acme/"+img, tag)
+			// The registry lists a tag once it has written the tag's index
+			// link and serves it once it has written the current link: a
+			// release killed during a tag PUT leaves the registry finishing
+			// the request as the checker starts. Read again for a moment.
+			for try := 0; d == "" && try < 20; try++ {
+				time.Sleep(50 * time.Millisecond)
+				d = httpDigest(t, e.reg.Host, "acme/"+img, tag)
+			}
 			if d == "" { // deleted between listing and reading: a moved tag
 				d = "(unreadable)"
 			}

@@ -30,9 +30,11 @@ var gobake testutil.Gobake
 
 // minParallel is how many tests run at once at least, unless
 // -test.parallel says otherwise: an e2e test spends much of its time
-// waiting on other processes (the registry, git, gobake's pushes), so on a
-// two-core machine two at a time leave the cores idle.
-const minParallel = 4
+// waiting (on the registry, git, retry backoffs, the moment of a kill), so
+// on a two-core machine two at a time leave the cores idle. Four did too:
+// the package took 290 s at -test.parallel 4 and 235 s at 8, for the same
+// CPU (330 CPU-s, two cores at a raised priority on a shared machine).
+const minParallel = 8
 
 // TestMain runs the tests with a temporary home (gobake's binary cache,
 // podman, skopeo and ko write there, never to the user's home), at least

@@ -175,7 +175,8 @@ func TestMutations(t *testing.T) {
 	ctx := context.Background()
 	base := copySample(t)
 	baseCfg := sampleConfig(base)
-	baseTruth := groundTruth(t, base, baseCfg, fakeBases{})
+	var linked linkedBinaries
+	baseTruth := groundTruth(t, base, baseCfg, fakeBases{}, &linked)
 	// The plan before any mutation, computed once: inputs do not depend on
 	// where the tree is, so each mutation's copy starts from these records,
 	// and from the digest cache they leave (which must see every change).
@@ -204,7 +205,7 @@ func TestMutations(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkDigests(t, after)
-			truth := groundTruth(t, root, cfg, bases)
+			truth := groundTruth(t, root, cfg, bases, &linked)
 			var gotTruth, gotPlan []string
 			for _, k := range sortedKeys(truth) {
 				if truth[k] != baseTruth[k] {
@@ -260,12 +261,99 @@ func reasons(changes []Change) []string {
 	return out
 }
 
+// linkedBinaries remembers the binaries groundTruth linked, by their link
+// inputs as go's build IDs give them: the build ID of every package linked
+// in (the ID of its compiled output, which changes with any of its files,
+// flags or dependencies), the module each comes from, the main package's
+// default GODEBUG, the go build flags and the platform. A binary of the
+// same link inputs is the same binary (go builds reproducibly, as gobake's
+// digests themselves assume), so a mutation links again only the binaries
+// whose inputs it changed: most change one image or none, and each link
+// of the sample's binaries costs a quarter of a CPU-second.
+type linkedBinaries struct {
+	mu    sync.Mutex
+	byKey map[string]string // link inputs → hex SHA-256 of the binary
+}
+
+func (lb *linkedBinaries) get(key string) (string, bool) {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	h, ok := lb.byKey[key]
+	return h, ok
+}
+
+func (lb *linkedBinaries) put(key, hash string) {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if lb.byKey == nil {
+		lb.byKey = map[string]string{}
+	}
+	lb.byKey[key] = hash
+}
+
+// listFormat is the go list -deps -export template linkKeys reads: one
+// line per package, roots marked R.
+const listFormat = `{{if .DepOnly}}D{{else}}R{{end}}{{"\t"}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{"\t"}}{{.BuildID}}{{"\t"}}` +
+	`{{with .Module}}{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}} {{.Version}}{{end}}{{end}}{{"\t"}}` +
+	`{{.DefaultGODEBUG}}{{"\t"}}{{join .Deps " "}}`
+
+// linkKeys returns, by main as written, the link inputs of each of mains
+// built in dir with go build args (flags only) and env: go list -export
+// compiles what go build would (into the build cache go build then uses)
+// and gives every package's build ID.
+func linkKeys(dir string, env, args []string, plat string, mains []string) (map[string]string, error) {
+	list := append([]string{"list", "-export", "-deps", "-f", listFormat}, args...)
+	cmd := exec.Command("go", append(list, mains...)...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -export %v for %s: %v\n%s", mains, plat, err, stderr.String())
+	}
+	type listed struct{ dir, id, deps string }
+	pkgs := map[string]listed{}
+	var roots []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 7 || f[3] == "" && f[1] != "unsafe" { // unsafe is not compiled
+			return nil, fmt.Errorf("go list -export for %s: unexpected line %q", plat, line)
+		}
+		// The build ID, the module and the default GODEBUG of a package.
+		pkgs[f[1]] = listed{dir: f[2], id: f[3] + " " + f[4] + " " + f[5], deps: f[6]}
+		if f[0] == "R" {
+			roots = append(roots, f[1])
+		}
+	}
+	keys := map[string]string{}
+	for _, m := range mains {
+		var root string
+		for _, r := range roots {
+			if pkgs[r].dir == filepath.Join(dir, m) {
+				root = r
+			}
+		}
+		if root == "" {
+			return nil, fmt.Errorf("go list -export for %s: no package for %s", plat, m)
+		}
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%q\x00%s %s\n", plat, args, root, pkgs[root].id)
+		for _, d := range strings.Fields(pkgs[root].deps) { // sorted by go list
+			fmt.Fprintf(h, "%s %s\n", d, pkgs[d].id)
+		}
+		keys[m] = hex.EncodeToString(h.Sum(nil))
+	}
+	return keys, nil
+}
+
 // groundTruth builds every image of cfg for every platform with go build
 // -trimpath and returns, by "image platform", a hash of the binary's bytes
 // and of every other input of the image: data files, config, base digest.
 // Images built alike (directory, platform, ldflags, flags) are built by one
-// go build, as go links each main package on its own anyway.
-func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases) map[string]string {
+// go build, as go links each main package on its own anyway; a binary
+// whose link inputs are those of one in linked is not linked again.
+func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases, linked *linkedBinaries) map[string]string {
 	t.Helper()
 	type target struct {
 		img  config.Image
@@ -311,27 +399,48 @@ func groundTruth(t *testing.T, root string, cfg *config.Config, bases fakeBases)
 			if err != nil {
 				return err
 			}
+			env := append(os.Environ(), append([]string{"CGO_ENABLED=0"}, goEnv...)...)
+			var mains []string
+			for _, tg := range g.targets {
+				mains = append(mains, tg.img.Main)
+			}
+			keys, err := linkKeys(g.dir, env, g.args[1:], g.plat, mains)
+			if err != nil {
+				return err
+			}
 			bin := filepath.Join(tmp, strconv.Itoa(i)) + string(filepath.Separator)
 			args := append(slices.Clone(g.args), "-o", bin)
 			var names []string
 			for _, tg := range g.targets {
-				args = append(args, tg.img.Main)
-				names = append(names, tg.img.Name)
+				if _, ok := linked.get(keys[tg.img.Main]); !ok {
+					args = append(args, tg.img.Main)
+					names = append(names, tg.img.Name)
+				}
 			}
-			cmd := exec.Command("go", args...)
-			cmd.Dir = g.dir
-			cmd.Env = append(os.Environ(), append([]string{"CGO_ENABLED=0"}, goEnv...)...)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("building %v for %s: %v\n%s", names, g.plat, err, b)
+			if len(names) > 0 {
+				cmd := exec.Command("go", args...)
+				cmd.Dir = g.dir
+				cmd.Env = env
+				if b, err := cmd.CombinedOutput(); err != nil {
+					return fmt.Errorf("building %v for %s: %v\n%s", names, g.plat, err, b)
+				}
+				for _, tg := range g.targets {
+					if !slices.Contains(names, tg.img.Name) {
+						continue
+					}
+					b, err := os.ReadFile(filepath.Join(bin, path.Base(tg.img.Main)))
+					if err != nil {
+						return fmt.Errorf("binary of %s %s: %w", tg.img.Name, g.plat, err)
+					}
+					sum := sha256.Sum256(b)
+					linked.put(keys[tg.img.Main], hex.EncodeToString(sum[:]))
+				}
 			}
 			for _, tg := range g.targets {
 				img := tg.img
+				binary, _ := linked.get(keys[img.Main])
 				h := sha256.New()
-				b, err := os.ReadFile(filepath.Join(bin, path.Base(img.Main)))
-				if err != nil {
-					return fmt.Errorf("binary of %s %s: %w", img.Name, g.plat, err)
-				}
-				h.Write(b)
+				fmt.Fprintf(h, "binary=%s", binary)
 				base, _ := bases.digest(context.Background(), img, g.plat)
 				labels := sortedKeys(img.Labels)
 				fmt.Fprintf(h, "\nbase=%s user=%s binary=%s labels=%v", base, img.User, img.Binary, labels)

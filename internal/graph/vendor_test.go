@@ -49,7 +49,8 @@ func TestVendoredMutations(t *testing.T) {
 	ctx := context.Background()
 	baseRoot := writeTree(t, vendoredTree)
 	baseCfg := mmConfig(baseRoot, vendoredImages)
-	baseTruth := groundTruth(t, baseRoot, baseCfg, fakeBases{})
+	var linked linkedBinaries
+	baseTruth := groundTruth(t, baseRoot, baseCfg, fakeBases{}, &linked)
 	// The plan before any mutation, computed once (inputs do not depend on
 	// where the tree is).
 	before, err := Compute(ctx, baseCfg, Options{})
@@ -93,7 +94,7 @@ func TestVendoredMutations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			truth := groundTruth(t, root, cfg, fakeBases{})
+			truth := groundTruth(t, root, cfg, fakeBases{}, &linked)
 			var gotTruth, gotPlan []string
 			for _, k := range sortedKeys(truth) {
 				if truth[k] != baseTruth[k] {
