@@ -69,11 +69,7 @@ func encodeGraph(sg *storedGraph) []byte {
 	e.uint(uint64(len(sg.Dirs)))
 	for _, d := range sg.Dirs {
 		e.str(d.Path)
-		e.int(d.Key.Size)
-		e.int(d.Key.MTime)
-		e.uint(d.Key.Inode)
-		e.int(d.Key.CTime)
-		e.uint(uint64(d.Key.Mode))
+		e.body = appendFileKey(e.body, d.Key)
 		e.bool(d.All)
 		e.strs(d.Names)
 		e.uint(uint64(len(d.Sources)))
@@ -92,7 +88,32 @@ func encodeGraph(sg *storedGraph) []byte {
 		out = append(out, s...)
 	}
 	out = append(out, e.body...)
-	return binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return appendChecksum(out)
+}
+
+// appendChecksum appends the CRC-32C of b to b, as every encoding ends.
+func appendChecksum(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// checkFrame returns the body of an encoding b (the magic and what
+// follows, without the checksum), or false if b does not start with
+// magic or its checksum differs.
+func checkFrame(b []byte, magic string) ([]byte, bool) {
+	if len(b) < len(magic)+4 || string(b[:len(magic)]) != magic {
+		return nil, false
+	}
+	body := b[:len(b)-4]
+	return body, crc32.Checksum(body, castagnoli) == binary.LittleEndian.Uint32(b[len(b)-4:])
+}
+
+// appendFileKey appends the five numbers of a file key.
+func appendFileKey(b []byte, k fileKey) []byte {
+	b = binary.AppendVarint(b, k.Size)
+	b = binary.AppendVarint(b, k.MTime)
+	b = binary.AppendUvarint(b, k.Inode)
+	b = binary.AppendVarint(b, k.CTime)
+	return binary.AppendUvarint(b, uint64(k.Mode))
 }
 
 type graphEncoder struct {
@@ -134,11 +155,8 @@ var errGraphCodec = errors.New("stored graph: bad encoding")
 
 // decodeGraph decodes what encodeGraph returned.
 func decodeGraph(b []byte) (*storedGraph, error) {
-	if len(b) < len(graphMagic)+4 || string(b[:len(graphMagic)]) != graphMagic {
-		return nil, errGraphCodec
-	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
+	body, ok := checkFrame(b, graphMagic)
+	if !ok {
 		return nil, errGraphCodec
 	}
 	d := &graphDecoder{b: body, off: len(graphMagic)}
@@ -206,7 +224,7 @@ func decodeGraph(b []byte) (*storedGraph, error) {
 	for i := range sg.Dirs {
 		dir := &sg.Dirs[i]
 		dir.Path = d.str()
-		dir.Key = fileKey{Size: d.int(), MTime: d.int(), Inode: d.uint(), CTime: d.int(), Mode: uint32(d.uint())}
+		dir.Key = d.fileKey()
 		dir.All = d.bool()
 		dir.Names = d.strs()
 		dir.Sources = makeSlice[storedSource](d.count(3))
@@ -229,26 +247,29 @@ type graphDecoder struct {
 	bad   bool
 }
 
-func (d *graphDecoder) uint() uint64 {
-	v, n := binary.Uvarint(d.b[d.off:])
+// fail marks the input bad and consumes the rest of it.
+func (d *graphDecoder) fail() {
+	d.bad = true
+	d.off = len(d.b)
+}
+
+// readVarint reads one number with read (binary.Uvarint or binary.Varint).
+func readVarint[T uint64 | int64](d *graphDecoder, read func([]byte) (T, int)) T {
+	v, n := read(d.b[d.off:])
 	if n <= 0 {
-		d.bad = true
-		d.off = len(d.b)
+		d.fail()
 		return 0
 	}
 	d.off += n
 	return v
 }
 
-func (d *graphDecoder) int() int64 {
-	v, n := binary.Varint(d.b[d.off:])
-	if n <= 0 {
-		d.bad = true
-		d.off = len(d.b)
-		return 0
-	}
-	d.off += n
-	return v
+func (d *graphDecoder) uint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *graphDecoder) int() int64   { return readVarint(d, binary.Varint) }
+
+// fileKey reads what appendFileKey wrote.
+func (d *graphDecoder) fileKey() fileKey {
+	return fileKey{Size: d.int(), MTime: d.int(), Inode: d.uint(), CTime: d.int(), Mode: uint32(d.uint())}
 }
 
 func (d *graphDecoder) bool() bool { return d.uint() == 1 }
@@ -259,8 +280,7 @@ func (d *graphDecoder) bool() bool { return d.uint() == 1 }
 func (d *graphDecoder) count(min int) int {
 	v := d.uint()
 	if v > uint64(len(d.b)-d.off) || min > 0 && v*uint64(min) > uint64(len(d.b)-d.off) {
-		d.bad = true
-		d.off = len(d.b)
+		d.fail()
 		return 0
 	}
 	return int(v)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -149,25 +148,18 @@ func encodeHashes(entries map[string]cacheEntry) []byte {
 	for _, path := range sortedKeys(entries) {
 		e := entries[path]
 		b = appendString(b, path)
-		b = binary.AppendVarint(b, e.Key.Size)
-		b = binary.AppendVarint(b, e.Key.MTime)
-		b = binary.AppendUvarint(b, e.Key.Inode)
-		b = binary.AppendVarint(b, e.Key.CTime)
-		b = binary.AppendUvarint(b, uint64(e.Key.Mode))
+		b = appendFileKey(b, e.Key)
 		b = appendString(b, e.Hash)
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return appendChecksum(b)
 }
 
 var errHashCodec = errors.New("hash cache: bad encoding")
 
 // decodeHashes decodes what encodeHashes returned.
 func decodeHashes(b []byte) (map[string]cacheEntry, error) {
-	if len(b) < len(hashCacheMagic)+4 || string(b[:len(hashCacheMagic)]) != hashCacheMagic {
-		return nil, errHashCodec
-	}
-	body := b[:len(b)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+	body, ok := checkFrame(b, hashCacheMagic)
+	if !ok {
 		return nil, errHashCodec
 	}
 	all := string(body) // every path and hash is a slice of it: one allocation
@@ -182,7 +174,7 @@ func decodeHashes(b []byte) (map[string]cacheEntry, error) {
 	out := make(map[string]cacheEntry, n)
 	for range n {
 		path := str()
-		k := fileKey{Size: d.int(), MTime: d.int(), Inode: d.uint(), CTime: d.int(), Mode: uint32(d.uint())}
+		k := d.fileKey()
 		out[path] = cacheEntry{Key: k, Hash: str()}
 	}
 	if d.bad || d.off != len(body) {
