@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -40,59 +41,34 @@ type rawHelm struct {
 var gitOpsFields = map[string]decoder[rawGitOps]{
 	"repo": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
 		g.repoWritten = true
-		if s, ok := w.str(p, n); ok {
-			if strings.TrimSpace(s.v) == "" {
-				w.p.add(s.n.Line, s.n.Column, p, "must not be empty; set it to the URL or path of the deployment repository")
-				return
+		g.repo = w.checkedStr(p, n, func(v string) string {
+			if strings.TrimSpace(v) == "" {
+				return "must not be empty; set it to the URL or path of the deployment repository"
 			}
-			g.repo = &s
-		}
+			return ""
+		})
 	},
 	"branch": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
-		if s, ok := w.str(p, n); ok {
-			if !ValidBranch(s.v) {
-				w.p.add(s.n.Line, s.n.Column, p, "%q is not a valid git branch name", s.v)
-				return
+		g.branch = w.checkedStr(p, n, func(v string) string {
+			if !ValidBranch(v) {
+				return fmt.Sprintf("%q is not a valid git branch name", v)
 			}
-			g.branch = &s
-		}
+			return ""
+		})
 	},
 	"message": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
-		if s, ok := w.str(p, n); ok {
-			if msg := checkGitOpsMessage(s.v); msg != "" {
-				w.p.add(s.n.Line, s.n.Column, p, "%s", msg)
-				return
-			}
-			g.message = &s
-		}
+		g.message = w.checkedStr(p, n, checkGitOpsMessage)
 	},
 	"changelog": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
-		if s, ok := w.str(p, n); ok {
-			f, err := ChangelogPath(s.v, "api")
-			msg := ""
-			switch {
-			case err != nil:
-				msg = "bad template: " + trimTemplateErr("changelog", err)
-			case !strings.Contains(s.v, "{{"):
-				msg = "must name each image's file: use {{.Image}}, e.g. changelogs/{{.Image}}/CHANGELOG.md"
-			default:
-				msg = checkTargetFile(f)
-			}
-			if msg != "" {
-				w.p.add(s.n.Line, s.n.Column, p, "%s", msg)
-				return
-			}
-			g.changelog = &s
-		}
+		g.changelog = w.checkedStr(p, n, checkChangelog)
 	},
 	"pin": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
-		if s, ok := w.str(p, n); ok {
-			if !slices.Contains(Pins(), Pin(s.v)) {
-				w.p.add(s.n.Line, s.n.Column, p, "%q is not a pin (one of tag, digest, tag+digest)", s.v)
-				return
+		g.pin = w.checkedStr(p, n, func(v string) string {
+			if !slices.Contains(Pins(), Pin(v)) {
+				return fmt.Sprintf("%q is not a pin (one of tag, digest, tag+digest)", v)
 			}
-			g.pin = &s
-		}
+			return ""
+		})
 	},
 	"targets": func(w *walker, p string, n *yaml.Node, g *rawGitOps) {
 		g.targetsWritten = true
@@ -103,15 +79,7 @@ var gitOpsFields = map[string]decoder[rawGitOps]{
 // gitOpsTargetFields are the keys of an entry of gitops.targets.
 var gitOpsTargetFields = map[string]decoder[rawGitOpsTarget]{
 	"file": func(w *walker, p string, n *yaml.Node, t *rawGitOpsTarget) {
-		s, ok := w.str(p, n)
-		if !ok {
-			return
-		}
-		if msg := checkTargetFile(s.v); msg != "" {
-			w.p.add(s.n.Line, s.n.Column, p, "%s", msg)
-			return
-		}
-		t.file = &s
+		t.file = w.checkedStr(p, n, checkTargetFile)
 	},
 	"helm": func(w *walker, p string, n *yaml.Node, t *rawGitOpsTarget) {
 		w.helm(p, n, t)
@@ -130,15 +98,15 @@ var helmPathRE = regexp.MustCompile(`^(\.[^.\s]+)+$`)
 // helmPath decodes one YAML path of a helm mapping.
 func helmPath(set func(*HelmPaths, string)) decoder[HelmPaths] {
 	return func(w *walker, p string, n *yaml.Node, h *HelmPaths) {
-		s, ok := w.str(p, n)
-		if !ok {
-			return
+		s := w.checkedStr(p, n, func(v string) string {
+			if !helmPathRE.MatchString(v) {
+				return fmt.Sprintf("%q is not a YAML path of keys, like .image.tag", v)
+			}
+			return ""
+		})
+		if s != nil {
+			set(h, s.v)
 		}
-		if !helmPathRE.MatchString(s.v) {
-			w.p.add(s.n.Line, s.n.Column, p, "%q is not a YAML path of keys, like .image.tag", s.v)
-			return
-		}
-		set(h, s.v)
 	}
 }
 
@@ -282,6 +250,19 @@ func checkTargetFile(f string) string {
 		return "bad glob: " + err.Error()
 	}
 	return ""
+}
+
+// checkChangelog checks the changelog template: it renders, names each
+// image's file and gives a path as a target's file.
+func checkChangelog(text string) string {
+	f, err := ChangelogPath(text, "api")
+	switch {
+	case err != nil:
+		return "bad template: " + trimTemplateErr("changelog", err)
+	case !strings.Contains(text, "{{"):
+		return "must name each image's file: use {{.Image}}, e.g. changelogs/{{.Image}}/CHANGELOG.md"
+	}
+	return checkTargetFile(f)
 }
 
 // checkGitOpsMessage checks the commit message template by rendering it

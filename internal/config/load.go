@@ -331,13 +331,12 @@ var settingsFields = map[string]decoder[rawSettings]{
 		s.user = &strVal{n.Value, n}
 	},
 	"compression": func(w *walker, path string, n *yaml.Node, s *rawSettings) {
-		if v, ok := w.str(path, n); ok {
-			if v.v != CompressionGzip && v.v != CompressionZstd {
-				w.p.add(v.n.Line, v.n.Column, path, "%q is not a layer compression (gzip or zstd)", v.v)
-				return
+		s.compression = w.checkedStr(path, n, func(v string) string {
+			if v != CompressionGzip && v != CompressionZstd {
+				return fmt.Sprintf("%q is not a layer compression (gzip or zstd)", v)
 			}
-			s.compression = &v
-		}
+			return ""
+		})
 	},
 	"labels": func(w *walker, path string, n *yaml.Node, s *rawSettings) {
 		s.labels = w.templateMap(path, n, "example")

@@ -44,26 +44,15 @@ var kmsSchemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]+:`)
 var signFields = map[string]decoder[rawSign]{
 	"key": func(w *walker, p string, n *yaml.Node, s *rawSign) {
 		s.keyWritten = true
-		v, ok := w.str(p, n)
-		if !ok {
-			return
-		}
-		if msg := CheckSignKey(v.v); msg != "" {
-			w.p.add(v.n.Line, v.n.Column, p, "%s", msg)
-			return
-		}
-		s.key = &v
+		s.key = w.checkedStr(p, n, CheckSignKey)
 	},
 	"builderID": func(w *walker, p string, n *yaml.Node, s *rawSign) {
-		v, ok := w.str(p, n)
-		if !ok {
-			return
-		}
-		if u, err := url.Parse(v.v); err != nil || !u.IsAbs() || u.User != nil {
-			w.p.add(v.n.Line, v.n.Column, p, "%q is not an absolute URI without credentials, e.g. https://github.com/acme/mono/.github/workflows/release.yml", v.v)
-			return
-		}
-		s.builderID = &v
+		s.builderID = w.checkedStr(p, n, func(v string) string {
+			if u, err := url.Parse(v); err != nil || !u.IsAbs() || u.User != nil {
+				return fmt.Sprintf("%q is not an absolute URI without credentials, e.g. https://github.com/acme/mono/.github/workflows/release.yml", v)
+			}
+			return ""
+		})
 	},
 }
 

@@ -152,6 +152,22 @@ func (w *walker) str(path string, n *yaml.Node) (strVal, bool) {
 	return strVal{n.Value, n}, true
 }
 
+// checkedStr decodes a string scalar and checks it: check says what is
+// wrong with the value, "" when nothing. What is wrong is reported at
+// the value, and then, as for a value that is no string, the result is
+// nil.
+func (w *walker) checkedStr(path string, n *yaml.Node, check func(string) string) *strVal {
+	s, ok := w.str(path, n)
+	if !ok {
+		return nil
+	}
+	if msg := check(s.v); msg != "" {
+		w.p.add(s.n.Line, s.n.Column, path, "%s", msg)
+		return nil
+	}
+	return &s
+}
+
 // list decodes a list of string scalars.
 func (w *walker) list(path string, n *yaml.Node) (*listVal, bool) {
 	n = deref(n)
