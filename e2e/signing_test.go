@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,26 +262,10 @@ func tamper(t *testing.T, d name.Digest, suffix string, edit func(doc []byte, an
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := img.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := img.LayerByDigest(m.Layers[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	newDoc, ann := edit(doc, m.Layers[0].Annotations)
+	doc, desc := testutil.Layer(t, img, 0)
+	newDoc, ann := edit(doc, desc.Annotations)
 	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	out, err := mutate.Append(base, mutate.Addendum{Layer: static.NewLayer(newDoc, m.Layers[0].MediaType), Annotations: ann})
+	out, err := mutate.Append(base, mutate.Addendum{Layer: static.NewLayer(newDoc, desc.MediaType), Annotations: ann})
 	if err != nil {
 		t.Fatal(err)
 	}

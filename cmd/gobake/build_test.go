@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gobake/gobake/internal/testutil"
 	"github.com/gobake/gobake/schema"
@@ -84,9 +82,7 @@ func writeRepo(t *testing.T) string {
 }
 
 func TestBuildCommand(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

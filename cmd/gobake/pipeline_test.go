@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gobake/gobake/internal/testutil"
 	"github.com/gobake/gobake/schema"
@@ -31,9 +28,7 @@ func gobakeRunner(cfg string) func(args ...string) (int, string, string) {
 // (resolve used to push without it: another digest, and "inputs of the
 // previous build unknown".)
 func TestResolvePushesInputs(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t) + "/acme"
 	t.Setenv("GOBAKE_REGISTRY", prefix)
 	cfg := writeRepo(t)
 	manifest := filepath.Join(filepath.Dir(cfg), "deploy.yaml")
@@ -114,9 +109,7 @@ func TestUnknownImage(t *testing.T) {
 // the same registry: build pushes to it and plan reads it back (plan
 // --registry HOST/ used to look for HOST//hello).
 func TestRegistrySlash(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme/"
+	prefix := testutil.InMemoryRegistry(t) + "/acme/"
 	gobake := gobakeRunner(writeRepo(t))
 	code, stdout, stderr := gobake("build", "--registry", prefix, "--sbom", "none")
 	if code != 0 {
@@ -143,9 +136,8 @@ func TestArchVariantPlan(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	code, stdout, stderr := gobakeRunner(cfg)("plan", "--json", "--registry", strings.TrimPrefix(s.URL, "http://")+"/acme")
+	host := testutil.InMemoryRegistry(t)
+	code, stdout, stderr := gobakeRunner(cfg)("plan", "--json", "--registry", host+"/acme")
 	if code != 0 {
 		t.Fatalf("plan: exit %d: %s", code, stderr)
 	}
@@ -168,9 +160,7 @@ func TestArchVariantPlan(t *testing.T) {
 // TestResolveRegistry checks where resolve's digests point: --registry over
 // $GOBAKE_REGISTRY over the registry key, as for build, plan and release.
 func TestResolveRegistry(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(t)
 	cfg := writeRepo(t)
 	yml, err := os.ReadFile(cfg)
 	noErr(t, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/testutil"
@@ -23,9 +21,7 @@ import (
 // TestPlanExitCode checks plan --exit-code: 0 right after a build, 3 (and
 // no error message) once the image's source changed, 1 on an error.
 func TestPlanExitCode(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t) + "/acme"
 	cfg := writeRepo(t)
 	runGobake := func(args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
@@ -80,9 +76,7 @@ func TestPlanExitCode(t *testing.T) {
 // Actions the step outputs and the Markdown summary; and build's step
 // outputs and summary, with and without --changed.
 func TestPlanCIOutputs(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t) + "/acme"
 	cfg := writeRepo(t)
 	runGobake := func(args ...string) string {
 		t.Helper()
@@ -217,9 +211,7 @@ func TestPlanCIOutputs(t *testing.T) {
 // baseline's image records it), plan --json says sameOutput and the table
 // says so; the status stays changed.
 func TestPlanSameOutput(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t) + "/acme"
 	cfg := writeRepo(t)
 	yaml := "version: 1\ndefaults:\n  base: scratch\nimages:\n  hello:\n    main: ./cmd/hello\n    ldflags: [\"-s -w\"]\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
@@ -295,9 +287,7 @@ func TestPlanSameOutput(t *testing.T) {
 // with a broken git index, where git status fails, plan still answers
 // when its tags do not refer to git.
 func TestPlanGitFacts(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t) + "/acme"
 	cfg := writeRepo(t)
 	dir := filepath.Dir(cfg)
 	git := func(args ...string) { gitIn(t, dir, args...) }

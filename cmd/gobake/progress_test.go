@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // writeFiles writes files (path: content) under a new temporary directory
@@ -78,9 +79,7 @@ var escape = regexp.MustCompile("\x1b\\[")
 // shown once. With --progress=plain, the same terminal gets the plain
 // lines and no escape sequence.
 func TestProgressTerminal(t *testing.T) {
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0)))
 
 	t.Run("bars and table", func(t *testing.T) {
 		cfg := twoImages(t, "package lib\n\nconst Name = \"two\"\n")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"log"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -31,9 +30,7 @@ func releaseRepo(t *testing.T, name string) string {
 // images built but not pushed are not shown failed; --quiet leaves only
 // the summary and --progress=plain the step lines.
 func TestReleaseProgress(t *testing.T) {
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	prefix := strings.TrimPrefix(s.URL, "http://") + "/acme"
+	prefix := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0))) + "/acme"
 
 	t.Run("terminal", func(t *testing.T) {
 		cfg := releaseRepo(t, "tty")

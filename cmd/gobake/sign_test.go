@@ -1,12 +1,11 @@
 package main
 
 import (
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // TestSignFlagsAndMissingKey: signing flags that contradict each other or
@@ -14,9 +13,7 @@ import (
 // a push before anything is built, naming where it is set; a build that
 // pushes nowhere needs no key.
 func TestSignFlagsAndMissingKey(t *testing.T) {
-	s := httptest.NewServer(registry.New())
-	t.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(t)
 	cfg := writeRepo(t)
 	noErr(t, os.WriteFile(cfg, []byte("version: 1\ndefaults:\n  base: scratch\nimages:\n  hello:\n    main: ./cmd/hello\nsign:\n  key: env://GOBAKE_TEST_SIGN_KEY\n"), 0o644))
 	t.Setenv("GOBAKE_REGISTRY", "")

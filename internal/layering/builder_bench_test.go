@@ -2,15 +2,14 @@ package layering
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/platform"
+	"github.com/gobake/gobake/internal/testutil"
 	"github.com/google/go-containerregistry/pkg/registry"
 )
 
@@ -27,9 +26,7 @@ func BenchmarkBuildSample(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := httptest.NewServer(registry.New(registry.Logger(nopLogger())))
-	b.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(b, registry.Logger(nopLogger()))
 	environ := append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
 	real := NewGoCompiler(WithBuildEnviron(environ), WithOutputCache(b.TempDir()))
 

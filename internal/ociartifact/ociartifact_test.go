@@ -2,7 +2,6 @@ package ociartifact
 
 import (
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 
@@ -10,6 +9,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 func TestNew(t *testing.T) {
@@ -122,20 +123,7 @@ func TestBundle(t *testing.T) {
 	if a.Layers[0].Digest == b.Layers[0].Digest || a.Layers[1].Digest != b.Layers[1].Digest {
 		t.Errorf("layers %v and %v: want the own documents to differ and the shared one the same blob", a.Layers, b.Layers)
 	}
-	l, err := img.LayerByDigest(a.Layers[1].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	got, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(shared.Data) {
+	if got, _ := testutil.Layer(t, img, 1); string(got) != string(shared.Data) {
 		t.Errorf("shared layer %q, want %q", got, shared.Data)
 	}
 	if _, err := Bundle("application/vnd.example.bundle+json", nil); err == nil {

@@ -26,14 +26,13 @@ import (
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/ociartifact"
 	"github.com/gobake/gobake/internal/planner"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // TestReadShard reads back a shard record as pushed, with its snapshot,
 // and refuses what is not one.
 func TestReadShard(t *testing.T) {
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	host := strings.TrimPrefix(s.URL, "http://")
+	host := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0)))
 	commit := strings.Repeat("ab", 20)
 	gz := func(doc any) []byte {
 		t.Helper()

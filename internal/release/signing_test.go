@@ -3,22 +3,17 @@ package release_test
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/gobake/gobake/internal/release"
 	"github.com/gobake/gobake/internal/signing"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // TestSignedReleaseBeforeTags: a release with a key pushes each image's
@@ -29,18 +24,7 @@ func TestSignedReleaseBeforeTags(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	c := w.clone(t)
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey, err := cryptoutils.MarshalPrivateKeyToPEM(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "cosign.key")
-	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	keyFile, priv := testutil.SigningKey(t)
 	key, err := signing.LoadKey(keyFile, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -92,29 +76,13 @@ func checkSigned(t *testing.T, w *world, v signature.Verifier, repo, digest stri
 	if err != nil {
 		t.Fatalf("%s has no signature: %v", d, err)
 	}
-	m, err := sigImg.Manifest()
+	payload, ld := testutil.Layer(t, sigImg, 0)
+	sig, err := base64.StdEncoding.DecodeString(ld.Annotations[signing.SignatureAnnotation])
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := sigImg.LayerByDigest(m.Layers[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	var payload bytes.Buffer
-	if _, err := payload.ReadFrom(rc); err != nil {
-		t.Fatal(err)
-	}
-	sig, err := base64.StdEncoding.DecodeString(m.Layers[0].Annotations[signing.SignatureAnnotation])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(payload.Bytes())); err != nil || !strings.Contains(payload.String(), digest) {
-		t.Errorf("%s: signature of %q does not verify: %v", d, payload.String(), err)
+	if err := v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(payload)); err != nil || !strings.Contains(string(payload), digest) {
+		t.Errorf("%s: signature of %q does not verify: %v", d, payload, err)
 	}
 	if _, err := remote.Head(tag("att")); err != nil {
 		t.Errorf("%s has no attestation: %v", d, err)

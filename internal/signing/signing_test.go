@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature/options"
 
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // pemKey returns priv as an unencrypted PKCS#8 PEM.
@@ -162,20 +162,8 @@ func layer(t *testing.T, img v1.Image) ([]byte, artifactTypes, map[string]string
 	if len(m.Layers) != 1 {
 		t.Fatalf("%d layers, want 1", len(m.Layers))
 	}
-	l, err := img.LayerByDigest(m.Layers[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b, artifactTypes{layer: string(m.Layers[0].MediaType), artifact: m.ArtifactType, subject: m.Subject}, m.Layers[0].Annotations
+	b, desc := testutil.Layer(t, img, 0)
+	return b, artifactTypes{layer: string(desc.MediaType), artifact: m.ArtifactType, subject: m.Subject}, desc.Annotations
 }
 
 // artifactTypes are the media types and subject of an artifact.
@@ -185,11 +173,8 @@ type artifactTypes struct {
 }
 
 func TestReferrers(t *testing.T) {
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := LoadKey(writeKey(t, pemKey(t, ec)), env(nil))
+	keyFile, ec := testutil.SigningKey(t)
+	k, err := LoadKey(keyFile, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,11 +361,8 @@ func (r *recorder) Publish(_ context.Context, res layering.Result, _ []string) (
 }
 
 func TestPublisherAddsReferrers(t *testing.T) {
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := LoadKey(writeKey(t, pemKey(t, ec)), env(nil))
+	keyFile, _ := testutil.SigningKey(t)
+	k, err := LoadKey(keyFile, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

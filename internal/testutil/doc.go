@@ -3,7 +3,9 @@
 // runners, the gobake binary built once per test binary, and copies of the
 // sample monorepo under testdata/monorepo. Main gives a package's tests a
 // temporary home, so nothing they run writes to the user's; Fixtures and
-// Shared let tests that only read a build share one.
+// Shared let tests that only read a build share one. Unit tests of
+// several packages take from it an in-memory registry (InMemoryRegistry),
+// a signing key (SigningKey) and the layers of a pushed artifact (Layer).
 //
 // Every helper that needs an external program fails the test, naming the
 // Debian package to install, when the program is missing: nothing is

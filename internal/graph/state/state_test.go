@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,6 +22,7 @@ import (
 	"github.com/gobake/gobake/internal/graph/state"
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // record returns a sealed record of image with one input.
@@ -144,9 +143,7 @@ func TestFromRegistry(t *testing.T) {
 			name = "referrers API"
 		}
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(referrers)))
-			t.Cleanup(srv.Close)
-			host := strings.TrimPrefix(srv.URL, "http://")
+			host := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(referrers))
 			ctx := context.Background()
 			opts := []layering.RegistryOption{layering.WithRegistryKeychain(authn.NewMultiKeychain())}
 			pub := layering.NewRegistryPublisher(host, opts...)
@@ -209,9 +206,7 @@ func pushAll(t *testing.T, pub layering.Publisher, ref func(repo string) string)
 }
 
 func TestFromRegistryListsInputsReferrer(t *testing.T) {
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true))
 	s := cases()[0]
 	d, err := layering.NewRegistryPublisher(host).Publish(context.Background(), result(t, s), []string{"latest"})
 	if err != nil {
