@@ -6,11 +6,9 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/platform"
@@ -30,9 +28,7 @@ type LoadPublisher struct {
 	prefix string
 	host   v1.Platform
 
-	mu     sync.Mutex
-	refs   map[name.Reference]v1.Image
-	closed bool
+	archive archiveRefs
 }
 
 var _ Publisher = (*LoadPublisher)(nil)
@@ -59,8 +55,7 @@ func WithLoadPlatform(p v1.Platform) LoadOption {
 // multi-platform result only the image for the host's platform is loaded;
 // a result without one is an error. Referrers (SBOMs) are not loaded.
 func NewLoadPublisher(loader Loader, opts ...LoadOption) *LoadPublisher {
-	p := &LoadPublisher{loader: loader, refs: map[name.Reference]v1.Image{},
-		host: v1.Platform{OS: "linux", Architecture: runtime.GOARCH}}
+	p := &LoadPublisher{loader: loader, host: v1.Platform{OS: "linux", Architecture: runtime.GOARCH}}
 	for _, opt := range opts {
 		opt(p)
 	}
@@ -100,13 +95,8 @@ func (p *LoadPublisher) Publish(ctx context.Context, r Result, tags []string) (n
 		}
 		refs[tag] = img
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return fail(fmt.Errorf("publisher is closed"))
-	}
-	for k, v := range refs {
-		p.refs[k] = v
+	if err := p.archive.add(refs); err != nil {
+		return fail(err)
 	}
 	return ref, nil
 }
@@ -144,16 +134,7 @@ func PlatformImage(r Result, want v1.Platform) (v1.Image, error) {
 // Close loads every published image in one stream. With nothing published
 // it loads nothing. Publish fails after Close.
 func (p *LoadPublisher) Close(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	p.closed = true
-	if len(p.refs) == 0 {
-		return nil
-	}
-	return p.loader.Load(ctx, func(w io.Writer) error {
-		return tarball.MultiRefWrite(p.refs, ctxWriter{ctx: ctx, w: w})
+	return p.archive.close(ctx, func(archive func(io.Writer) error) error {
+		return p.loader.Load(ctx, archive)
 	})
 }

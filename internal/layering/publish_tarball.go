@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -24,9 +25,7 @@ type TarballPublisher struct {
 	path   string
 	prefix string
 
-	mu     sync.Mutex
-	refs   map[name.Reference]v1.Image
-	closed bool
+	archive archiveRefs
 }
 
 var _ Publisher = (*TarballPublisher)(nil)
@@ -50,7 +49,7 @@ func WithTarballRepositoryPrefix(prefix string) TarballOption {
 // linux on the host's architecture (else the first) also under
 // "<repository>:<tag>". Referrers (SBOMs) are not written.
 func NewTarballPublisher(path string, opts ...TarballOption) *TarballPublisher {
-	p := &TarballPublisher{path: path, refs: map[name.Reference]v1.Image{}}
+	p := &TarballPublisher{path: path}
 	for _, opt := range opts {
 		opt(p)
 	}
@@ -79,14 +78,8 @@ func (p *TarballPublisher) Publish(ctx context.Context, r Result, tags []string)
 	if err != nil {
 		return fail("%w", err)
 	}
-
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return fail("publisher is closed")
-	}
-	for k, img := range refs {
-		p.refs[k] = img
+	if err := p.archive.add(refs); err != nil {
+		return fail("%w", err)
 	}
 	return ref, nil
 }
@@ -179,25 +172,56 @@ func platformSuffix(p *v1.Platform, d v1.Hash) string {
 // next to path and renames it over path. With nothing published it writes
 // nothing. Publish fails after Close.
 func (p *TarballPublisher) Close(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	return p.archive.close(ctx, func(archive func(io.Writer) error) error {
+		if err := dotdir.Prepare(filepath.Dir(p.path)); err != nil {
+			return fmt.Errorf("write tarball %s: %w", p.path, err)
+		}
+		if err := writeFileAtomicFunc(p.path, archive); err != nil {
+			return fmt.Errorf("write tarball %s: %w", p.path, err)
+		}
 		return nil
-	}
-	p.closed = true
-	if len(p.refs) == 0 {
-		return nil
-	}
-	if err := dotdir.Prepare(filepath.Dir(p.path)); err != nil {
-		return fmt.Errorf("write tarball %s: %w", p.path, err)
-	}
-	err := writeFileAtomicFunc(p.path, func(w io.Writer) error {
-		return tarball.MultiRefWrite(p.refs, ctxWriter{ctx: ctx, w: w})
 	})
-	if err != nil {
-		return fmt.Errorf("write tarball %s: %w", p.path, err)
+}
+
+// archiveRefs collects, under the names Publish gives them, the images
+// that a publisher writes as one docker archive on Close. It is safe for
+// concurrent use.
+type archiveRefs struct {
+	mu     sync.Mutex
+	refs   map[name.Reference]v1.Image
+	closed bool
+}
+
+// add records refs; it fails once the archive is closed.
+func (a *archiveRefs) add(refs map[name.Reference]v1.Image) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return errors.New("publisher is closed")
 	}
+	if a.refs == nil {
+		a.refs = map[name.Reference]v1.Image{}
+	}
+	maps.Copy(a.refs, refs)
 	return nil
+}
+
+// close closes the archive and, the first time, if it holds any image,
+// calls write with a function that writes the archive to w (stopping once
+// ctx is done). Nothing is added while write runs.
+func (a *archiveRefs) close(ctx context.Context, write func(archive func(w io.Writer) error) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	if len(a.refs) == 0 {
+		return nil
+	}
+	return write(func(w io.Writer) error {
+		return tarball.MultiRefWrite(a.refs, ctxWriter{ctx: ctx, w: w})
+	})
 }
 
 // ctxWriter fails writes once ctx is done, so that a cancelled run stops
