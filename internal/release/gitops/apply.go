@@ -92,21 +92,13 @@ func (o Options) withDefaults() (Options, error) {
 // fails before anything is pushed. With nothing to change, Apply pushes
 // nothing. Its errors never show the credentials a repository URL holds.
 func Apply(ctx context.Context, o Options) (Result, error) {
-	res, err := apply(ctx, o)
-	return res, redact.Error(err)
+	return inWorkTree(ctx, o, apply)
 }
 
-// apply is Apply, with errors that may hold credentials.
-func apply(ctx context.Context, o Options) (Result, error) {
-	o, err := o.withDefaults()
-	if err != nil {
-		return Result{}, err
-	}
-	dir, cleanup, err := workTree(ctx, o.Repo)
-	if err != nil {
-		return Result{}, err
-	}
-	defer cleanup()
+// apply is Apply in the work tree dir, with errors that may hold
+// credentials.
+func apply(ctx context.Context, dir string, o Options) (Result, error) {
+	var err error
 	res := Result{Branch: o.PushBranch}
 	for res.Attempts < o.Attempts {
 		res.Attempts++
@@ -168,6 +160,25 @@ func edit(dir string, o Options, res *Result) ([]string, error) {
 		return nil, err
 	}
 	return files, nil
+}
+
+// inWorkTree runs do with o's defaults in the work tree of a new
+// temporary directory, removed after, and returns what it returns with
+// errors that never show the credentials a repository URL holds.
+func inWorkTree(ctx context.Context, o Options, do func(ctx context.Context, dir string, o Options) (Result, error)) (Result, error) {
+	res, err := func() (Result, error) {
+		o, err := o.withDefaults()
+		if err != nil {
+			return Result{}, err
+		}
+		dir, cleanup, err := workTree(ctx, o.Repo)
+		if err != nil {
+			return Result{}, err
+		}
+		defer cleanup()
+		return do(ctx, dir, o)
+	}()
+	return res, redact.Error(err)
 }
 
 // workTree makes an empty repository with the deployment repository as

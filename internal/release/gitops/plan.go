@@ -2,8 +2,6 @@ package gitops
 
 import (
 	"context"
-
-	"github.com/gobake/gobake/internal/redact"
 )
 
 // Plan shows what Apply would do, without committing or pushing: it edits
@@ -11,21 +9,13 @@ import (
 // (git diff) and the commit message. Its errors are those of Apply before
 // the push.
 func Plan(ctx context.Context, o Options) (Result, error) {
-	res, err := plan(ctx, o)
-	return res, redact.Error(err)
+	return inWorkTree(ctx, o, plan)
 }
 
-// plan is Plan, with errors that may hold credentials.
-func plan(ctx context.Context, o Options) (Result, error) {
-	o, err := o.withDefaults()
-	if err != nil {
-		return Result{}, err
-	}
-	dir, cleanup, err := workTree(ctx, o.Repo)
-	if err != nil {
-		return Result{}, err
-	}
-	defer cleanup()
+// plan is Plan in the work tree dir, with errors that may hold
+// credentials.
+func plan(ctx context.Context, dir string, o Options) (Result, error) {
+	var err error
 	res := Result{Branch: o.PushBranch, Attempts: 1}
 	if res.Commit, _, err = checkout(ctx, dir, o); err != nil {
 		return res, err
