@@ -294,46 +294,39 @@ func (c *layerCache) prune(now time.Time) {
 // dropDangling removes the entries whose blob is gone, and the source IDs
 // whose entry is gone.
 func (c *layerCache) dropDangling() {
-	dir := filepath.Join(c.dir, "entries")
+	removeFiles(filepath.Join(c.dir, "entries"), func(b []byte) bool {
+		var e cacheEntry
+		d, herr := v1.Hash{}, error(nil)
+		if json.Unmarshal(b, &e) == nil {
+			d, herr = v1.NewHash(e.Digest)
+		}
+		return herr != nil || e.Digest == "" || missing(filepath.Join(c.dir, "blobs", d.Hex))
+	})
+	removeFiles(filepath.Join(c.dir, "ids"), func(b []byte) bool {
+		var e idEntry
+		return json.Unmarshal(b, &e) != nil || e.Entry == "" || missing(filepath.Join(c.dir, "entries", e.Entry))
+	})
+}
+
+// removeFiles removes the files of dir, temporary ones left out, whose
+// contents drop says to drop; a file that does not read is kept.
+func removeFiles(dir string, drop func(contents []byte) bool) {
 	files, _ := os.ReadDir(dir)
 	for _, f := range files {
 		if isTemp(f.Name()) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
-		if err != nil {
-			continue
+		if err == nil && drop(b) {
+			_ = os.Remove(filepath.Join(dir, f.Name()))
 		}
-		var e cacheEntry
-		d, herr := v1.Hash{}, error(nil)
-		if json.Unmarshal(b, &e) == nil {
-			d, herr = v1.NewHash(e.Digest)
-		}
-		if herr == nil && e.Digest != "" {
-			if _, err := os.Stat(filepath.Join(c.dir, "blobs", d.Hex)); !errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-		}
-		_ = os.Remove(filepath.Join(dir, f.Name()))
 	}
-	dir = filepath.Join(c.dir, "ids")
-	files, _ = os.ReadDir(dir)
-	for _, f := range files {
-		if isTemp(f.Name()) {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, f.Name()))
-		if err != nil {
-			continue
-		}
-		var e idEntry
-		if json.Unmarshal(b, &e) == nil && e.Entry != "" {
-			if _, err := os.Stat(filepath.Join(c.dir, "entries", e.Entry)); !errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-		}
-		_ = os.Remove(filepath.Join(dir, f.Name()))
-	}
+}
+
+// missing reports whether nothing is at path.
+func missing(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // isTemp tells the cache's temporary files (layers being compressed,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,5 +253,42 @@ func TestLayerCacheSharedDir(t *testing.T) {
 	}))
 	if diff := cmp.Diff([]string{"blobs", "entries"}, files); diff != "" {
 		t.Errorf("cache files by directory (-want +got):\n%s", diff)
+	}
+}
+
+// TestLayerCacheDropDangling: an entry goes when its blob is gone or it
+// does not name one, a source ID when its entry is gone or it does not
+// name one; temporary files stay (they are pruned by age).
+func TestLayerCacheDropDangling(t *testing.T) {
+	cache := newLayerCache(t.TempDir(), 1<<20)
+	blob := strings.Repeat("ab", 32)
+	files := []struct {
+		path, contents string
+		keep           bool
+	}{
+		{"blobs/" + blob, "layer", true},
+		{"entries/kept", `{"digest":"sha256:` + blob + `","size":5}`, true},
+		{"entries/blob-gone", `{"digest":"sha256:` + strings.Repeat("cd", 32) + `","size":5}`, false},
+		{"entries/no-digest", `{"size":5}`, false},
+		{"entries/bad-digest", `{"digest":"sha256:nothex"}`, false},
+		{"entries/not-json", `{`, false},
+		{"entries/x.tmp-1", `{`, true},
+		{"ids/kept", `{"diffID":"d","entry":"kept"}`, true},
+		{"ids/entry-gone", `{"diffID":"d","entry":"blob-gone"}`, false},
+		{"ids/no-entry", `{"diffID":"d"}`, false},
+		{"ids/not-json", `[]`, false},
+		{"ids/tmp-2", `[]`, true},
+	}
+	for _, f := range files {
+		p := filepath.Join(cache.dir, filepath.FromSlash(f.path))
+		noErr(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		noErr(t, os.WriteFile(p, []byte(f.contents), 0o644))
+	}
+	cache.dropDangling()
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(cache.dir, filepath.FromSlash(f.path)))
+		if kept := err == nil; kept != f.keep {
+			t.Errorf("%s: kept %v, want %v", f.path, kept, f.keep)
+		}
 	}
 }
