@@ -131,23 +131,16 @@ func (d decider) unfinished(ctx context.Context, image string) ([]version.Releas
 		if published[version.OCITag(t.Version)] {
 			continue
 		}
-		msg, err := d.repo.TagMessage(ctx, t.Tag)
+		claimed, err := d.claimed(ctx, image, t)
 		if err != nil {
-			return nil, fmt.Errorf("release of %s: %w", image, err)
+			return nil, err
 		}
-		if claimDigest(msg) == "" {
-			continue // a tag without a claim: made by hand or by an older gobake
+		if !claimed {
+			continue
 		}
-		rel := version.Release{Image: image, Commit: t.Commit, Tag: t.Tag, OCITag: version.OCITag(t.Version)}
-		rel.Version = t.Version
-		rel.Reason = fmt.Sprintf("completing %s, claimed at %s by a release that did not finish", t.Tag, short(t.Commit))
-		for j := len(tags) - 1; j >= 0; j-- {
-			if tags[j].Version.Prerelease() == "" && tags[j].Version.LessThan(t.Version) {
-				rel.Last = &tags[j]
-				break
-			}
-		}
-		if rel.Causes, err = d.causes(ctx, image, rel.Last, rel.Commit); err != nil {
+		rel, err := d.completion(ctx, image, t.Commit, t, tags,
+			fmt.Sprintf("completing %s, claimed at %s by a release that did not finish", t.Tag, short(t.Commit)))
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, rel)
@@ -169,31 +162,52 @@ func (d decider) claimedHere(ctx context.Context, image string) (*version.Releas
 		if t.Commit != d.commit || !d.sameKind(t.Version) {
 			continue
 		}
-		msg, err := d.repo.TagMessage(ctx, t.Tag)
+		claimed, err := d.claimed(ctx, image, t)
 		if err != nil {
-			return nil, fmt.Errorf("release of %s: %w", image, err)
+			return nil, err
 		}
-		if claimDigest(msg) == "" {
-			continue // a tag without a claim: made by hand or by an older gobake
+		if !claimed {
+			continue
 		}
 		if o := d.opts.Versions[image]; o != nil && !o.Equal(t.Version) {
 			return nil, fmt.Errorf("release of %s: --version %s: this commit is already released as %s", image, o, t.Tag)
 		}
-		rel := &version.Release{Image: image, Commit: d.commit, Tag: t.Tag, OCITag: version.OCITag(t.Version)}
-		rel.Version = t.Version
-		rel.Reason = "completing the release claimed by " + t.Tag + " at this commit"
-		for j := i - 1; j >= 0; j-- {
-			if tags[j].Version.Prerelease() == "" && tags[j].Version.LessThan(t.Version) {
-				rel.Last = &tags[j]
-				break
-			}
-		}
-		if rel.Causes, err = d.causes(ctx, image, rel.Last, rel.Commit); err != nil {
+		rel, err := d.completion(ctx, image, d.commit, t, tags[:i], "completing the release claimed by "+t.Tag+" at this commit")
+		if err != nil {
 			return nil, err
 		}
-		return rel, nil
+		return &rel, nil
 	}
 	return nil, nil
+}
+
+// claimed reports whether the git tag t of image holds a claim (see the
+// package documentation); a tag without one was made by hand or by an
+// older gobake.
+func (d decider) claimed(ctx context.Context, image string, t version.Tagged) (bool, error) {
+	msg, err := d.repo.TagMessage(ctx, t.Tag)
+	if err != nil {
+		return false, fmt.Errorf("release of %s: %w", image, err)
+	}
+	return claimDigest(msg) != "", nil
+}
+
+// completion returns the release at commit that completes the claim of
+// tag t, for reason: its last release is the latest final one of earlier
+// (sorted by version) below t's version, its causes the commits since.
+func (d decider) completion(ctx context.Context, image, commit string, t version.Tagged, earlier []version.Tagged, reason string) (version.Release, error) {
+	rel := version.Release{Image: image, Commit: commit, Tag: t.Tag, OCITag: version.OCITag(t.Version)}
+	rel.Version = t.Version
+	rel.Reason = reason
+	for j := len(earlier) - 1; j >= 0; j-- {
+		if earlier[j].Version.Prerelease() == "" && earlier[j].Version.LessThan(t.Version) {
+			rel.Last = &earlier[j]
+			break
+		}
+	}
+	var err error
+	rel.Causes, err = d.causes(ctx, image, rel.Last, commit)
+	return rel, err
 }
 
 // causes returns the commits since last (the whole history before the
