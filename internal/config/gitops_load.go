@@ -187,23 +187,13 @@ func (w *walker) resolveGitOps(g *rawGitOps, images []Image) *GitOps {
 			out.Repo = filepath.Join(w.root, filepath.FromSlash(out.Repo))
 		}
 	}
-	if g.branch != nil {
-		out.Branch = g.branch.v
-	}
-	if g.message != nil {
-		out.Message = g.message.v
-	}
-	if g.pin != nil {
-		out.Pin = Pin(g.pin.v)
-	}
-	if g.changelog != nil {
-		out.Changelog = g.changelog.v
-	}
+	setStr(&out.Branch, g.branch)
+	setStr(&out.Message, g.message)
+	setStr(&out.Pin, g.pin)
+	setStr(&out.Changelog, g.changelog)
 	for _, rt := range g.targets {
 		t := GitOpsTarget{}
-		if rt.file != nil {
-			t.File = rt.file.v
-		}
+		setStr(&t.File, rt.file)
 		for _, h := range rt.helm {
 			if !slices.ContainsFunc(images, func(img Image) bool { return img.Name == h.key.v }) {
 				w.p.add(h.key.n.Line, h.key.n.Column, joinPath(joinPath(rt.path, "helm"), h.key.v), "no image named %q in images", h.key.v)

@@ -71,12 +71,8 @@ func resolveRelease(r *rawRelease) Release {
 	if r == nil {
 		return out
 	}
-	if r.tagTemplate != nil {
-		out.TagTemplate = r.tagTemplate.v
-	}
-	if r.initialVersion != nil {
-		out.InitialVersion = r.initialVersion.v
-	}
+	setStr(&out.TagTemplate, r.tagTemplate)
+	setStr(&out.InitialVersion, r.initialVersion)
 	if r.tags != nil {
 		out.Tags = values(r.tags)
 	}

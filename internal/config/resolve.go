@@ -25,9 +25,7 @@ func (w *walker) resolve(raw *rawConfig, o loadOptions) *Config {
 		cfg.Bases = nil
 	}
 	var yaml string
-	if raw.registry != nil {
-		yaml = raw.registry.v
-	}
+	setStr(&yaml, raw.registry)
 	env := o.getenv(RegistryEnv)
 	for _, r := range []struct{ what, value string }{{"--registry", o.registry}, {"$" + RegistryEnv, env}} {
 		if r.value == "" {
@@ -132,15 +130,9 @@ func merge(d Settings, s rawSettings) Settings {
 		Labels:      maps.Clone(d.Labels),
 		Annotations: maps.Clone(d.Annotations),
 	}
-	if s.base != nil {
-		out.Base = s.base.v
-	}
-	if s.user != nil {
-		out.User = s.user.v
-	}
-	if s.compression != nil {
-		out.Compression = s.compression.v
-	}
+	setStr(&out.Base, s.base)
+	setStr(&out.User, s.user)
+	setStr(&out.Compression, s.compression)
 	if s.platforms != nil {
 		out.Platforms = values(s.platforms)
 	}

@@ -93,8 +93,6 @@ func (w *walker) resolveSign(s *rawSign) *Sign {
 	if !strings.HasPrefix(out.Key, SignEnvPrefix) && !filepath.IsAbs(out.Key) {
 		out.Key = filepath.Join(w.root, out.Key)
 	}
-	if s.builderID != nil {
-		out.BuilderID = s.builderID.v
-	}
+	setStr(&out.BuilderID, s.builderID)
 	return out
 }

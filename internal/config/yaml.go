@@ -152,6 +152,13 @@ func (w *walker) str(path string, n *yaml.Node) (strVal, bool) {
 	return strVal{n.Value, n}, true
 }
 
+// setStr sets *dst to the value of v, when v is written (not nil).
+func setStr[T ~string](dst *T, v *strVal) {
+	if v != nil {
+		*dst = T(v.v)
+	}
+}
+
 // checkedStr decodes a string scalar and checks it: check says what is
 // wrong with the value, "" when nothing. What is wrong is reported at
 // the value, and then, as for a value that is no string, the result is
