@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 )
 
 // Digest returns the digest of r's image or index.
@@ -16,6 +17,18 @@ func (r Result) Digest() (v1.Hash, error) {
 		return r.Index.Digest()
 	}
 	return v1.Hash{}, errors.New("result has neither an image nor an index")
+}
+
+// Descriptor returns the descriptor (media type, digest and size) of r's
+// image or index.
+func (r Result) Descriptor() (*v1.Descriptor, error) {
+	switch {
+	case r.Image != nil:
+		return partial.Descriptor(r.Image)
+	case r.Index != nil:
+		return partial.Descriptor(r.Index)
+	}
+	return nil, errors.New("result has neither an image nor an index")
 }
 
 // Platforms lists the platforms r runs on: the platform of its image, or

@@ -21,16 +21,7 @@ func AttachInputs(results []layering.Result, s *graph.Snapshot) error {
 		if rec == nil {
 			return fmt.Errorf("inputs of %s: not computed", r.Name)
 		}
-		var top partial.Describable
-		switch {
-		case r.Image != nil:
-			top = r.Image
-		case r.Index != nil:
-			top = r.Index
-		default:
-			return fmt.Errorf("inputs of %s: result has neither an image nor an index", r.Name)
-		}
-		d, err := partial.Descriptor(top)
+		d, err := r.Descriptor()
 		if err != nil {
 			return fmt.Errorf("inputs of %s: %w", r.Name, err)
 		}

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
 
 	"github.com/gobake/gobake/internal/layering"
 )
@@ -33,16 +32,7 @@ func NewPublisher(next layering.Publisher, key *Key, repository func(layering.Re
 
 // Publish signs r, attests its provenance and publishes it with next.
 func (p *Publisher) Publish(ctx context.Context, r layering.Result, tags []string) (name.Digest, error) {
-	var top partial.Describable
-	switch {
-	case r.Image != nil:
-		top = r.Image
-	case r.Index != nil:
-		top = r.Index
-	default:
-		return name.Digest{}, fmt.Errorf("sign %s: result has neither an image nor an index", r.Name)
-	}
-	desc, err := partial.Descriptor(top)
+	desc, err := r.Descriptor()
 	if err != nil {
 		return name.Digest{}, fmt.Errorf("sign %s: %w", r.Name, err)
 	}
