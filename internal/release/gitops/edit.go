@@ -120,6 +120,16 @@ func parses(src []byte) bool {
 
 // parseDocuments parses every document of a YAML stream.
 func parseDocuments(src []byte, path string) ([]*yaml.Node, error) {
+	docs, err := decodeDocuments(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: not valid YAML: %v", path, errorLine(src), err)
+	}
+	return docs, nil
+}
+
+// decodeDocuments decodes every document of a YAML stream. Its error is
+// the parser's message without the line (see errorLine) or "yaml: ".
+func decodeDocuments(src []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []*yaml.Node
 	for {
@@ -129,8 +139,7 @@ func parseDocuments(src []byte, path string) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
-			msg := strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
-			return nil, fmt.Errorf("%s:%d: not valid YAML: %s", path, errorLine(src), msg)
+			return nil, errors.New(strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: "))
 		}
 		docs = append(docs, &doc)
 	}

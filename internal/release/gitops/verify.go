@@ -1,12 +1,9 @@
 package gitops
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -22,19 +19,9 @@ var errUnsafeEdit = errors.New("gobake bug: the edit would change more than the 
 // has gained its entries. Any other difference is reported at the line of
 // the original node.
 func verify(path string, docs []*yaml.Node, out []byte, sets map[*yaml.Node]string, inserts map[*yaml.Node][]insertion) error {
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	var got []*yaml.Node
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			msg := strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
-			return fmt.Errorf("%s:%d: %w: the result is not valid YAML: %s", path, errorLine(out), errUnsafeEdit, msg)
-		}
-		got = append(got, &doc)
+	got, err := decodeDocuments(out)
+	if err != nil {
+		return fmt.Errorf("%s:%d: %w: the result is not valid YAML: %v", path, errorLine(out), errUnsafeEdit, err)
 	}
 	if len(got) != len(docs) {
 		return fmt.Errorf("%s: %w: %d documents become %d", path, errUnsafeEdit, len(docs), len(got))
