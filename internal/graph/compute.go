@@ -45,6 +45,13 @@ type Options struct {
 	// so that inputs seen before are not sorted and hashed again; ""
 	// keeps none.
 	DigestCache string
+	// Tree, when set with GraphCache, says that the files under the
+	// configuration's root are those of one git commit, never changed
+	// while gobake keeps them (graph.RefTree), and identifies them: the
+	// commit, and whatever else the caller put in the files. The records
+	// made of the same Tree, targets and Go environment are then kept
+	// beside the graphs and given again without a look at a file.
+	Tree string
 
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
@@ -89,6 +96,13 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	}
 	cache := newRunHashes(hc)
 	targets, groups, images := groupTargets(ts)
+	var memo *treeMemo
+	if opts.Tree != "" && opts.GraphCache != "" {
+		memo = openTreeMemo(ctx, opts.GraphCache, cfg.Root, opts.Tree, ts, groups)
+		if recs := memo.records(); recs != nil {
+			return memoSnapshot(cfg.Root, recs), nil
+		}
+	}
 	var store *graphStore
 	if opts.GraphCache != "" {
 		store = &graphStore{dir: opts.GraphCache, cache: cache, racy: racyWindow}
@@ -142,6 +156,7 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 		r.seal(false)
 	}
 	_ = digests.save() // an accelerator: the next plan hashes the inputs again
+	memo.store(cfg.Root, s, groups, ts)
 	return s, nil
 }
 

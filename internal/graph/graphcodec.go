@@ -79,7 +79,13 @@ func encodeGraph(sg *storedGraph) []byte {
 			e.str(s.Header)
 		}
 	}
-	out := append([]byte(nil), graphMagic...)
+	return e.finish(graphMagic)
+}
+
+// finish returns the encoding: magic, the string table, the body and
+// the checksum.
+func (e *graphEncoder) finish(magic string) []byte {
+	out := append([]byte(nil), magic...)
 	out = binary.AppendUvarint(out, uint64(len(e.table)))
 	for _, s := range e.table {
 		out = binary.AppendUvarint(out, uint64(len(s)))
@@ -155,31 +161,13 @@ var errGraphCodec = errors.New("stored graph: bad encoding")
 
 // decodeGraph decodes what encodeGraph returned.
 func decodeGraph(b []byte) (*storedGraph, error) {
-	body, ok := checkFrame(b, graphMagic)
-	if !ok {
-		return nil, errGraphCodec
+	d, err := newDecoder(b, graphMagic)
+	if err != nil {
+		return nil, err
 	}
-	d := &graphDecoder{b: body, off: len(graphMagic)}
-	n := d.count(1)
-	lens := make([]int, n)
-	total := 0
-	for i := range lens {
-		lens[i] = d.count(0)
-		total += lens[i]
-	}
-	if d.bad || total > len(d.b)-d.off {
-		return nil, errGraphCodec
-	}
-	all := string(d.b[d.off : d.off+total]) // one allocation for every string
-	d.off += total
-	d.table = make([]string, n)
-	for i, l := range lens {
-		d.table[i], all = all[:l], all[l:]
-	}
-
 	sg := &storedGraph{Version: int(d.uint())}
 	sg.Key = d.str()
-	n = d.count(2)
+	n := d.count(2)
 	sg.Env = make(map[string]string, n)
 	for range n {
 		k := d.str()
@@ -238,7 +226,34 @@ func decodeGraph(b []byte) (*storedGraph, error) {
 	return sg, nil
 }
 
-// graphDecoder reads an encoded graph; past the first error it returns
+// newDecoder checks what finish returned with magic and reads its string
+// table.
+func newDecoder(b []byte, magic string) (*graphDecoder, error) {
+	body, ok := checkFrame(b, magic)
+	if !ok {
+		return nil, errGraphCodec
+	}
+	d := &graphDecoder{b: body, off: len(magic)}
+	n := d.count(1)
+	lens := make([]int, n)
+	total := 0
+	for i := range lens {
+		lens[i] = d.count(0)
+		total += lens[i]
+	}
+	if d.bad || total > len(d.b)-d.off {
+		return nil, errGraphCodec
+	}
+	all := string(d.b[d.off : d.off+total]) // one allocation for every string
+	d.off += total
+	d.table = make([]string, n)
+	for i, l := range lens {
+		d.table[i], all = all[:l], all[l:]
+	}
+	return d, nil
+}
+
+// graphDecoder reads an encoded graph (or tree memo); past the first error it returns
 // zero values and sets bad.
 type graphDecoder struct {
 	b     []byte

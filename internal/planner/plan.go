@@ -32,6 +32,8 @@ type Options struct {
 	Tags      []string         // replace every image's tag templates (build --tag); empty keeps them
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
 	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
+
+	tree string // graph.Options.Tree: set by Since, whose files are a commit's
 }
 
 // Plan is what one run builds, resolved once: for every selected image,
@@ -85,6 +87,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 	if cacheDir != "" {
 		gopts.GraphCache = filepath.Join(cacheDir, "graph")
 		gopts.DigestCache = filepath.Join(cacheDir, "digests.v1")
+		gopts.Tree = opts.tree
 	}
 	snap, err := graph.Compute(ctx, cfg, gopts)
 	if err != nil {

@@ -40,8 +40,11 @@ func sinceDir(root string) string {
 
 // Since computes the records of the selected images as they were at the
 // git ref, from ref's files kept in gobake's cache (only the files that
-// differ from the last ref compared with are written; without a cache, in
-// a temporary directory). Images that did not exist then have no record.
+// differ from the last commit compared with are written, none when it is
+// the same; without a cache, in a temporary directory). As those files are
+// a commit's, the records of the last commit compared with are kept too,
+// and given again while the targets and the Go environment are the same.
+// Images that did not exist then have no record.
 // When gobake.yaml did not exist at ref, the current configuration is used
 // on ref's files, and a note says so.
 func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
@@ -54,12 +57,13 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		defer os.RemoveAll(tmp)
 		cache = tmp
 	}
-	dir, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
+	dir, commit, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
 	if err != nil {
 		return nil, err
 	}
+	pristine := true // the tree holds ref's files only
 	defer func() {
-		if rerr := release(); err == nil && rerr != nil {
+		if rerr := release(pristine); err == nil && rerr != nil {
 			err = rerr
 		}
 	}()
@@ -68,6 +72,7 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}
 	path := filepath.Join(dir, relPath)
+	tree := commit // what the files of the plan are
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		// Without a configuration then, every image would be new: compare
 		// what the current one makes of ref's files instead.
@@ -78,10 +83,17 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		if err != nil {
 			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 		}
+		pristine = false
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 		}
-		defer os.Remove(path) // the tree holds ref's files only
+		defer func() {
+			// Taken out again, the tree is ref's again; else the next
+			// run checks it out again.
+			pristine = os.Remove(path) == nil
+		}()
+		sum := sha256.Sum256(b)
+		tree += " with " + filepath.ToSlash(relPath) + " " + hex.EncodeToString(sum[:])
 	}
 	old, err := config.Load(path)
 	if err != nil {
@@ -98,7 +110,7 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	}
 	bases := layering.NewBases(ctx, old.Root, registry...)
 	hashes := graph.OpenHashCache(filepath.Join(cache, "filehash.v1"))
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms}, hashes, cache)
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms, tree: tree}, hashes, cache)
 	if err != nil {
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}

@@ -56,7 +56,10 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 }
 
 // TestSinceWithoutConfig: at a ref without gobake.yaml, the current
-// configuration is applied to the ref's files, and a note says so.
+// configuration is applied to the ref's files, and a note says so. When
+// the current configuration changes, the ref's records follow it (the
+// records kept for the ref's files are those of the configuration
+// applied).
 func TestSinceWithoutConfig(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("GOBAKE_CACHE", t.TempDir())
@@ -66,36 +69,58 @@ func TestSinceWithoutConfig(t *testing.T) {
 	git("commit", "--quiet", "-m", "code")
 	git("add", "gobake.yaml")
 	git("commit", "--quiet", "-m", "config")
-	cur, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{})
+	for i, edit := range []string{"", "", "    ldflags: [-s]\n"} {
+		if edit != "" {
+			writeFiles(t, cfg.Root, map[string]string{"gobake.yaml": readFile(t, cfg.Path) + edit})
+			var err error
+			if cfg, err = config.Load(cfg.Path, config.WithGetenv(func(string) string { return "" })); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cur, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes bytes.Buffer
+		recs, err := Since(ctx, cfg, "HEAD~1", Options{Notes: &notes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]graph.Status{}
+		for _, p := range graph.Plan(cur.Snapshot, recs) {
+			got[p.Image] = p.Status
+		}
+		if diff := cmp.Diff(map[string]graph.Status{"hello": graph.StatusUnchanged}, got); diff != "" {
+			t.Errorf("plan %d since a ref without gobake.yaml (-want +got):\n%s", i, diff)
+		}
+		if want := "HEAD~1 has no gobake.yaml: comparing with the current configuration"; !strings.Contains(notes.String(), want) {
+			t.Errorf("notes %q lack %q", notes.String(), want)
+		}
+		// The configuration written for the comparison is not left in the tree.
+		if _, err := os.Stat(filepath.Join(sinceDir(cfg.Root), "tree", "gobake.yaml")); !os.IsNotExist(err) {
+			t.Errorf("gobake.yaml left in the ref's tree: %v", err)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notes bytes.Buffer
-	recs, err := Since(ctx, cfg, "HEAD~1", Options{Notes: &notes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]graph.Status{}
-	for _, p := range graph.Plan(cur.Snapshot, recs) {
-		got[p.Image] = p.Status
-	}
-	if diff := cmp.Diff(map[string]graph.Status{"hello": graph.StatusUnchanged}, got); diff != "" {
-		t.Errorf("plan since a ref without gobake.yaml (-want +got):\n%s", diff)
-	}
-	if want := "HEAD~1 has no gobake.yaml: comparing with the current configuration"; !strings.Contains(notes.String(), want) {
-		t.Errorf("notes %q lack %q", notes.String(), want)
-	}
-	// The configuration written for the comparison is not left in the tree.
-	if _, err := os.Stat(filepath.Join(sinceDir(cfg.Root), "tree", "gobake.yaml")); !os.IsNotExist(err) {
-		t.Errorf("gobake.yaml left in the ref's tree: %v", err)
-	}
+	return string(b)
 }
 
 // TestSinceMatchesWorktree compares Since, which keeps the files of the
 // refs it compares with and writes only what differs, with the records
 // computed from a fresh `git worktree add` checkout of each ref (as Since
 // used to), over a history of realistic changes, visiting the refs out of
-// order.
+// order. The ref is one branch moved from commit to commit, and some
+// commits are compared with twice in a row (the kept tree and its records
+// are reused then: a tree or records kept by ref name, not by commit,
+// fail); the last comparisons change GOFLAGS, which the kept records of
+// the same commit must not outlive.
 func TestSinceMatchesWorktree(t *testing.T) {
 	t.Setenv("GOBAKE_CACHE", t.TempDir())
 	for _, tt := range []struct {
@@ -145,15 +170,23 @@ func TestSinceMatchesWorktree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			order := []int{len(commits) - 2, 0, len(commits) - 1, 1, 0}
-			for _, i := range order {
-				got, err := Since(ctx, cfg, commits[i], Options{})
+			last := len(commits) - 1
+			for _, step := range []struct {
+				commit  int
+				goflags string
+			}{
+				{last - 1, ""}, {last - 1, ""}, {0, ""}, {last, ""}, {1, ""}, {1, ""}, {0, ""},
+				{0, "-tags=extra"}, {0, "-tags=extra"}, {0, ""},
+			} {
+				t.Setenv("GOFLAGS", step.goflags)
+				git("branch", "--force", "ref", commits[step.commit])
+				got, err := Since(ctx, cfg, "ref", Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := worktreeRecords(t, dir, commits[i])
+				want := worktreeRecords(t, dir, commits[step.commit])
 				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("records at commit %d (-worktree +since):\n%s", i, diff)
+					t.Errorf("records at commit %d, GOFLAGS=%q (-worktree +since):\n%s", step.commit, step.goflags, diff)
 				}
 			}
 		})
@@ -190,6 +223,7 @@ var miniRepo = map[string]string{
 		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    data: cmd/web/kodata\n",
 	"lib/lib.go":                "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n",
 	"lib/lib_windows.go":        "package lib\n\nfunc win() {}\n",
+	"lib/lib_extra.go":          "//go:build extra\n\npackage lib\n\nimport _ \"strings\"\n",
 	"cmd/api/main.go":           "package main\n\nimport \"example.com/mini/lib\"\n\nfunc main() { println(lib.Name()) }\n",
 	"cmd/web/main.go":           "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n",
 	"cmd/web/static/index.html": "<p>hi</p>\n",
