@@ -94,7 +94,7 @@ func result(t *testing.T, s stored) layering.Result {
 }
 
 // inputsReferrers returns the inputs referrer of top holding r.
-func inputsReferrers(t *testing.T, top partial.Describable, r *graph.Record) []layering.Referrer {
+func inputsReferrers(t testing.TB, top partial.Describable, r *graph.Record) []layering.Referrer {
 	t.Helper()
 	d, err := partial.Descriptor(top)
 	if err != nil {
