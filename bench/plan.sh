@@ -16,8 +16,10 @@
 #                       package graph is checked and used, go list does not run.
 #   synth: plan, one file changed   a function body edited before each run.
 #   synth: plan --since HEAD~1      the synthetic repository is a git
-#                       repository of two commits; ref's files are kept in
-#                       $GOBAKE_CACHE between runs, as they are by default.
+#                       repository of two commits; ref's files, and the
+#                       records computed from them, are kept in
+#                       $GOBAKE_CACHE between runs, as they are by default
+#                       (hyperfine's warm-up run makes them).
 #   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
 #                       copy) after one build and one plan.
 #   self: go list, self: plan no-op   the same on a copy of gobake's own
@@ -35,8 +37,8 @@
 # Usage: bash bench/plan.sh [RUNS]     (RUNS defaults to 5; cold and go list use min(RUNS, 3))
 #        GOBAKE=/path/to/gobake bash bench/plan.sh   to time a prebuilt binary
 #        GOBAKE_BASE=/path/to/older/gobake bash bench/plan.sh   to time an
-#            older binary's no-op plans too, in the same run (each with its
-#            own caches, made by a plan before timing)
+#            older binary's no-op plans (and synth's --since) too, in the
+#            same run (each with its own caches, made by a plan before timing)
 # Needs: go, git, hyperfine, jq (apt).
 set -euo pipefail
 
@@ -121,6 +123,9 @@ if [ -n "${GOBAKE_BASE:-}" ]; then
     dir=${!t}
     (cd "$dir" && "$GOBAKE_BASE" plan >/dev/null && "$GOBAKE_BASE" plan >/dev/null)
     time_case "$t: GOBAKE_BASE plan, no-op" "$dir" "$runs" "" "$GOBAKE_BASE plan"
+    if [ "$t" = synth ]; then
+      time_case "synth: GOBAKE_BASE plan --since HEAD~1" "$dir" "$runs" "" "$GOBAKE_BASE plan --since HEAD~1"
+    fi
     (cd "$dir" && "$gobake" plan >/dev/null) # leave the tree's caches to $gobake
   done
 fi
@@ -141,4 +146,7 @@ for name in "${names[@]}"; do
     "${cpu[$name]}" "$(ratio "${cpu[$name]}" "$base_cpu")" $(( ${rss[$name]} / 1024 ))
 done
 echo
-echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") (target ≤ 2)"
+echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since HEAD~1"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
+if [ -n "${GOBAKE_BASE:-}" ]; then
+  echo "GOBAKE_BASE: $(ratio "${median["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
+fi

@@ -95,7 +95,8 @@ func TestHashCacheFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("\x0e\xff\x81\x04\x01\x02\xff\x82\x00\x01\x0c"), 0o644); err != nil { // gob
 		t.Fatal(err)
 	}
-	if c := OpenHashCache(path); len(c.entries) != 0 {
+	c := OpenHashCache(path)
+	if c.load(); len(c.entries) != 0 {
 		t.Errorf("a gob hash cache gave %d entries", len(c.entries))
 	}
 }

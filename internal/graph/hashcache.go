@@ -44,6 +44,7 @@ type cacheEntry struct {
 // OpenHashCache.
 type HashCache struct {
 	path    string // where Save writes; "" when in memory only
+	read    sync.Once
 	mu      sync.Mutex
 	entries map[string]cacheEntry
 	dirty   bool
@@ -54,25 +55,38 @@ func NewHashCache() *HashCache {
 	return &HashCache{entries: make(map[string]cacheEntry)}
 }
 
-// OpenHashCache reads the cache stored at path. A missing or unreadable
-// cache file yields an empty cache: the cache is only an accelerator.
+// OpenHashCache returns the cache stored at path, read when first used (a
+// plan that finds its records kept never hashes a file). A missing or
+// unreadable cache file yields an empty cache: the cache is only an
+// accelerator.
 func OpenHashCache(path string) *HashCache {
 	c := NewHashCache()
 	c.path = path
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c
-	}
-	if entries, err := decodeHashes(b); err == nil {
-		c.entries = entries
-	}
 	return c
+}
+
+// load reads the stored cache, once, before any entry is used.
+func (c *HashCache) load() {
+	c.read.Do(func() {
+		if c.path == "" {
+			return
+		}
+		b, err := os.ReadFile(c.path)
+		if err != nil {
+			return
+		}
+		if entries, err := decodeHashes(b); err == nil {
+			c.mu.Lock()
+			c.entries = entries
+			c.mu.Unlock()
+		}
+	})
 }
 
 // Save writes the cache back to the path it was opened from, atomically.
 // It does nothing for an in-memory cache or when nothing changed.
 func (c *HashCache) Save() error {
-	c.mu.Lock()
+	c.mu.Lock() // dirty: an entry was added, after the stored ones were read
 	defer c.mu.Unlock()
 	if c.path == "" || !c.dirty {
 		return nil
@@ -112,6 +126,7 @@ func (c *HashCache) Hash(path string) (string, error) {
 		return "", fmt.Errorf("hashing %s: not a regular file", path)
 	}
 	key := keyOf(fi)
+	c.load()
 	c.mu.Lock()
 	e, ok := c.entries[path]
 	c.mu.Unlock()
