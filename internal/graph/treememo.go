@@ -158,8 +158,7 @@ func (m *treeMemo) store(root string, s *Snapshot, groups []*group, ts []Target)
 	e := &graphEncoder{index: map[string]uint64{}}
 	e.str(m.key)
 	e.uint(uint64(len(s.Records)))
-	for _, name := range sortedKeys(s.Records) {
-		r := s.Records[name]
+	for _, r := range s.Records {
 		e.uint(uint64(r.Schema))
 		e.str(r.Image)
 		e.str(r.Digest)
@@ -168,9 +167,9 @@ func (m *treeMemo) store(root string, s *Snapshot, groups []*group, ts []Target)
 			e.str(pr.Platform)
 			e.str(pr.Digest)
 			e.uint(uint64(len(pr.Inputs)))
-			for _, k := range sortedKeys(pr.Inputs) {
+			for k, v := range pr.Inputs { // in any order: they are read into a map
 				e.str(k)
-				e.str(pr.Inputs[k])
+				e.str(v)
 			}
 		}
 	}
