@@ -30,6 +30,7 @@ func (c *buildCmd) changed(g *globals, cfg *config.Config, t buildTarget, snap *
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("build --changed: %w", err)
 	}
+	planner.Complete(builds, snap)
 	if builds == nil { // --since: the references still come from the target
 		if builds, err = b.Read(g.ctx, cfg, opts.Images); err != nil {
 			return nil, nil, nil, fmt.Errorf("build --changed: %w", err)

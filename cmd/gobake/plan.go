@@ -79,6 +79,7 @@ func (c *planCmd) Run(g *globals) error {
 		return prevErr
 	}
 	cur := p.Snapshot
+	planner.Complete(builds, cur)
 	plans := graph.Plan(cur, prev)
 	planner.MarkSameOutput(cfg.Root, plans, builds)
 	if err := base.MarkRecorded(g.ctx, cfg, plans, builds); err != nil {

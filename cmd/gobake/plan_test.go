@@ -19,52 +19,65 @@ import (
 )
 
 // TestPlanExitCode checks plan --exit-code: 0 right after a build, 3 (and
-// no error message) once the image's source changed, 1 on an error.
+// no error message) once the image's source changed, 1 on an error;
+// against a registry and an OCI layout (whose records are read by their
+// digests, and in full for a changed image: its reason is exact).
 func TestPlanExitCode(t *testing.T) {
 	prefix := testutil.InMemoryRegistry(t) + "/acme"
-	cfg := writeRepo(t)
-	runGobake := func(args ...string) (int, string, string) {
-		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr)
-		return code, stdout.String(), stderr.String()
-	}
-	if code, _, stderr := runGobake("build", "--registry", prefix, "--sbom", "none"); code != 0 {
-		t.Fatalf("build: exit %d: %s", code, stderr)
-	}
-	main := filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go")
-	tests := []struct {
-		name     string
-		edit     string // appended to main.go first
-		args     []string
-		want     int
-		wantErr  string // in stderr; "" wants stderr empty
-		wantPlan string // in stdout
+	for _, baseline := range []struct {
+		name string
+		args func(t *testing.T) []string
 	}{
-		{name: "unchanged", args: []string{"--registry", prefix}, want: 0, wantPlan: "unchanged"},
-		{name: "changed", edit: "\n// edited\n", args: []string{"--registry", prefix}, want: exitChanged, wantPlan: "cmd/hello/main.go changed"},
-		{name: "error", args: []string{"--registry", prefix, "--explain", "nope"}, want: 1, wantErr: "gobake: "},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.edit != "" {
-				f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := f.WriteString(tt.edit); err != nil {
-					t.Fatal(err)
-				}
-				f.Close()
+		{"registry", func(*testing.T) []string { return []string{"--registry", prefix} }},
+		{"layout", func(t *testing.T) []string { return []string{"--oci-layout", filepath.Join(t.TempDir(), "oci")} }},
+	} {
+		t.Run(baseline.name, func(t *testing.T) {
+			cfg := writeRepo(t)
+			target := baseline.args(t)
+			runGobake := func(args ...string) (int, string, string) {
+				var stdout, stderr bytes.Buffer
+				code := run(context.Background(), append([]string{"--config", cfg}, args...), &stdout, &stderr)
+				return code, stdout.String(), stderr.String()
 			}
-			code, stdout, stderr := runGobake(append([]string{"plan", "--exit-code"}, tt.args...)...)
-			if code != tt.want {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout, stderr)
+			if code, _, stderr := runGobake(append([]string{"build", "--sbom", "none"}, target...)...); code != 0 {
+				t.Fatalf("build: exit %d: %s", code, stderr)
 			}
-			if (tt.wantErr == "" && stderr != "") || !strings.Contains(stderr, tt.wantErr) {
-				t.Errorf("stderr %q, want %q", stderr, tt.wantErr)
+			main := filepath.Join(filepath.Dir(cfg), "cmd", "hello", "main.go")
+			tests := []struct {
+				name     string
+				edit     string // appended to main.go first
+				args     []string
+				want     int
+				wantErr  string // in stderr; "" wants stderr empty
+				wantPlan string // in stdout
+			}{
+				{name: "unchanged", args: target, want: 0, wantPlan: "unchanged"},
+				{name: "changed", edit: "\n// edited\n", args: target, want: exitChanged, wantPlan: "cmd/hello/main.go changed"},
+				{name: "error", args: append(target, "--explain", "nope"), want: 1, wantErr: "gobake: "},
 			}
-			if !strings.Contains(stdout, tt.wantPlan) {
-				t.Errorf("stdout lacks %q:\n%s", tt.wantPlan, stdout)
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					if tt.edit != "" {
+						f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if _, err := f.WriteString(tt.edit); err != nil {
+							t.Fatal(err)
+						}
+						f.Close()
+					}
+					code, stdout, stderr := runGobake(append([]string{"plan", "--exit-code"}, tt.args...)...)
+					if code != tt.want {
+						t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout, stderr)
+					}
+					if (tt.wantErr == "" && stderr != "") || !strings.Contains(stderr, tt.wantErr) {
+						t.Errorf("stderr %q, want %q", stderr, tt.wantErr)
+					}
+					if !strings.Contains(stdout, tt.wantPlan) {
+						t.Errorf("stdout lacks %q:\n%s", tt.wantPlan, stdout)
+					}
+				})
 			}
 		})
 	}

@@ -26,11 +26,14 @@ func FromLayout(dir, tag string, repos map[string]string) (map[string]*graph.Rec
 	if err != nil {
 		return nil, err
 	}
+	Complete(prev, nil)
 	return Records(prev), nil
 }
 
 // PreviousFromLayout is FromLayout that also returns the digest of each
-// image's "<repository>:<tag>" entry.
+// image's "<repository>:<tag>" entry. Each record is read by its digest
+// only (the annotation of its artifact's manifest): Complete reads those
+// a plan needs in full.
 func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Previous, error) {
 	out := make(map[string]Previous)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -65,23 +68,45 @@ func PreviousFromLayout(dir, tag string, repos map[string]string) (map[string]Pr
 		if err != nil {
 			return nil, fmt.Errorf("previous build of %s: %w", image, err)
 		}
-		r := &graph.Record{Image: image, Digest: want}
+		p := Previous{Digest: d.Digest, Record: &graph.Record{Image: image, Digest: want}, fallback: want}
 		if a, ok := byName[repo+":"+FallbackTag(d.Digest)]; ok {
-			if rec, err := layoutRecord(lp, a.Digest); err == nil && (want == "" || rec.Digest == want) {
-				r = rec
-				r.Image = image
+			m, err := artifactManifest(lp, a.Digest)
+			digest := ""
+			if err == nil {
+				digest = m.Annotations[graph.AnnotationKey]
+			}
+			switch {
+			case err != nil:
+			case digest == "": // no annotation to go by: read the record now
+				if rec, err := layoutRecord(lp, m); err == nil && (want == "" || rec.Digest == want) {
+					rec.Image = image
+					p.Record = rec
+				}
+			case want == "" || digest == want:
+				p.Record = &graph.Record{Image: image, Digest: digest}
+				p.load = func() (*graph.Record, error) {
+					rec, err := layoutRecord(lp, m)
+					if err != nil {
+						return nil, err
+					}
+					if rec.Digest != digest {
+						return nil, fmt.Errorf("inputs artifact of %s: record %s, annotated %s", image, rec.Digest, digest)
+					}
+					rec.Image = image
+					return rec, nil
+				}
 			}
 		}
-		out[image] = Previous{Digest: d.Digest, Record: r}
+		out[image] = p
 	}
 	return out, nil
 }
 
-// layoutRecord reads the record of the inputs artifact (made by Artifact)
-// whose manifest is blob h of the layout, from its blobs: the manifest,
-// then its one layer. (Through the layout's index, every image looked up
-// parses index.json again: reading 300 records took seconds.)
-func layoutRecord(lp layout.Path, h v1.Hash) (*graph.Record, error) {
+// artifactManifest reads the manifest, blob h of the layout, of an inputs
+// artifact (made by Artifact), and checks its one layer is a record.
+// (Blobs are read directly: through the layout's index, every image
+// looked up parses index.json again, and 300 records took seconds.)
+func artifactManifest(lp layout.Path, h v1.Hash) (*v1.Manifest, error) {
 	raw, err := lp.Bytes(h)
 	if err != nil {
 		return nil, fmt.Errorf("reading inputs artifact: %w", err)
@@ -96,6 +121,12 @@ func layoutRecord(lp layout.Path, h v1.Hash) (*graph.Record, error) {
 	if mt := m.Layers[0].MediaType; !strings.EqualFold(string(mt), graph.MediaType) {
 		return nil, fmt.Errorf("reading inputs artifact: layer media type %q, want %s", mt, graph.MediaType)
 	}
+	return m, nil
+}
+
+// layoutRecord reads the record of the inputs artifact whose manifest is
+// m from the layout.
+func layoutRecord(lp layout.Path, m *v1.Manifest) (*graph.Record, error) {
 	b, err := lp.Bytes(m.Layers[0].Digest)
 	if err != nil {
 		return nil, fmt.Errorf("reading inputs artifact: %w", err)

@@ -14,7 +14,8 @@ import (
 )
 
 // BenchmarkPreviousFromLayout reads the baseline of 300 images, each with
-// a record of 700 inputs (as the synthetic monorepo's), from an OCI layout.
+// a record of 700 inputs (as the synthetic monorepo's), from an OCI
+// layout: by digests only, and whole.
 func BenchmarkPreviousFromLayout(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "oci")
 	pub := layering.NewLayoutPublisher(dir)
@@ -37,11 +38,20 @@ func BenchmarkPreviousFromLayout(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
-	for range b.N {
-		got, err := state.PreviousFromLayout(dir, "latest", repos)
-		if err != nil || len(got) != 300 {
-			b.Fatal(len(got), err)
-		}
+	for _, whole := range []bool{false, true} {
+		// digests: what a plan reads when no image changed; whole: every
+		// record in full, as when every image changed.
+		name := map[bool]string{false: "digests", true: "whole"}[whole]
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				got, err := state.PreviousFromLayout(dir, "latest", repos)
+				if err != nil || len(got) != 300 {
+					b.Fatal(len(got), err)
+				}
+				if whole {
+					state.Complete(got, nil)
+				}
+			}
+		})
 	}
 }

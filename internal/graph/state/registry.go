@@ -23,6 +23,34 @@ import (
 type Previous struct {
 	Digest v1.Hash
 	Record *graph.Record
+	// load reads the record in full when only its digest was read (see
+	// Complete); nil when Record is whole.
+	load func() (*graph.Record, error)
+	// fallback is the record when load fails: the digest the image's own
+	// annotation gives (images of earlier gobake versions), else none.
+	fallback string
+}
+
+// Complete reads in full the records of prev that were read by their
+// digest only (PreviousFromLayout reads each from its artifact's
+// manifest) and differ from current, the input digests now by image (nil
+// completes every one): a plan needs the inputs of a changed image only,
+// to say what changed. Records are completed in place, so the maps
+// Records returned see them too. A record that does not read back is
+// known by the image's annotation only, as when it is read at once.
+func Complete(prev map[string]Previous, current map[string]string) {
+	for image, p := range prev {
+		if p.load == nil || current != nil && current[image] == p.Record.Digest {
+			continue
+		}
+		if full, err := p.load(); err == nil {
+			*p.Record = *full
+		} else {
+			*p.Record = graph.Record{Image: p.Record.Image, Digest: p.fallback}
+		}
+		p.load = nil
+		prev[image] = p
+	}
 }
 
 // Records returns the records of prev, by image name.

@@ -255,6 +255,17 @@ func TestFromLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read by their digests only, the records are read in full for the
+	// images whose digest changed.
+	r := record("api", "sha256:1")
+	state.Complete(got, map[string]string{"record": r.Digest, "index": "sha256:changed"})
+	if rec := got["record"].Record; rec.Digest != r.Digest || rec.Platforms != nil {
+		t.Errorf("record of an unchanged image: %+v, want its digest %s only", rec, r.Digest)
+	}
+	if rec := got["index"].Record; rec.Digest != r.Digest || len(rec.Platforms) != 1 {
+		t.Errorf("record of a changed image: %+v, want it whole", rec)
+	}
+	state.Complete(got, nil)
 	check(t, got, pushed)
 	recs, err := state.FromLayout(dir, "latest", repos)
 	if err != nil {
