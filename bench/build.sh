@@ -35,6 +35,12 @@
 #        MAINS=N GOBAKE=/path/to/gobake bash bench/build.sh
 #        BEFORE=/path/to/older/gobake bash bench/build.sh   (also times that
 #        gobake, interleaved, in the same repository and caches: before/after)
+#        CASES='all changed' bash bench/build.sh   (only the scenarios whose
+#        names match that extended regular expression)
+#        PROFILE=DIR bash bench/build.sh   (each measured gobake run writes
+#        DIR/<scenario>-<run>.cpu, a CPU profile for go tool pprof, and
+#        .trace, an execution trace for go tool trace: where the wall time
+#        goes; tracing slows gobake a little, so take figures without it)
 # Needs: go (the modules of gobake's go.mod in the module cache: build gobake
 # once), docker-registry (apt), python3. Uses the default GOCACHE (set GOCACHE
 # to isolate it); the first, untimed, build fills it.
@@ -139,11 +145,17 @@ measure() { # name edit? gobake-args -- goarch…
   while [ "$1" != "--" ]; do g+=("$1"); shift; done
   shift
   a=("$@")
+  [[ $name =~ ${CASES:-.} ]] || return 0
   rm -f "$work"/t.*
   for i in $(seq "$runs"); do
     [ "$change" = yes ] && edit
     : >"$work/golog"
+    if [ -n "${PROFILE:-}" ]; then
+      mkdir -p "$PROFILE"
+      export GOBAKE_CPUPROFILE=$PROFILE/${name//[^a-z0-9]/_}-$i.cpu GOBAKE_TRACE=$PROFILE/${name//[^a-z0-9]/_}-$i.trace
+    fi
     timed "$work/t.gobake" gobakebuild "${g[@]}"
+    unset GOBAKE_CPUPROFILE GOBAKE_TRACE
     # gobake's go builds: from the first start to the last end, CPU summed
     # (none when nothing changed: 0 0).
     awk 'NR==1||$1<s{s=$1} $2>e{e=$2} {c+=$3+$4} END{printf "%.3f %.3f\n", (NR?e-s:0), c}' "$work/golog" >>"$work/t.inner"

@@ -69,7 +69,7 @@ func main() {
 	if err == nil {
 		os.Setenv("TMPDIR", tmp.Path())
 	}
-	stopProfile := startCPUProfile(os.Getenv("GOBAKE_CPUPROFILE"))
+	stopProfile := startProfiles(os.Getenv("GOBAKE_CPUPROFILE"), os.Getenv("GOBAKE_TRACE"))
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stopProfile()
 	stop()
