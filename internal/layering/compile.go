@@ -139,13 +139,17 @@ func (c *GoCompiler) command(ctx context.Context, req CompileRequest) (*exec.Cmd
 
 // commandFor builds the go build of mains with the settings of req, writing
 // to output: a file, or a directory (ending in a separator) for several
-// mains.
+// mains; "" writes nothing (packages that are not mains, into the build
+// cache only).
 func (c *GoCompiler) commandFor(ctx context.Context, req CompileRequest, output string, mains []string) (*exec.Cmd, error) {
 	platformEnv, err := platform.GoEnv(req.Platform)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"build", "-o", output}
+	args := []string{"build"}
+	if output != "" {
+		args = append(args, "-o", output)
+	}
 	if !hasFlag(req.Flags, "-trimpath") {
 		args = append(args, "-trimpath")
 	}
