@@ -73,7 +73,9 @@ func (*releaseCmd) Help() string {
 		"    gobake release --registry ghcr.io/acme --output release.json\n\n"+
 		"    # a release candidate of api 2.0.0: 2.0.0-rc.N\n"+
 		"    gobake release api --pre rc --version api=2.0.0\n\n"+
-		"    # sharded over 3 CI jobs, then one job after them (docs/ci/sharding.md)\n"+
+		"    # sharded over 3 CI jobs, then one job after them (docs/ci/sharding.md);\n"+
+		"    # with a build cache the jobs share, --warm before them\n"+
+		"    gobake release --warm --shards 3\n"+
 		"    gobake release --shard 2/3\n"+
 		"    gobake release --finalize --shards 3\n")
 }

@@ -27,7 +27,8 @@ type releaseCmd struct {
 	Insecure     bool     `help:"Reach every registry over plain HTTP (loopback registries always are)."`
 	Shard        string   `placeholder:"K/N" help:"One of N CI jobs: build and push by digest only the images of shard K, record them in the registry; moves no tag, no GitOps, no git tag (then run --finalize)."`
 	Finalize     bool     `help:"After every --shard job: release what the shards pushed (versions, claims, tags, GitOps, git tags) without building."`
-	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit)."`
+	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit). With --warm: the number that will run."`
+	Warm         bool     `help:"Before N --shard jobs that share a Go build cache (GOCACHEPROG): compile into it the packages more than one shard needs, so they are compiled once; with --shards N. Builds no image, pushes nothing."`
 	quietFlag    `embed:""`
 	sbomFlag     `embed:""`
 	signFlag     `embed:""`
@@ -87,11 +88,11 @@ func (c *releaseCmd) Run(g *globals) error {
 		Images: c.Images, Insecure: c.Insecure, Pre: c.Pre, // the registry is cfg's (--registry applied)
 		Versions: c.versions, GitOpsBranch: c.GitOpsBranch, DryRun: c.DryRun,
 		Jobs: c.Jobs, Log: d.status(), Observer: d.observer(), SBOMFormats: sboms,
-		Shard: c.shard, Finalize: c.Finalize, Shards: c.Shards,
+		Shard: c.shard, Finalize: c.Finalize, Shards: c.Shards, Warm: c.Warm,
 		BuilderVersion: builderVersion(),
 	}
-	// The key signs what is pushed: a dry run and --finalize push no image.
-	if !c.DryRun && !c.Finalize {
+	// The key signs what is pushed: a dry run, --finalize and --warm push no image.
+	if !c.DryRun && !c.Finalize && !c.Warm {
 		if opts.Sign, err = c.key(cfg); err != nil {
 			return err
 		}

@@ -30,7 +30,8 @@ type Options struct {
 	Observer     layering.Observer          // events of the builds and pushes, for a progress display; nil sends none. With one, the builders write no lines to Log: the display shows them
 	Shard        planner.Shard              // with N > 0: build and push by digest this shard's images and record them, nothing else (see shard.go)
 	Finalize     bool                       // release what the shards built and recorded instead of building
-	Shards       int                        // with Finalize: how many shards ran; 0 means the only count recorded
+	Shards       int                        // with Finalize: how many shards ran; 0 means the only count recorded; with Warm: how many will run
+	Warm         bool                       // compile what several of Shards shards need into the Go build cache, nothing else (see warm.go)
 	// Sign, when set, signs every image pushed and attaches its SLSA
 	// provenance (see signing), before any tag moves or GitOps commit.
 	Sign           *signing.Key
@@ -49,8 +50,12 @@ func (o Options) check(cfg *config.Config) error {
 		return errors.New("release: --dry-run shows a whole release: pass it without --shard or --finalize")
 	case o.Shards < 0:
 		return fmt.Errorf("release: --shards %d: want a positive count", o.Shards)
-	case o.Shards > 0 && !o.Finalize:
-		return errors.New("release: --shards N goes with --finalize")
+	case o.Warm && (o.Shard.N > 0 || o.Finalize || o.DryRun):
+		return errors.New("release: --warm is a step before the shards: pass it with --shards N alone")
+	case o.Warm && o.Shards == 0:
+		return errors.New("release: --warm needs --shards N, the number of shards that will run")
+	case o.Shards > 0 && !o.Finalize && !o.Warm:
+		return errors.New("release: --shards N goes with --finalize or --warm")
 	}
 	if _, err := cfg.Select(o.Images); err != nil {
 		return err

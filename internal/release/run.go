@@ -74,6 +74,10 @@ func (r *run) release(ctx context.Context) error {
 	if err := r.opts.check(r.cfg); err != nil {
 		return err
 	}
+	if r.opts.Warm && r.opts.Shards == 1 {
+		r.logf("warm: one shard shares its packages with no other: nothing to compile ahead\n")
+		return nil
+	}
 	if err := r.open(ctx); err != nil {
 		return err
 	}
@@ -96,6 +100,9 @@ func (r *run) release(ctx context.Context) error {
 	}
 	if r.opts.Shard.N > 0 {
 		return r.shardAttempt(ctx, names)
+	}
+	if r.opts.Warm {
+		return r.warm(ctx, names)
 	}
 	for attempt := 1; ; attempt++ {
 		err := r.attempt(ctx, names)
