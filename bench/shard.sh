@@ -6,9 +6,11 @@
 # scenario releases the same commit from the same start:
 #
 #   unsharded   gobake release in one clone.
-#   N shards    gobake release --shard K/N for K = 1..N, at once, each in a
-#               clone of its own (a CI runner each), then gobake release
-#               --finalize in another clone.
+#   N shards    gobake release --warm --shards N (the plan job, with
+#               WARM=1: it compiles the packages several shards need into
+#               the shared cache), then gobake release --shard K/N for
+#               K = 1..N, at once, each in a clone of its own (a CI runner
+#               each), then gobake release --finalize in another clone.
 #
 # The repository has a gitops: stanza: a bare deployment repository whose
 # kustomization.yaml names every image, so that finalize (and the
@@ -38,6 +40,8 @@
 #        GOBAKE=/path/to/gobake bash bench/shard.sh  to time a prebuilt binary
 #        PROFILE=DIR bash bench/shard.sh  CPU profiles of every finalize
 #                                         (DIR/finalize-N.pprof)
+#        WARM=1 bash bench/shard.sh       gobake release --warm first (its
+#                                         CPU counted in the shards' total)
 #        SEQUENTIAL=1 bash bench/shard.sh  the shards one after another,
 #                                         each finding in the shared GOCACHE
 #                                         what the ones before compiled:
@@ -57,6 +61,7 @@ shard_counts=${SHARDS:-1 2 4}
 synth_flags=${SYNTH:-}
 profile=${PROFILE:-}
 sequential=${SEQUENTIAL:-}
+warm=${WARM:-}
 keep=${KEEP:-}
 replay=${REPLAY:-}
 runs=${RUNS:-3}
@@ -226,6 +231,13 @@ printf '%s\n' "$want_deploy" >"$work/unsharded-deploy.yaml"
 
 for n in $shard_counts; do
   new_scenario "shards$n"
+  warm_cpu=0
+  if [ -n "$warm" ]; then
+    dir=$(clone plan)
+    run_timed "$work/s/warm" "$dir" release --warm --shards "$n"
+    warm_cpu=$(cpu "$work/s/warm")
+    echo "bench: $n shards: warm wall $(wall "$work/s/warm") s, CPU $warm_cpu s: $(grep -o '[0-9]* package(s) compiled' "$work/s/warm.err" || echo nothing compiled)" >&2
+  fi
   pids=()
   for k in $(seq "$n"); do
     dir=$(clone "shard$k")
@@ -249,7 +261,7 @@ for n in $shard_counts; do
   got=$(digests "$work/s/finalize.json")
   [ "$got" = "$want" ] || { echo "bench: $n shards: the digests differ from the unsharded release's" >&2; exit 1; }
   [ "$(deployed)" = "$want_deploy" ] || { echo "bench: $n shards: the GitOps commit differs from the unsharded release's" >&2; exit 1; }
-  shard_walls=() shard_cpus=() sum=0
+  shard_walls=() shard_cpus=() sum=$warm_cpu
   for k in $(seq "$n"); do
     shard_walls+=("$(wall "$work/s/shard$k")")
     shard_cpus+=("$(cpu "$work/s/shard$k")")
@@ -259,7 +271,7 @@ for n in $shard_counts; do
   fin_cpu=$(cpu "$work/s/finalize")
   all=$(awk -v a="$sum" -v b="$fin_cpu" 'BEGIN {printf "%.1f", a + b}')
   echo "bench: $n shards: finalize wall $(wall "$work/s/finalize") s, CPU $fin_cpu s; total CPU $all s (unsharded: ${base_cpus[*]} s)" >&2
-  rows+=("| $n shard(s)${sequential:+ one after another} | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all |")
+  rows+=("| $n shard(s)${sequential:+ one after another}${warm:+, warm $warm_cpu s} | $(IFS=/; echo "${shard_walls[*]}") | $(IFS=/; echo "${shard_cpus[*]}") | $(wall "$work/s/finalize") | $fin_cpu | $all |")
   totals+=("$all")
 done
 
