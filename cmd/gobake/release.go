@@ -100,6 +100,9 @@ func (c *releaseCmd) Run(g *globals) error {
 	rep, runErr := release.Run(g.ctx, cfg, opts)
 	settleUnpushed(d, rep)
 	d.finish()
+	if c.Warm && runErr == nil {
+		return nil // it compiled, as its progress lines say: no release to summarize or output
+	}
 	rep.WriteSummary(g.stderr)
 	errs := []error{runErr}
 	if c.Output != "" {

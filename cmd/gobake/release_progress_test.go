@@ -107,3 +107,24 @@ func TestReleaseProgress(t *testing.T) {
 		})
 	}
 }
+
+// TestReleaseWarm: release --warm --shards 2 says what it compiled (the
+// package both images import; they land in different shards) and nothing
+// of a release: no summary ("nothing to release" would be wrong), no
+// reference on stdout.
+func TestReleaseWarm(t *testing.T) {
+	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(s.Close)
+	cfg := releaseRepo(t, "warm")
+	var stdout, stderr bytes.Buffer
+	args := []string{"--config", cfg, "release", "--registry", strings.TrimPrefix(s.URL, "http://") + "/acme", "--warm", "--shards", "2", "--progress=plain"}
+	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warm: 1 package(s) compiled for 2 shard(s)") {
+		t.Errorf("stderr does not say what was compiled:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "nothing to release") || stdout.Len() > 0 {
+		t.Errorf("a release summary or references after warming:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	}
+}
