@@ -69,10 +69,12 @@ type warmGroup struct {
 	pkgs []string // import paths, sorted
 }
 
-// sharedPackages returns, by build settings, the packages outside the
-// standard library that the images of set in more than one shard need,
-// from the images' input records and their shards in assign. Mains are
-// left out: go build of one main would write its binary.
+// sharedPackages returns, by build settings, the packages that the images
+// of set in more than one shard need, from the images' input records and
+// their shards in assign. The standard library's are in: usually cached
+// (go then only looks them up), but after a Go upgrade a shared cache has
+// none of them and every shard would compile them. Mains are left out:
+// go build of one main would write its binary.
 func (r *run) sharedPackages(set []string, assign map[string]int) ([]warmGroup, error) {
 	mains := map[string]bool{} // every image's main: its directory relative to the root, and as written (an import path, perhaps)
 	for _, img := range r.cfg.Images {
@@ -120,7 +122,7 @@ func (r *run) sharedPackages(set []string, assign map[string]int) ([]warmGroup, 
 			}
 			for k, v := range inputs {
 				pkg, ok := strings.CutPrefix(k, "pkg:")
-				if f := strings.Fields(v); !ok || v == "std" || mains[pkg] || (len(f) >= 2 && f[0] == "local" && mains[f[1]]) {
+				if f := strings.Fields(v); !ok || mains[pkg] || (len(f) >= 2 && f[0] == "local" && mains[f[1]]) {
 					continue
 				}
 				if g.shards[pkg] == nil {
