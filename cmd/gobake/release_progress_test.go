@@ -113,11 +113,10 @@ func TestReleaseProgress(t *testing.T) {
 // of a release: no summary ("nothing to release" would be wrong), no
 // reference on stdout.
 func TestReleaseWarm(t *testing.T) {
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
+	prefix := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0))) + "/acme"
 	cfg := releaseRepo(t, "warm")
 	var stdout, stderr bytes.Buffer
-	args := []string{"--config", cfg, "release", "--registry", strings.TrimPrefix(s.URL, "http://") + "/acme", "--warm", "--shards", "2", "--progress=plain"}
+	args := []string{"--config", cfg, "release", "--registry", prefix, "--warm", "--shards", "2", "--progress=plain"}
 	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
