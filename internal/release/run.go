@@ -32,7 +32,8 @@ type run struct {
 	info       gitinfo.Info
 	repo       *gitrepo.Repo
 	targets    *planner.Plan   // what is built: every image × platform, resolved once
-	snap       *graph.Snapshot // targets.Snapshot
+	snap       *graph.Snapshot // targets.Snapshot, or a shard's from the plan record
+	snapBlob   []byte          // a shard's snapshot as the plan record stores it
 	report     *Report
 	results    map[string]layering.Result // built images, by name
 	built      map[string]string          // version each result was built with, by name
@@ -86,20 +87,23 @@ func (r *run) release(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
-	if r.opts.Finalize {
+	bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
+	plan := func(ctx context.Context, images []string) (*planner.Plan, error) {
+		return planner.New(ctx, r.cfg, bases, planner.Options{Images: images, Info: info})
+	}
+	switch {
+	case r.opts.Finalize:
 		// The shards planned this commit: their snapshot is this one's.
 		if err := r.openShards(ctx, names); err != nil {
 			return err
 		}
-	} else {
-		bases := layering.NewBases(ctx, r.cfg.Root, r.registryOptions()...)
-		if r.targets, err = planner.New(ctx, r.cfg, bases, planner.Options{Images: names, Info: info}); err != nil {
+	case r.opts.Shard.N > 0:
+		return r.shard(ctx, names, plan)
+	default:
+		if r.targets, err = plan(ctx, names); err != nil {
 			return err
 		}
 		r.snap = r.targets.Snapshot
-	}
-	if r.opts.Shard.N > 0 {
-		return r.shardAttempt(ctx, names)
 	}
 	if r.opts.Warm {
 		return r.warm(ctx, names)

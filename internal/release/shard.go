@@ -142,7 +142,7 @@ func (r *run) planDigest(names []string) string {
 // shardAttempt is the attempt of a shard: decide, keep this shard's
 // images, build and push them by digest, record them. Nothing visible
 // moves.
-func (r *run) shardAttempt(ctx context.Context, names []string) error {
+func (r *run) shardAttempt(ctx context.Context, names []string, planImages func(context.Context, []string) (*planner.Plan, error)) error {
 	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
@@ -162,6 +162,9 @@ func (r *run) shardAttempt(ctx context.Context, names []string) error {
 		}
 	}
 	r.report.Images = append([]Image{}, keep...)
+	if err := r.planOwn(ctx, mine, planImages); err != nil {
+		return err
+	}
 	r.logf("shard %s: %d of the %d image(s) to build: %s\n", r.opts.Shard, len(mine), len(set), strings.Join(mine, " "))
 	for _, step := range []func(context.Context) error{r.reuse, r.build, r.sameOutput, r.push, r.checkPushed} {
 		if err := step(ctx); err != nil {
@@ -175,9 +178,12 @@ func (r *run) shardAttempt(ctx context.Context, names []string) error {
 // same-output ones included, and the plan's snapshot.
 func (r *run) recordShard(ctx context.Context, plan string) error {
 	fail := func(err error) error { return fmt.Errorf("release shard %s: %w", r.opts.Shard, err) }
-	snap, err := encodeSnapshot(r.snap.Records) // the same bytes in every shard
-	if err != nil {
-		return fail(err)
+	snap := r.snapBlob // the plan record's
+	if snap == nil {
+		var err error
+		if snap, err = encodeSnapshot(r.snap.Records); err != nil { // the same bytes in every shard
+			return fail(err)
+		}
 	}
 	rec := shardRecord{Schema: shardSchema, Commit: r.info.Commit, Shard: r.opts.Shard.String(), Plan: plan, Images: []shardImage{}, Snapshot: digestOf(snap)}
 	for _, img := range slices.Concat(r.report.Images, r.same) {

@@ -23,6 +23,9 @@ import (
 
 // warm compiles the packages that more than one of the shards needs.
 func (r *run) warm(ctx context.Context, names []string) error {
+	if err := r.recordPlan(ctx); err != nil { // the shards' plan
+		return err
+	}
 	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
 	r.report.Skipped = append(r.report.Skipped, skipped...)
 	if err != nil {
