@@ -18,7 +18,8 @@ import (
 
 // TestShardedRelease releases one commit of the sample twice from the same
 // empty world (registry, source and GitOps remotes): once unsharded, once
-// as 3 shards and a finalize, the first finalize missing shard 2. The
+// as release --warm (which records the plan), 3 shards and a finalize,
+// the first finalize missing shard 2. The
 // sharded release ends byte for byte as the unsharded one: same digests
 // under the same tags, same git tags on the same commits with the same
 // messages, same GitOps diff.
@@ -71,9 +72,17 @@ func TestShardedRelease(t *testing.T) {
 				if res.ExitCode != 0 || rep.Released || len(rep.GitTags) > 0 || rep.GitOps != nil {
 					t.Errorf("shard %d/3: released %v, git tags %v, gitops %v: want nothing released\n%s", k, rep.Released, rep.GitTags, rep.GitOps, res)
 				}
+				if !strings.Contains(res.Stderr, "their inputs are the plan record's") {
+					t.Errorf("shard %d/3: want only its images planned, with the plan record\n%s", k, res)
+				}
 			})
 		}
 		wg.Wait()
+	}
+	// The plan job's release --warm records the plan: the shards decide
+	// with it and plan only their own images.
+	if res, _ := e.release(t, dirB, nil, "--warm", "--shards", "3"); res.ExitCode != 0 || !strings.Contains(res.Stderr, "recorded the plan of 4 image(s)") {
+		t.Fatalf("release --warm: want the plan recorded\n%s", res)
 	}
 	shards(1, 3)
 	before := e.world(t)
