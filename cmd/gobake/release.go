@@ -28,7 +28,7 @@ type releaseCmd struct {
 	Shard        string   `placeholder:"K/N" help:"One of N CI jobs: build and push by digest only the images of shard K, record them in the registry; moves no tag, no GitOps, no git tag (then run --finalize)."`
 	Finalize     bool     `help:"After every --shard job: release what the shards pushed (versions, claims, tags, GitOps, git tags) without building."`
 	Shards       int      `placeholder:"N" help:"With --finalize: the number of shards that ran (default: the only count recorded for this commit). With --warm: the number that will run."`
-	Warm         bool     `help:"Before N --shard jobs that share a Go build cache (GOCACHEPROG): compile into it the packages more than one shard needs, so they are compiled once; with --shards N. Builds no image, pushes nothing."`
+	Warm         bool     `help:"Before N --shard jobs that share a Go build cache (GOCACHEPROG): compile into it the packages more than one shard needs, so they are compiled once; with --shards N. Also records the plan in the registry (gobake-release:plan-COMMIT), so that each shard plans only its own images. Builds no image, pushes no image."`
 	quietFlag    `embed:""`
 	sbomFlag     `embed:""`
 	signFlag     `embed:""`
