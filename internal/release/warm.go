@@ -19,7 +19,8 @@ import (
 // --shards N, run before them (in the plan job), compiles once, into that
 // cache, every package more than one of the N shards needs, so that they
 // find it there. It decides the versions and assigns the images as the
-// shards will; it builds no image and pushes nothing.
+// shards will, and records the plan for them (recordPlan); it builds no
+// image and pushes no image.
 
 // warm compiles the packages that more than one of the shards needs.
 func (r *run) warm(ctx context.Context, names []string) error {
