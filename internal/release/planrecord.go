@@ -167,8 +167,11 @@ func (r *run) planOwn(ctx context.Context, mine []string, plan func(context.Cont
 // planning only its images; else planning every image.
 func (r *run) shard(ctx context.Context, names []string, plan func(context.Context, []string) (*planner.Plan, error)) error {
 	snap, blob, err := r.readPlan(ctx, names)
-	if err != nil {
-		return err
+	if err != nil { // an accelerator: the shard can plan without it
+		if ctx.Err() != nil {
+			return err
+		}
+		r.logf("%v: planning every image\n", err)
 	}
 	if snap != nil {
 		r.snap, r.snapBlob = snap, blob
