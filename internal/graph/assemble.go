@@ -2,10 +2,12 @@ package graph
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/bits"
@@ -55,6 +57,15 @@ type assembler struct {
 	vendor  map[string]*vendorModules    // vendor/modules.txt path → its modules
 	data    map[string]map[string]string // data dir → data: entries
 	feeds   map[string][]string          // data dir → root-relative files
+	ref     *RefFiles                    // when set, files are read as they are at its commit
+}
+
+// readFile reads a file, as it is at a.ref's commit when set.
+func (a *assembler) readFile(path string) ([]byte, error) {
+	if a.ref != nil {
+		return a.ref.read(path)
+	}
+	return os.ReadFile(path)
 }
 
 func newAssembler(root string, cache *runHashes, digests *digestCache) *assembler {
@@ -117,6 +128,21 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 			continue
 		}
 		a.data[img.Data] = map[string]string{}
+		if a.ref != nil {
+			ps, dirs, err := a.ref.dataFiles(img.Data)
+			if err != nil {
+				return fmt.Errorf("image %s: %w", img.Name, err)
+			}
+			for _, d := range dirs {
+				a.data[img.Data]["data:"+d+"/"] = "dir"
+			}
+			for _, p := range ps {
+				files[p] = true
+				add(p)
+				a.feeds[img.Data] = append(a.feeds[img.Data], rel(a.root, p))
+			}
+			continue
+		}
 		err := filepath.WalkDir(img.Data, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -153,7 +179,11 @@ func (a *assembler) hashInputs(ctx context.Context, groups []*group, images []co
 			return fmt.Errorf("image %s: reading data dir: %w", img.Name, err)
 		}
 	}
-	hashes, err := a.cache.HashAll(ctx, paths)
+	hash := a.cache.Hash
+	if a.ref != nil {
+		hash = func(p string) (string, error) { return a.ref.hash(a.cache, p) }
+	}
+	hashes, err := hashAll(ctx, paths, hash)
 	if err != nil {
 		return err
 	}
@@ -305,7 +335,7 @@ func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, es *entries, gomo
 	}
 	gi, ok := gomods[gomod]
 	if !ok {
-		lines, err := readGoModLines(a.root, gomod)
+		lines, err := readGoModLines(a.root, gomod, a.readFile)
 		if err != nil {
 			return err
 		}
@@ -323,8 +353,8 @@ func (a *assembler) moduleInputs(m *listModule, pi *pkgInputs, es *entries, gomo
 }
 
 // readGoModLines returns the go, toolchain and godebug lines of a go.mod.
-func readGoModLines(root, path string) (map[string]string, error) {
-	b, err := os.ReadFile(path)
+func readGoModLines(root, path string, read func(string) ([]byte, error)) (map[string]string, error) {
+	b, err := read(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -386,7 +416,7 @@ func (a *assembler) groupSums(g *group) (map[string]string, error) {
 		s, ok := a.sums[f]
 		if !ok {
 			var err error
-			if s, err = readGoSum(f); err != nil {
+			if s, err = readGoSum(f, a.readFile); err != nil {
 				return nil, err
 			}
 			a.sums[f] = s
@@ -398,19 +428,18 @@ func (a *assembler) groupSums(g *group) (map[string]string, error) {
 	return out, nil
 }
 
-// readGoSum reads the module (not go.mod) hashes of a go.sum file. A
-// missing file has no hashes.
-func readGoSum(path string) (map[string]string, error) {
+// readGoSum reads the module (not go.mod) hashes of a go.sum file, read
+// with read. A missing file has no hashes.
+func readGoSum(path string, read func(string) ([]byte, error)) (map[string]string, error) {
 	out := make(map[string]string)
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	b, err := read(path)
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotShared) {
 		return out, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) != 3 || strings.HasSuffix(fields[1], "/go.mod") {
@@ -609,7 +638,7 @@ func (a *assembler) vendorInputs(pkgPath string, pi *pkgInputs, es *entries) err
 	vm, ok := a.vendor[pi.vendor]
 	if !ok {
 		var err error
-		if vm, err = readVendorModules(pi.vendor); err != nil {
+		if vm, err = readVendorModules(pi.vendor, a.readFile); err != nil {
 			return err
 		}
 		a.vendor[pi.vendor] = vm
@@ -637,8 +666,8 @@ type vendorModules struct {
 }
 
 // readVendorModules parses a vendor/modules.txt.
-func readVendorModules(path string) (*vendorModules, error) {
-	b, err := os.ReadFile(path)
+func readVendorModules(path string, read func(string) ([]byte, error)) (*vendorModules, error) {
+	b, err := read(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}

@@ -52,6 +52,12 @@ type Options struct {
 	// made of the same Tree, targets and Go environment are then kept
 	// beside the graphs and given again without a look at a file.
 	Tree string
+	// Ref, when set with GraphCache, computes the records of a commit's
+	// files (RefFiles) with the package graph stored for the work tree,
+	// without a checkout and without listing: Compute fails with an error
+	// wrapping ErrNotShared unless that graph is the commit's. Nothing is
+	// written to the caches then.
+	Ref *RefFiles
 
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
@@ -103,6 +109,14 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			return memoSnapshot(cfg.Root, recs), nil
 		}
 	}
+	if opts.Ref != nil {
+		if opts.GraphCache == "" {
+			return nil, fmt.Errorf("%w: no stored graph", ErrNotShared)
+		}
+		if err := opts.Ref.dataDirsAgree(); err != nil {
+			return nil, err
+		}
+	}
 	var store *graphStore
 	if opts.GraphCache != "" {
 		store = &graphStore{dir: opts.GraphCache, cache: cache, racy: racyWindow}
@@ -110,11 +124,12 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			store.racy = opts.racy
 		}
 	}
-	if err := loadGroups(ctx, groups, store, opts.onLoad); err != nil {
+	if err := loadGroups(ctx, groups, store, opts.Ref, opts.onLoad); err != nil {
 		return nil, err
 	}
 	digests := openDigestCache(opts.DigestCache)
 	a := newAssembler(cfg.Root, cache, digests)
+	a.ref = opts.Ref
 	if err := a.hashInputs(ctx, groups, images); err != nil {
 		return nil, err
 	}
@@ -155,7 +170,9 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	for _, r := range s.Records {
 		r.seal(false)
 	}
-	_ = digests.save() // an accelerator: the next plan hashes the inputs again
+	if opts.Ref == nil {
+		_ = digests.save() // an accelerator: the next plan hashes the inputs again
+	}
 	memo.store(cfg.Root, s, groups, ts)
 	return s, nil
 }
@@ -214,12 +231,18 @@ func groupTargets(ts []Target) ([]*target, []*group, []config.Image) {
 	return targets, groups, images
 }
 
-// loadGroups loads every group, two at a time.
-func loadGroups(ctx context.Context, groups []*group, store *graphStore, onLoad func(buildConfig, []string)) error {
+// loadGroups loads every group, two at a time; with ref, from the stored
+// graphs that hold for ref's files only.
+func loadGroups(ctx context.Context, groups []*group, store *graphStore, ref *RefFiles, onLoad func(buildConfig, []string)) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(2)
 	for _, g := range groups {
 		eg.Go(func() error {
+			if ref != nil {
+				l, err := store.findAt(ctx, g.cfg, g.mains, ref)
+				g.l = l
+				return err
+			}
 			l, err := load(ctx, g.cfg, g.mains, store, onLoad)
 			g.l = l
 			return err

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -526,7 +527,7 @@ func TestReadGoModLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
 			write(t, root, "go.mod", tt.gomod)
-			got, err := readGoModLines(root, filepath.Join(root, "go.mod"))
+			got, err := readGoModLines(root, filepath.Join(root, "go.mod"), os.ReadFile)
 			if err != nil {
 				t.Fatal(err)
 			}

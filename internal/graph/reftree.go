@@ -98,3 +98,14 @@ func RefTree(ctx context.Context, repo, ref, dir string) (path, commit string, r
 	}
 	return filepath.Join(tree, filepath.FromSlash(sub)), commit, release, nil
 }
+
+// RefTreeHolds reports whether the cache directory dir of RefTree holds
+// commit, as its last checkout recorded it (a hint: RefTree checks again,
+// under its lock).
+func RefTreeHolds(dir, commit string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "in-use")); !errors.Is(err, fs.ErrNotExist) {
+		return false // in use, or left by a killed run: RefTree starts again
+	}
+	held, err := os.ReadFile(filepath.Join(dir, "commit"))
+	return err == nil && string(held) == commit+"\n"
+}

@@ -33,7 +33,8 @@ type Options struct {
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
 	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
 
-	tree string // graph.Options.Tree: set by Since, whose files are a commit's
+	tree string          // graph.Options.Tree: set by Since, whose files are a commit's
+	ref  *graph.RefFiles // graph.Options.Ref: set by Since, computing a commit's records with the working tree's graph
 }
 
 // Plan is what one run builds, resolved once: for every selected image,
@@ -88,6 +89,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 		gopts.GraphCache = filepath.Join(cacheDir, "graph")
 		gopts.DigestCache = filepath.Join(cacheDir, "digests.v1")
 		gopts.Tree = opts.tree
+		gopts.Ref = opts.ref
 	}
 	snap, err := graph.Compute(ctx, cfg, gopts)
 	if err != nil {

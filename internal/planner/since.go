@@ -39,7 +39,12 @@ func sinceDir(root string) string {
 }
 
 // Since computes the records of the selected images as they were at the
-// git ref, from ref's files kept in gobake's cache (only the files that
+// git ref. When the package graph stored for the working tree is ref's
+// too (what go list reads of every file it depends on is the same at
+// ref, and so is gobake.yaml), the records are computed with it from
+// ref's files as git objects: the files that differ are read from git,
+// the others hashed in the working tree, and nothing is checked out.
+// Otherwise, from ref's files kept in gobake's cache (only the files that
 // differ from the last commit compared with are written, none when it is
 // the same; without a cache, in a temporary directory). As those files are
 // a commit's, the records of the last commit compared with are kept too,
@@ -48,7 +53,84 @@ func sinceDir(root string) string {
 // When gobake.yaml did not exist at ref, the current configuration is used
 // on ref's files, and a note says so.
 func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
+	recs, _, err = since(ctx, cfg, ref, opts, registry...)
+	return recs, err
+}
+
+// How since computed a ref's records.
+const (
+	sinceShared  = "shared graph" // the working tree's package graph, no checkout
+	sinceChecked = "checkout"     // from a checkout of ref (or the records kept for it)
+)
+
+// since is Since, and says how the records were computed.
+func since(ctx context.Context, cfg *config.Config, ref string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, how string, err error) {
 	cache := sinceDir(cfg.Root)
+	r, err := graph.ResolveRef(ctx, cfg.Root, ref)
+	if err != nil {
+		return nil, "", err
+	}
+	// The commit the kept tree holds has its records kept: asking for
+	// them costs less than the shared graph.
+	if cache == "" || !graph.RefTreeHolds(cache, r.Commit) {
+		recs, err := sinceSharedGraph(ctx, cfg, r, opts, registry...)
+		if err == nil {
+			return recs, sinceShared, nil
+		}
+		// Whatever failed, the checkout answers (or says what is wrong).
+	}
+	recs, err = sinceCheckout(ctx, cfg, ref, cache, opts, registry...)
+	return recs, sinceChecked, err
+}
+
+// sinceSharedGraph computes the records of the selected images at r's
+// commit with the package graph stored for the working tree, reading the
+// files that differ from git; it fails (with graph.ErrNotShared when that
+// is why) unless that graph and gobake.yaml are r's.
+func sinceSharedGraph(ctx context.Context, cfg *config.Config, r graph.Ref, opts Options, registry ...layering.RegistryOption) (map[string]*graph.Record, error) {
+	files, err := graph.ReadRefFiles(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if !files.Unchanged(cfg.Path) {
+		return nil, fmt.Errorf("%w: %s differs", graph.ErrNotShared, cfg.Path)
+	}
+	// As the checkout does: the file as it is, without the options of
+	// the command line.
+	old, err := config.Load(cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	present := selected(old, opts.Images)
+	if len(present) == 0 {
+		return map[string]*graph.Record{}, nil
+	}
+	bases := layering.NewBases(ctx, old.Root, registry...)
+	// The working tree's caches, read only: the hashes of its files and
+	// its stored graphs.
+	hashes := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
+	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms, ref: files}, hashes, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
+	if err != nil {
+		return nil, err
+	}
+	return p.Snapshot.Records, nil
+}
+
+// selected returns the names of the images of cfg among images (every
+// image when empty).
+func selected(cfg *config.Config, images []string) []string {
+	var present []string
+	for _, img := range cfg.Images {
+		if len(images) == 0 || slices.Contains(images, img.Name) {
+			present = append(present, img.Name)
+		}
+	}
+	return present
+}
+
+// sinceCheckout computes the records at ref from its files checked out in
+// cache (see Since).
+func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
 	if cache == "" {
 		tmp, err := os.MkdirTemp("", "gobake-since-")
 		if err != nil {
@@ -99,12 +181,7 @@ func Since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 	if err != nil {
 		return nil, fmt.Errorf("gobake.yaml at %s: %w", ref, err)
 	}
-	var present []string
-	for _, img := range old.Images {
-		if len(opts.Images) == 0 || slices.Contains(opts.Images, img.Name) {
-			present = append(present, img.Name)
-		}
-	}
+	present := selected(old, opts.Images)
 	if len(present) == 0 {
 		return map[string]*graph.Record{}, nil
 	}

@@ -1,0 +1,161 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/gitexec"
+)
+
+// refRepo is a small monorepo: two mains sharing a package with files
+// built out, one with embedded files and a data directory.
+var refRepo = map[string]string{
+	"go.mod": "module example.com/mini\n\ngo 1.26.0\n",
+	"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n" +
+		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    data: cmd/web/kodata\n",
+	"lib/lib.go":                "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n",
+	"lib/lib_windows.go":        "package lib\n\nfunc win() {}\n",
+	"lib/lib_extra.go":          "//go:build extra\n\npackage lib\n\nimport _ \"strings\"\n",
+	"cmd/api/main.go":           "package main\n\nimport \"example.com/mini/lib\"\n\nfunc main() { println(lib.Name()) }\n",
+	"cmd/web/main.go":           "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n",
+	"cmd/web/static/index.html": "<p>hi</p>\n",
+	"cmd/web/kodata/data.txt":   "data\n",
+	"README.md":                 "# mini\n",
+}
+
+// TestComputeAtRef: Compute with Options.Ref gives the records of a
+// fresh checkout of the ref when the work tree's stored package graph is
+// the ref's (the files differ only in what go list does not read), and
+// ErrNotShared when it may not be. Each step changes the work tree,
+// committed or not, and compares with ref.
+func TestComputeAtRef(t *testing.T) {
+	ctx := context.Background()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gitexec.Runner{Dir: dir, Env: []string{
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+	}}
+	git := func(args ...string) string {
+		t.Helper()
+		out, err := g.Run(ctx, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	writeAll := func(files map[string]string) {
+		t.Helper()
+		for name, body := range files {
+			if body == "" {
+				if err := os.Remove(filepath.Join(dir, name)); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			write(t, dir, name, body)
+		}
+	}
+	writeAll(refRepo)
+	git("init", "--quiet", "--initial-branch=main")
+	git("add", "--all")
+	git("commit", "--quiet", "-m", "initial")
+	const libGo = "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n"
+	for _, step := range []struct {
+		name   string
+		files  map[string]string // written (or removed, when "") in the work tree
+		keep   bool              // left uncommitted, and undone after the step
+		ref    string
+		shared bool // whether the stored graph is the ref's
+	}{
+		{"comment", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name, commented.\nfunc Name() string { return \"lib\" }\n"}, false, "HEAD~1", true},
+		{"body", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"}, false, "HEAD~1", true},
+		{"body, not committed", map[string]string{"lib/lib.go": libGo}, true, "HEAD", true},
+		{"two commits back", map[string]string{"README.md": "# mini, again\n"}, false, "HEAD~2", true},
+		{"import", map[string]string{"cmd/api/main.go": "package main\n\nimport (\n\t\"strings\"\n\n\t\"example.com/mini/lib\"\n)\n\nfunc main() { println(strings.ToUpper(lib.Name())) }\n"}, false, "HEAD~1", false},
+		{"build constraint", map[string]string{"lib/lib_extra.go": "//go:build extra || never\n\npackage lib\n\nimport _ \"strings\"\n"}, false, "HEAD~1", false},
+		{"new source", map[string]string{"lib/more.go": "package lib\n\nfunc More() {}\n"}, false, "HEAD~1", false},
+		{"source not committed", map[string]string{"lib/other.go": "package lib\n\nfunc Other() {}\n"}, true, "HEAD", false},
+		{"deleted source", map[string]string{"lib/more.go": ""}, false, "HEAD~1", false},
+		{"test file and files outside packages", map[string]string{"lib/lib_test.go": "package lib\n", "docs/notes.md": "notes\n", "README.md": ""}, false, "HEAD~1", true},
+		{"go directive", map[string]string{"go.mod": "module example.com/mini\n\ngo 1.25.0\n"}, false, "HEAD~1", false},
+		{"embedded content", map[string]string{"cmd/web/static/index.html": "<p>hello</p>\n"}, false, "HEAD~1", true},
+		{"new embedded file", map[string]string{"cmd/web/static/new.css": "p{}\n"}, false, "HEAD~1", false},
+		{"embed line", map[string]string{"cmd/web/main.go": "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static/*.html\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n"}, false, "HEAD~1", false},
+		{"data files", map[string]string{"cmd/web/kodata/data.txt": "data, edited\n", "cmd/web/kodata/sub/more.txt": "more\n"}, false, "HEAD~1", true},
+		{"data file not committed", map[string]string{"cmd/web/kodata/data.txt": ""}, true, "HEAD", true},
+		{"default data directory", map[string]string{"cmd/api/kodata/a.txt": "a\n"}, false, "HEAD~1", false},
+	} {
+		writeAll(step.files)
+		if !step.keep {
+			git("add", "--all")
+			git("commit", "--quiet", "-m", step.name)
+		}
+		cfg, err := config.Load(filepath.Join(dir, config.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := filepath.Join(dir, ".gobake", "cache")
+		opts := Options{Targets: amd64Targets(t, cfg), GraphCache: filepath.Join(cache, "graph"), DigestCache: filepath.Join(cache, "digests.v1"), racy: time.Nanosecond}
+		if _, err := Compute(ctx, cfg, opts); err != nil { // stores the work tree's graph
+			t.Fatal(err)
+		}
+		r, err := ResolveRef(ctx, dir, step.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := ReadRefFiles(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Ref = files
+		got, err := Compute(ctx, cfg, opts)
+		switch {
+		case step.shared && err != nil:
+			t.Errorf("%s: %v", step.name, err)
+		case !step.shared && err == nil:
+			t.Errorf("%s: the work tree's graph was taken for %s's", step.name, step.ref)
+		case !step.shared && !errors.Is(err, ErrNotShared):
+			t.Errorf("%s: %v, want ErrNotShared", step.name, err)
+		case step.shared:
+			want := checkoutRecords(t, g, r.Commit)
+			if diff := cmp.Diff(want, got.Records); diff != "" {
+				t.Errorf("%s: records at %s (-checkout +shared graph):\n%s", step.name, step.ref, diff)
+			}
+		}
+		if step.keep {
+			git("reset", "--quiet", "--hard")
+			git("clean", "--quiet", "-d", "--force")
+		}
+	}
+}
+
+// checkoutRecords computes the records at commit from a fresh worktree,
+// without caches.
+func checkoutRecords(t *testing.T, g gitexec.Runner, commit string) map[string]*Record {
+	t.Helper()
+	ctx := context.Background()
+	wt := filepath.Join(t.TempDir(), "wt")
+	if _, err := g.Run(ctx, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Run(ctx, "worktree", "remove", "--force", wt)
+	cfg, err := config.Load(filepath.Join(wt, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Compute(ctx, cfg, Options{Targets: amd64Targets(t, cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Records
+}
