@@ -129,9 +129,6 @@ func ReadRefFiles(ctx context.Context, r Ref) (*RefFiles, error) {
 			f.special[p] = mode
 			continue
 		}
-		if strings.ContainsAny(p, "\n") {
-			return nil, notShared("%q: a new line in a path", p)
-		}
 		blobs[p] = blob
 	}
 	// "TAG mode sha stage\tpath\0": H is a tracked file git looks at; a
@@ -165,19 +162,44 @@ func ReadRefFiles(ctx context.Context, r Ref) (*RefFiles, error) {
 	return f, nil
 }
 
-// readBlobs reads the given blobs as a checkout at their paths writes them.
+// readBlobs reads the given blobs, which a checkout at their paths would
+// write as they are: it fails with ErrNotShared when it might convert them
+// (a filter, ends of lines made CRLF, ident, an encoding). (git cat-file
+// --filters converts, but prints the size before conversion: a batch of
+// them cannot be read.)
 func (f *RefFiles) readBlobs(ctx context.Context, g gitexec.Runner, blobs map[string]string) error {
 	if len(blobs) == 0 {
 		return nil
 	}
-	var in bytes.Buffer
 	order := sortedKeys(blobs)
+	var objects, paths bytes.Buffer
 	for _, p := range order {
-		fmt.Fprintf(&in, "%s %s\n", blobs[p], p)
+		fmt.Fprintf(&objects, "%s\n", blobs[p])
+		fmt.Fprintf(&paths, "%s\x00", p)
 	}
-	out, err := g.RunIn(ctx, &in, "cat-file", "--batch", "--filters")
-	if err != nil {
+	var out, attrs, conf string
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.Go(func() (err error) {
+		out, err = g.RunIn(ectx, &objects, "cat-file", "--batch")
+		return err
+	})
+	eg.Go(func() (err error) {
+		attrs, err = g.RunIn(ectx, &paths, "check-attr", "-z", "--stdin", "text", "eol", "filter", "ident", "working-tree-encoding")
+		return err
+	})
+	eg.Go(func() error {
+		var err error
+		conf, err = g.RunIn(ectx, nil, "config", "-z", "--get-regexp", `^core\.(autocrlf|eol)$`)
+		if gitexec.ExitCode(err) == 1 { // none set
+			return nil
+		}
+		return err
+	})
+	if err := eg.Wait(); err != nil {
 		return fmt.Errorf("files of %s: %w", f.ref.Commit, err)
+	}
+	if err := checkoutAsIs(conf, attrs); err != nil {
+		return err
 	}
 	rd := bufio.NewReader(strings.NewReader(out))
 	for _, p := range order {
@@ -198,6 +220,29 @@ func (f *RefFiles) readBlobs(ctx context.Context, g gitexec.Runner, blobs map[st
 			return fmt.Errorf("files of %s: reading %s: %w", f.ref.Commit, p, err)
 		}
 		f.changed[p] = b[:n]
+	}
+	return nil
+}
+
+// checkoutAsIs fails with ErrNotShared unless a checkout writes the files
+// as git keeps them, given the core.autocrlf and core.eol settings (git
+// config -z --get-regexp) and the files' attributes (git check-attr -z):
+// no CRLF ends of lines, no filter, no ident, no encoding.
+func checkoutAsIs(conf, attrs string) error {
+	for _, kv := range strings.Split(conf, "\x00") {
+		k, v, _ := strings.Cut(kv, "\n")
+		v = strings.ToLower(v)
+		if k == "core.autocrlf" && v != "false" && v != "input" && v != "no" && v != "off" && v != "0" || k == "core.eol" && v == "crlf" {
+			return fmt.Errorf("%w: %s is %s", ErrNotShared, k, v)
+		}
+	}
+	fields := strings.Split(attrs, "\x00")
+	for i := 0; i+2 < len(fields); i += 3 {
+		p, attr, v := fields[i], fields[i+1], fields[i+2]
+		if v == "unspecified" || v == "unset" || attr == "text" || attr == "eol" && v == "lf" {
+			continue
+		}
+		return fmt.Errorf("%w: %s has %s %s", ErrNotShared, p, attr, v)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func TestComputeAtRef(t *testing.T) {
 		t.Helper()
 		for name, body := range files {
 			if body == "" {
-				if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 					t.Fatal(err)
 				}
 				continue
@@ -72,30 +72,40 @@ func TestComputeAtRef(t *testing.T) {
 	const libGo = "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n"
 	for _, step := range []struct {
 		name   string
-		files  map[string]string // written (or removed, when "") in the work tree
+		files  map[string]string // written (or removed with what is under it, when "") in the work tree
 		keep   bool              // left uncommitted, and undone after the step
+		git    []string          // a git command run after the files are written
 		ref    string
 		shared bool // whether the stored graph is the ref's
 	}{
-		{"comment", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name, commented.\nfunc Name() string { return \"lib\" }\n"}, false, "HEAD~1", true},
-		{"body", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"}, false, "HEAD~1", true},
-		{"body, not committed", map[string]string{"lib/lib.go": libGo}, true, "HEAD", true},
-		{"two commits back", map[string]string{"README.md": "# mini, again\n"}, false, "HEAD~2", true},
-		{"import", map[string]string{"cmd/api/main.go": "package main\n\nimport (\n\t\"strings\"\n\n\t\"example.com/mini/lib\"\n)\n\nfunc main() { println(strings.ToUpper(lib.Name())) }\n"}, false, "HEAD~1", false},
-		{"build constraint", map[string]string{"lib/lib_extra.go": "//go:build extra || never\n\npackage lib\n\nimport _ \"strings\"\n"}, false, "HEAD~1", false},
-		{"new source", map[string]string{"lib/more.go": "package lib\n\nfunc More() {}\n"}, false, "HEAD~1", false},
-		{"source not committed", map[string]string{"lib/other.go": "package lib\n\nfunc Other() {}\n"}, true, "HEAD", false},
-		{"deleted source", map[string]string{"lib/more.go": ""}, false, "HEAD~1", false},
-		{"test file and files outside packages", map[string]string{"lib/lib_test.go": "package lib\n", "docs/notes.md": "notes\n", "README.md": ""}, false, "HEAD~1", true},
-		{"go directive", map[string]string{"go.mod": "module example.com/mini\n\ngo 1.25.0\n"}, false, "HEAD~1", false},
-		{"embedded content", map[string]string{"cmd/web/static/index.html": "<p>hello</p>\n"}, false, "HEAD~1", true},
-		{"new embedded file", map[string]string{"cmd/web/static/new.css": "p{}\n"}, false, "HEAD~1", false},
-		{"embed line", map[string]string{"cmd/web/main.go": "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static/*.html\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n"}, false, "HEAD~1", false},
-		{"data files", map[string]string{"cmd/web/kodata/data.txt": "data, edited\n", "cmd/web/kodata/sub/more.txt": "more\n"}, false, "HEAD~1", true},
-		{"data file not committed", map[string]string{"cmd/web/kodata/data.txt": ""}, true, "HEAD", true},
-		{"default data directory", map[string]string{"cmd/api/kodata/a.txt": "a\n"}, false, "HEAD~1", false},
+		{"comment", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name, commented.\nfunc Name() string { return \"lib\" }\n"}, false, nil, "HEAD~1", true},
+		{"body", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"}, false, nil, "HEAD~1", true},
+		{"body, not committed", map[string]string{"lib/lib.go": libGo}, true, nil, "HEAD", true},
+		{"two commits back", map[string]string{"README.md": "# mini, again\n"}, false, nil, "HEAD~2", true},
+		{"import", map[string]string{"cmd/api/main.go": "package main\n\nimport (\n\t\"strings\"\n\n\t\"example.com/mini/lib\"\n)\n\nfunc main() { println(strings.ToUpper(lib.Name())) }\n"}, false, nil, "HEAD~1", false},
+		{"build constraint", map[string]string{"lib/lib_extra.go": "//go:build extra || never\n\npackage lib\n\nimport _ \"strings\"\n"}, false, nil, "HEAD~1", false},
+		{"new source", map[string]string{"lib/more.go": "package lib\n\nfunc More() {}\n"}, false, nil, "HEAD~1", false},
+		{"source not committed", map[string]string{"lib/other.go": "package lib\n\nfunc Other() {}\n"}, true, nil, "HEAD", false},
+		{"deleted source", map[string]string{"lib/more.go": ""}, false, nil, "HEAD~1", false},
+		{"test file and files outside packages", map[string]string{"lib/lib_test.go": "package lib\n", "docs/notes.md": "notes\n", "README.md": ""}, false, nil, "HEAD~1", true},
+		{"go directive", map[string]string{"go.mod": "module example.com/mini\n\ngo 1.25.0\n"}, false, nil, "HEAD~1", false},
+		{"embedded content", map[string]string{"cmd/web/static/index.html": "<p>hello</p>\n"}, false, nil, "HEAD~1", true},
+		{"new embedded file", map[string]string{"cmd/web/static/new.css": "p{}\n"}, false, nil, "HEAD~1", false},
+		{"embed line", map[string]string{"cmd/web/main.go": "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static/*.html\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n"}, false, nil, "HEAD~1", false},
+		{"data files", map[string]string{"cmd/web/kodata/data.txt": "data, edited\n", "cmd/web/kodata/sub/more.txt": "more\n"}, false, nil, "HEAD~1", true},
+		{"data file not committed", map[string]string{"cmd/web/kodata/data.txt": ""}, true, nil, "HEAD", true},
+		{"default data directory", map[string]string{"cmd/api/kodata/a.txt": "a\n"}, false, nil, "HEAD~1", false},
+		{"default data directory removed", map[string]string{"cmd/api/kodata": ""}, false, nil, "HEAD~1", false},
+		{"assumed unchanged", map[string]string{"lib/lib.go": "package lib\n\nfunc Name() string { return \"assumed\" }\n"}, true, []string{"update-index", "--assume-unchanged", "lib/lib.go"}, "HEAD", false},
+		{"attributes changed", map[string]string{".gitattributes": "*.html text eol=crlf\n"}, false, nil, "HEAD~1", false},
+		{"content a checkout converts", map[string]string{"cmd/web/static/index.html": "<p>hello, again</p>\n"}, false, nil, "HEAD~1", false},
+		{"attributes changed again", map[string]string{".gitattributes": "*.html text=auto\n"}, false, nil, "HEAD~1", false},
+		{"content a checkout writes as it is", map[string]string{"cmd/web/static/index.html": "<p>hello, once more</p>\n"}, false, nil, "HEAD~1", true},
 	} {
 		writeAll(step.files)
+		if step.git != nil {
+			git(step.git...)
+		}
 		if !step.keep {
 			git("add", "--all")
 			git("commit", "--quiet", "-m", step.name)
@@ -113,12 +123,12 @@ func TestComputeAtRef(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var got *Snapshot
 		files, err := ReadRefFiles(ctx, r)
-		if err != nil {
-			t.Fatal(err)
+		if err == nil {
+			opts.Ref = files
+			got, err = Compute(ctx, cfg, opts)
 		}
-		opts.Ref = files
-		got, err := Compute(ctx, cfg, opts)
 		switch {
 		case step.shared && err != nil:
 			t.Errorf("%s: %v", step.name, err)
@@ -133,6 +143,7 @@ func TestComputeAtRef(t *testing.T) {
 			}
 		}
 		if step.keep {
+			git("update-index", "--no-assume-unchanged", "lib/lib.go")
 			git("reset", "--quiet", "--hard")
 			git("clean", "--quiet", "-d", "--force")
 		}
