@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -239,13 +240,12 @@ var miniHistory = []map[string]string{
 	{"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n  api:\n    main: ./cmd/api\n    ldflags: [-s]\n"},
 }
 
-// TestSinceSharedGraph: when a ref differs from the working tree only in
-// what go list does not read (function bodies, comments, embedded and
-// data files' content, files outside every package), its records are
-// computed with the working tree's package graph and the ref's files read
-// from git, without a checkout; otherwise from a checkout. Either way
-// they are those of a fresh `git worktree add` of the ref. Each step
-// changes the working tree (committed or not) and compares with ref.
+// TestSinceSharedGraph: Since computes a ref's records with the working
+// tree's package graph, without a checkout, when the graph and gobake.yaml
+// are the ref's (graph.TestComputeAtRef tries every kind of change), from
+// a checkout when gobake.yaml differs, and from the records kept for the
+// commit the kept tree holds. The records are those of a fresh `git
+// worktree add` of the ref every time.
 func TestSinceSharedGraph(t *testing.T) {
 	t.Setenv("GOBAKE_CACHE", t.TempDir())
 	ctx := context.Background()
@@ -255,64 +255,44 @@ func TestSinceSharedGraph(t *testing.T) {
 	}
 	writeFiles(t, dir, miniRepo)
 	git := gitRepo(t, dir)
-	git("add", "--all")
-	git("commit", "--quiet", "-m", "initial")
-	const libGo = "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n"
-	for _, step := range []struct {
-		name  string
-		files map[string]string // written (or removed, when "") in the working tree
-		keep  bool              // left uncommitted, and undone after the step
-		ref   string
-		want  string // how the records are computed
-	}{
-		{"comment", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name, commented.\nfunc Name() string { return \"lib\" }\n"}, false, "HEAD~1", sinceShared},
-		{"body", map[string]string{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"}, false, "HEAD~1", sinceShared},
-		{"body, not committed", map[string]string{"lib/lib.go": libGo}, true, "HEAD", sinceShared},
-		{"two commits back", map[string]string{"README.md": "# mini, again\n"}, false, "HEAD~2", sinceShared},
-		{"import", map[string]string{"cmd/api/main.go": "package main\n\nimport (\n\t\"strings\"\n\n\t\"example.com/mini/lib\"\n)\n\nfunc main() { println(strings.ToUpper(lib.Name())) }\n"}, false, "HEAD~1", sinceChecked},
-		{"build constraint", map[string]string{"lib/lib_extra.go": "//go:build extra || never\n\npackage lib\n\nimport _ \"strings\"\n"}, false, "HEAD~1", sinceChecked},
-		{"package clause of a file built out", map[string]string{"lib/lib_windows.go": "package lib // windows\n\nfunc win() {}\n"}, false, "HEAD~1", sinceShared},
-		{"new source", map[string]string{"lib/more.go": "package lib\n\nfunc More() {}\n"}, false, "HEAD~1", sinceChecked},
-		{"source not committed", map[string]string{"lib/other.go": "package lib\n\nfunc Other() {}\n"}, true, "HEAD", sinceChecked},
-		{"deleted source", map[string]string{"lib/more.go": ""}, false, "HEAD~1", sinceChecked},
-		{"test file and files outside packages", map[string]string{"lib/lib_test.go": "package lib\n", "docs/notes.md": "notes\n", "README.md": ""}, false, "HEAD~1", sinceShared},
-		{"go directive", map[string]string{"go.mod": "module example.com/mini\n\ngo 1.25.0\n"}, false, "HEAD~1", sinceChecked},
-		{"embedded content", map[string]string{"cmd/web/static/index.html": "<p>hello</p>\n"}, false, "HEAD~1", sinceShared},
-		{"new embedded file", map[string]string{"cmd/web/static/new.css": "p{}\n"}, false, "HEAD~1", sinceChecked},
-		{"embed line", map[string]string{"cmd/web/main.go": "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static/*.html\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n"}, false, "HEAD~1", sinceChecked},
-		{"data files", map[string]string{"cmd/web/kodata/data.txt": "data, edited\n", "cmd/web/kodata/sub/more.txt": "more\n"}, false, "HEAD~1", sinceShared},
-		{"data file not committed", map[string]string{"cmd/web/kodata/data.txt": ""}, true, "HEAD", sinceShared},
-		{"default data directory", map[string]string{"cmd/api/kodata/a.txt": "a\n"}, false, "HEAD~1", sinceChecked},
-		{"gobake.yaml", map[string]string{"gobake.yaml": readFile(t, filepath.Join(dir, "gobake.yaml")) + "    ldflags: [-s]\n"}, false, "HEAD~1", sinceChecked},
+	for _, files := range []map[string]string{
+		nil,
+		{"gobake.yaml": miniRepo["gobake.yaml"] + "    ldflags: [-s]\n"},
+		{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"},
 	} {
-		writeFiles(t, dir, step.files)
-		if !step.keep {
-			git("add", "--all")
-			git("commit", "--quiet", "-m", step.name)
-		}
-		cfg, err := config.Load(filepath.Join(dir, config.FileName))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The plan of the working tree stores its package graph, as the
-		// plan beside Since does.
-		if _, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{}); err != nil {
-			t.Fatal(err)
-		}
+		writeFiles(t, dir, files)
+		git("add", "--all")
+		git("commit", "--quiet", "-m", "step")
+	}
+	// A package graph is stored only when its files are older than the
+	// racy window (graph.racyWindow): the graph Since shares is the one
+	// the plan of the working tree stores.
+	time.Sleep(2100 * time.Millisecond)
+	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		ref, want string
+	}{
+		{"HEAD~1", sinceShared},
+		{"HEAD~2", sinceChecked}, // gobake.yaml differs
+		{"HEAD~2", sinceChecked}, // again: the records kept for the commit
+		{"HEAD~1", sinceShared},
+	} {
 		got, how, err := since(ctx, cfg, step.ref, Options{})
 		if err != nil {
-			t.Fatalf("%s: %v", step.name, err)
+			t.Fatal(err)
 		}
 		if how != step.want {
-			t.Errorf("%s: records computed by %s, want %s", step.name, how, step.want)
+			t.Errorf("records at %s computed by %s, want %s", step.ref, how, step.want)
 		}
 		want := worktreeRecords(t, dir, git("rev-parse", step.ref))
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: records at %s (-worktree +since):\n%s", step.name, step.ref, diff)
-		}
-		if step.keep {
-			git("reset", "--quiet", "--hard")
-			git("clean", "--quiet", "-d", "--force")
+			t.Errorf("records at %s (-worktree +since):\n%s", step.ref, diff)
 		}
 	}
 }
