@@ -20,6 +20,10 @@
 #                       records computed from them, are kept in
 #                       $GOBAKE_CACHE between runs, as they are by default
 #                       (hyperfine's warm-up run makes them).
+#   synth: plan --since, ref moved   --since of a branch moved before each
+#                       run between two other commits (a comment edited, a
+#                       function body edited), neither held by the kept
+#                       tree: the case of CI on every push.
 #   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
 #                       copy) after one build and one plan.
 #   self: go list, self: plan no-op   the same on a copy of gobake's own
@@ -69,6 +73,29 @@ git_() { git -C "$synth" -c user.name=bench -c user.email=bench@example.com "$@"
 git_ init -q && git_ add -A && git_ commit -qm initial
 printf '\n// Edited.\n' >>"$synth/core/c0000/c0000.go"
 git_ commit -qam "edit a shared package"
+# Two commits beside it, each differing from the working tree in function
+# bodies and comments only: the refs of "--since, ref moved", which
+# alternates between them so that the records kept for the last commit
+# compared with (the tree held, see "--since HEAD~1") are never the ones
+# asked for, as on every push of CI.
+side=$work/side
+git_ worktree add -q -b side "$side" HEAD~1
+printf '\n// Edited on a side branch.\n' >>"$side/svc/s001/p01/p01.go"
+git -C "$side" -c user.name=bench -c user.email=bench@example.com commit -qam "side: a comment"
+sed -i 's/return /return "side " + /' "$side/core/c0003/c0003.go" 2>/dev/null || true
+git -C "$side" -c user.name=bench -c user.email=bench@example.com commit -qam "side: a body" --allow-empty
+git_ worktree remove --force "$side"
+git_ branch since-ref side
+cat >"$work/move-ref" <<EOF2
+#!/usr/bin/env bash
+# since-ref: side, then side~1, then side…
+if [ "\$(git -C $synth rev-parse since-ref)" = "\$(git -C $synth rev-parse side)" ]; then
+  git -C $synth branch -f since-ref side~1
+else
+  git -C $synth branch -f since-ref side
+fi
+EOF2
+chmod +x "$work/move-ref"
 synth_mains=./svc/.../cmd/... # the 300 mains (svc/sNNN/cmd/sNNN); ./svc/.../cmd matches none
 sample_mains="./services/api/cmd/api ./services/web/cmd/web ./services/worker/cmd/worker ./tools/ctl/cmd/ctl"
 fields=-json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles
@@ -111,6 +138,7 @@ time_case "synth: gobake plan, no-op" "$synth" "$runs" "" "$gobake plan"
 time_case "synth: gobake plan, one file changed" "$synth" "$runs" \
   "bash -c 'echo // \$RANDOM >>$synth/svc/s000/p00/p00.go'" "$gobake plan"
 time_case "synth: gobake plan --since HEAD~1" "$synth" "$runs" "" "$gobake plan --since HEAD~1"
+time_case "synth: gobake plan --since, ref moved" "$synth" "$runs" "$work/move-ref" "$gobake plan --since since-ref"
 time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps $fields $sample_mains"
 time_case "sample: gobake plan, no-op" "$sample" "$runs" "" "$gobake plan"
 (cd "$self" && "$gobake" plan >/dev/null)
@@ -125,6 +153,7 @@ if [ -n "${GOBAKE_BASE:-}" ]; then
     time_case "$t: GOBAKE_BASE plan, no-op" "$dir" "$runs" "" "$GOBAKE_BASE plan"
     if [ "$t" = synth ]; then
       time_case "synth: GOBAKE_BASE plan --since HEAD~1" "$dir" "$runs" "" "$GOBAKE_BASE plan --since HEAD~1"
+      time_case "synth: GOBAKE_BASE plan --since, ref moved" "$dir" "$runs" "$work/move-ref" "$GOBAKE_BASE plan --since since-ref"
     fi
     (cd "$dir" && "$gobake" plan >/dev/null) # leave the tree's caches to $gobake
   done
@@ -147,6 +176,8 @@ for name in "${names[@]}"; do
 done
 echo
 echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since HEAD~1"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
+echo "plan --since, ref moved / plan no-op (synth): $(ratio "${median["synth: gobake plan --since, ref moved"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since, ref moved"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
 if [ -n "${GOBAKE_BASE:-}" ]; then
+  echo "GOBAKE_BASE, ref moved: $(ratio "${median["synth: GOBAKE_BASE plan --since, ref moved"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since, ref moved"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
   echo "GOBAKE_BASE: $(ratio "${median["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
 fi
