@@ -8,7 +8,7 @@ import (
 // changeFlags choose what images are compared with, for plan and
 // build --changed.
 type changeFlags struct {
-	Since    string `placeholder:"REF" help:"Compare with the inputs at this git ref, computed in a temporary worktree, instead of the last published build."`
+	Since    string `placeholder:"REF" help:"Compare with the inputs at this git ref (computed from its files as git objects when only what go list does not read differs, else from a checkout kept in gobake's cache) instead of the last published build."`
 	Baseline string `default:"latest" placeholder:"TAG" help:"Tag of the previous build in the registry or OCI layout (default: ${default})."`
 }
 

@@ -53,11 +53,13 @@ type Options struct {
 	// beside the graphs and given again without a look at a file.
 	Tree string
 	// Ref, when set with GraphCache, computes the records of a commit's
-	// files (RefFiles) with the package graph stored for the work tree,
-	// without a checkout and without listing: Compute fails with an error
-	// wrapping ErrNotShared unless that graph is the commit's. Nothing is
-	// written to the caches then.
-	Ref *RefFiles
+	// files (the RefFiles it returns, called only when Tree's records are
+	// not kept) with the package graph stored for the work tree, without
+	// a checkout and without listing: Compute fails with an error
+	// wrapping ErrNotShared unless that graph is the commit's. Only the
+	// records are kept then (see Tree: set it to name the commit), in
+	// GraphCache; nothing else is written.
+	Ref func(context.Context) (*RefFiles, error)
 
 	// onLoad, when set, is called before each go list run with its build
 	// configuration and mains (tests count loads with it). Loads run
@@ -109,11 +111,16 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			return memoSnapshot(cfg.Root, recs), nil
 		}
 	}
+	var ref *RefFiles
 	if opts.Ref != nil {
 		if opts.GraphCache == "" {
 			return nil, fmt.Errorf("%w: no stored graph", ErrNotShared)
 		}
-		if err := opts.Ref.dataDirsAgree(); err != nil {
+		var err error
+		if ref, err = opts.Ref(ctx); err != nil {
+			return nil, err
+		}
+		if err := ref.dataDirsAgree(); err != nil {
 			return nil, err
 		}
 	}
@@ -124,12 +131,12 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			store.racy = opts.racy
 		}
 	}
-	if err := loadGroups(ctx, groups, store, opts.Ref, opts.onLoad); err != nil {
+	if err := loadGroups(ctx, groups, store, ref, opts.onLoad); err != nil {
 		return nil, err
 	}
 	digests := openDigestCache(opts.DigestCache)
 	a := newAssembler(cfg.Root, cache, digests)
-	a.ref = opts.Ref
+	a.ref = ref
 	if err := a.hashInputs(ctx, groups, images); err != nil {
 		return nil, err
 	}

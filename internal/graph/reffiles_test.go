@@ -123,12 +123,8 @@ func TestComputeAtRef(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got *Snapshot
-		files, err := ReadRefFiles(ctx, r)
-		if err == nil {
-			opts.Ref = files
-			got, err = Compute(ctx, cfg, opts)
-		}
+		opts.Ref = func(ctx context.Context) (*RefFiles, error) { return ReadRefFiles(ctx, r) }
+		got, err := Compute(ctx, cfg, opts)
 		switch {
 		case step.shared && err != nil:
 			t.Errorf("%s: %v", step.name, err)

@@ -33,8 +33,8 @@ type Options struct {
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
 	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
 
-	tree string          // graph.Options.Tree: set by Since, whose files are a commit's
-	ref  *graph.RefFiles // graph.Options.Ref: set by Since, computing a commit's records with the working tree's graph
+	tree string                                         // graph.Options.Tree: set by Since, whose files are a commit's
+	ref  func(context.Context) (*graph.RefFiles, error) // graph.Options.Ref: set by Since, computing a commit's records with the working tree's graph
 }
 
 // Plan is what one run builds, resolved once: for every selected image,

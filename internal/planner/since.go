@@ -88,28 +88,31 @@ func since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 // files that differ from git; it fails (with graph.ErrNotShared when that
 // is why) unless that graph and gobake.yaml are r's.
 func sinceSharedGraph(ctx context.Context, cfg *config.Config, r graph.Ref, opts Options, registry ...layering.RegistryOption) (map[string]*graph.Record, error) {
-	files, err := graph.ReadRefFiles(ctx, r)
-	if err != nil {
-		return nil, err
+	// The records of the last commit computed so are kept beside the
+	// working tree's graphs: read only when they are not (see
+	// graph.Options.Ref), ref's files must have the same gobake.yaml.
+	files := func(ctx context.Context) (*graph.RefFiles, error) {
+		files, err := graph.ReadRefFiles(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if !files.Unchanged(cfg.Path) {
+			return nil, fmt.Errorf("%w: %s differs", graph.ErrNotShared, cfg.Path)
+		}
+		return files, nil
 	}
-	if !files.Unchanged(cfg.Path) {
-		return nil, fmt.Errorf("%w: %s differs", graph.ErrNotShared, cfg.Path)
-	}
-	// As the checkout does: the file as it is, without the options of
-	// the command line.
-	old, err := config.Load(cfg.Path)
-	if err != nil {
-		return nil, err
-	}
-	present := selected(old, opts.Images)
+	// The same gobake.yaml gives the same images: cfg's options choose
+	// the registry only, which no record holds.
+	present := selected(cfg, opts.Images)
 	if len(present) == 0 {
 		return map[string]*graph.Record{}, nil
 	}
-	bases := layering.NewBases(ctx, old.Root, registry...)
-	// The working tree's caches, read only: the hashes of its files and
-	// its stored graphs.
+	bases := layering.NewBases(ctx, cfg.Root, registry...)
+	// The working tree's caches, read only but for the records kept: the
+	// hashes of its files and its stored graphs.
 	hashes := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
-	p, err := plan(ctx, old, bases, Options{Images: present, Platforms: opts.Platforms, ref: files}, hashes, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
+	o := Options{Images: present, Platforms: opts.Platforms, tree: "shared graph " + r.Commit, ref: files}
+	p, err := plan(ctx, cfg, bases, o, hashes, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
 	if err != nil {
 		return nil, err
 	}
