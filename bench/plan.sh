@@ -21,9 +21,9 @@
 #                       $GOBAKE_CACHE between runs, as they are by default
 #                       (hyperfine's warm-up run makes them).
 #   synth: plan --since, ref moved   --since of a branch moved before each
-#                       run between two other commits (a comment edited, a
-#                       function body edited), neither held by the kept
-#                       tree: the case of CI on every push.
+#                       run to a commit never compared with (comments
+#                       edited beside HEAD~1): the case of CI on every push,
+#                       without the input digests of the commit known.
 #   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
 #                       copy) after one build and one plan.
 #   self: go list, self: plan no-op   the same on a copy of gobake's own
@@ -73,27 +73,24 @@ git_() { git -C "$synth" -c user.name=bench -c user.email=bench@example.com "$@"
 git_ init -q && git_ add -A && git_ commit -qm initial
 printf '\n// Edited.\n' >>"$synth/core/c0000/c0000.go"
 git_ commit -qam "edit a shared package"
-# Two commits beside it, each differing from the working tree in function
-# bodies and comments only: the refs of "--since, ref moved", which
-# alternates between them so that the records kept for the last commit
-# compared with (the tree held, see "--since HEAD~1") are never the ones
-# asked for, as on every push of CI.
+# Commits beside it, each differing from the working tree in function
+# bodies and comments only: the refs of "--since, ref moved", which moves
+# to the next one before each run, so that neither the records kept for
+# the last commit compared with (see "--since HEAD~1") nor the input
+# digests of a commit seen before serve: a REF never planned, the worst
+# case of CI on every push.
 side=$work/side
 git_ worktree add -q -b side "$side" HEAD~1
-printf '\n// Edited on a side branch.\n' >>"$side/svc/s001/p01/p01.go"
-git -C "$side" -c user.name=bench -c user.email=bench@example.com commit -qam "side: a comment"
-sed -i 's/return /return "side " + /' "$side/core/c0003/c0003.go" 2>/dev/null || true
-git -C "$side" -c user.name=bench -c user.email=bench@example.com commit -qam "side: a body" --allow-empty
+for i in $(seq 1 $(( 3 * (runs + 3) ))); do
+  printf '\n// Edited on a side branch, %d.\n' "$i" >>"$side/svc/s00$(( i % 10 ))/p01/p01.go"
+  git -C "$side" -c user.name=bench -c user.email=bench@example.com commit -qam "side: comment $i"
+done
 git_ worktree remove --force "$side"
-git_ branch since-ref side
+git_ branch since-ref side~$(( 3 * (runs + 3) - 1 ))
 cat >"$work/move-ref" <<EOF2
 #!/usr/bin/env bash
-# since-ref: side, then side~1, then side…
-if [ "\$(git -C $synth rev-parse since-ref)" = "\$(git -C $synth rev-parse side)" ]; then
-  git -C $synth branch -f since-ref side~1
-else
-  git -C $synth branch -f since-ref side
-fi
+# since-ref: the next commit of side
+git -C $synth branch -f since-ref "\$(git -C $synth rev-list --reverse since-ref..side | head -1)"
 EOF2
 chmod +x "$work/move-ref"
 synth_mains=./svc/.../cmd/... # the 300 mains (svc/sNNN/cmd/sNNN); ./svc/.../cmd matches none
