@@ -471,6 +471,20 @@ func (s *graphStore) findAt(ctx context.Context, b buildConfig, mains []string, 
 	case !cacheable(env, b) || !sameMap(sg.Env, env.All):
 		return nil, fmt.Errorf("%w: the go environment of %s changed", ErrNotShared, b.Dir)
 	}
+	// go env ran in the work tree: a go.work go would find at the commit
+	// (in b.Dir or above it) must be the one it found.
+	for d := filepath.Clean(b.Dir); under(d, f.ref.top); d = filepath.Dir(d) {
+		if w := filepath.Join(d, "go.work"); w != env.Work {
+			if r, ok := f.rel(w); ok && f.has(r) {
+				return nil, fmt.Errorf("%w: %s at %s only", ErrNotShared, w, f.ref.Commit)
+			}
+		} else {
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
 	return sg.loaded(b, env), nil
 }
 

@@ -96,6 +96,8 @@ func TestComputeAtRef(t *testing.T) {
 		{"data file not committed", map[string]string{"cmd/web/kodata/data.txt": ""}, true, nil, "HEAD", true},
 		{"default data directory", map[string]string{"cmd/api/kodata/a.txt": "a\n"}, false, nil, "HEAD~1", false},
 		{"default data directory removed", map[string]string{"cmd/api/kodata": ""}, false, nil, "HEAD~1", false},
+		{"go.work added", map[string]string{"go.work": "go 1.26.0\n\nuse .\n"}, false, nil, "HEAD~1", false},
+		{"go.work removed", map[string]string{"go.work": ""}, false, nil, "HEAD~1", false},
 		{"assumed unchanged", map[string]string{"lib/lib.go": "package lib\n\nfunc Name() string { return \"assumed\" }\n"}, true, []string{"update-index", "--assume-unchanged", "lib/lib.go"}, "HEAD", false},
 		{"attributes changed", map[string]string{".gitattributes": "*.html text eol=crlf\n"}, false, nil, "HEAD~1", false},
 		{"content a checkout converts", map[string]string{"cmd/web/static/index.html": "<p>hello, again</p>\n"}, false, nil, "HEAD~1", false},
