@@ -24,6 +24,10 @@
 #                       run to a commit never compared with (comments
 #                       edited beside HEAD~1): the case of CI on every push,
 #                       without the input digests of the commit known.
+#   synth: plan --since HEAD~1, after a push   a new commit (a function
+#                       body edited) planned once as the working tree (the
+#                       run of the push before, its caches kept), then
+#                       --since HEAD~1.
 #   sample: go list, sample: plan no-op   the same on testdata/monorepo (a
 #                       copy) after one build and one plan.
 #   self: go list, self: plan no-op   the same on a copy of gobake's own
@@ -93,6 +97,16 @@ cat >"$work/move-ref" <<EOF2
 git -C $synth branch -f since-ref "\$(git -C $synth rev-list --reverse since-ref..side | head -1)"
 EOF2
 chmod +x "$work/move-ref"
+# CI on every push: a new commit (a function body edited), planned once as
+# the working tree (the run of the push before), then --since HEAD~1.
+cat >"$work/new-commit" <<EOF2
+#!/usr/bin/env bash
+set -e
+sed -i "s/return /return \"x\" + /" $synth/svc/s00\$(( RANDOM % 10 ))/p00/p00.go
+git -C $synth -c user.name=bench -c user.email=bench@example.com commit -qam "a push"
+cd $synth && "\$1" plan >/dev/null
+EOF2
+chmod +x "$work/new-commit"
 synth_mains=./svc/.../cmd/... # the 300 mains (svc/sNNN/cmd/sNNN); ./svc/.../cmd matches none
 sample_mains="./services/api/cmd/api ./services/web/cmd/web ./services/worker/cmd/worker ./tools/ctl/cmd/ctl"
 fields=-json=ImportPath,Dir,Module,Imports,GoFiles,EmbedFiles
@@ -136,6 +150,7 @@ time_case "synth: gobake plan, one file changed" "$synth" "$runs" \
   "bash -c 'echo // \$RANDOM >>$synth/svc/s000/p00/p00.go'" "$gobake plan"
 time_case "synth: gobake plan --since HEAD~1" "$synth" "$runs" "" "$gobake plan --since HEAD~1"
 time_case "synth: gobake plan --since, ref moved" "$synth" "$runs" "$work/move-ref" "$gobake plan --since since-ref"
+time_case "synth: gobake plan --since HEAD~1, after a push" "$synth" "$runs" "$work/new-commit $gobake" "$gobake plan --since HEAD~1"
 time_case "sample: go list -deps" "$sample" "$runs" "" "go list -deps $fields $sample_mains"
 time_case "sample: gobake plan, no-op" "$sample" "$runs" "" "$gobake plan"
 (cd "$self" && "$gobake" plan >/dev/null)
@@ -151,6 +166,7 @@ if [ -n "${GOBAKE_BASE:-}" ]; then
     if [ "$t" = synth ]; then
       time_case "synth: GOBAKE_BASE plan --since HEAD~1" "$dir" "$runs" "" "$GOBAKE_BASE plan --since HEAD~1"
       time_case "synth: GOBAKE_BASE plan --since, ref moved" "$dir" "$runs" "$work/move-ref" "$GOBAKE_BASE plan --since since-ref"
+      time_case "synth: GOBAKE_BASE plan --since HEAD~1, after a push" "$dir" "$runs" "$work/new-commit $GOBAKE_BASE" "$GOBAKE_BASE plan --since HEAD~1"
     fi
     (cd "$dir" && "$gobake" plan >/dev/null) # leave the tree's caches to $gobake
   done
@@ -174,7 +190,9 @@ done
 echo
 echo "plan --since HEAD~1 / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since HEAD~1"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
 echo "plan --since, ref moved / plan no-op (synth): $(ratio "${median["synth: gobake plan --since, ref moved"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since, ref moved"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
+echo "plan --since HEAD~1 after a push / plan no-op (synth): $(ratio "${median["synth: gobake plan --since HEAD~1, after a push"]}" "${median["synth: gobake plan, no-op"]}") in wall, $(ratio "${cpu["synth: gobake plan --since HEAD~1, after a push"]}" "${cpu["synth: gobake plan, no-op"]}") in CPU (target ≤ 2)"
 if [ -n "${GOBAKE_BASE:-}" ]; then
+  echo "GOBAKE_BASE, after a push: $(ratio "${median["synth: GOBAKE_BASE plan --since HEAD~1, after a push"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since HEAD~1, after a push"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
   echo "GOBAKE_BASE, ref moved: $(ratio "${median["synth: GOBAKE_BASE plan --since, ref moved"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since, ref moved"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
   echo "GOBAKE_BASE: $(ratio "${median["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${median["synth: GOBAKE_BASE plan, no-op"]}") in wall, $(ratio "${cpu["synth: GOBAKE_BASE plan --since HEAD~1"]}" "${cpu["synth: GOBAKE_BASE plan, no-op"]}") in CPU"
 fi

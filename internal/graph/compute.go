@@ -57,8 +57,9 @@ type Options struct {
 	// not kept) with the package graph stored for the work tree, without
 	// a checkout and without listing: Compute fails with an error
 	// wrapping ErrNotShared unless that graph is the commit's. Only the
-	// records are kept then (see Tree: set it to name the commit), in
-	// GraphCache; nothing else is written.
+	// records (see Tree: set it to name the commit; kept when the same
+	// Tree is asked for twice in a row) and the input digests (in
+	// DigestCache with ".ref" appended) are written then.
 	Ref func(context.Context) (*RefFiles, error)
 
 	// onLoad, when set, is called before each go list run with its build
@@ -135,6 +136,13 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 		return nil, err
 	}
 	digests := openDigestCache(opts.DigestCache)
+	if ref != nil && opts.DigestCache != "" {
+		// A commit's digests go to a file of their own (the work tree's
+		// plan, running beside, writes its own), knowing the work tree's:
+		// a commit planned as the work tree before has them there.
+		digests = openDigestCache(opts.DigestCache + ".ref")
+		digests.learn(opts.DigestCache)
+	}
 	a := newAssembler(cfg.Root, cache, digests)
 	a.ref = ref
 	if err := a.hashInputs(ctx, groups, images); err != nil {
@@ -177,10 +185,13 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 	for _, r := range s.Records {
 		r.seal(false)
 	}
-	if opts.Ref == nil {
-		_ = digests.save() // an accelerator: the next plan hashes the inputs again
+	_ = digests.save() // an accelerator: the next plan hashes the inputs again
+	if ref == nil || memo.seenBefore() {
+		// A commit's records from a shared graph are kept the second time
+		// they are asked for: a ref that moves on every run (CI on every
+		// push) does not write them for nothing.
+		memo.store(cfg.Root, s, groups, ts)
 	}
-	memo.store(cfg.Root, s, groups, ts)
 	return s, nil
 }
 

@@ -69,26 +69,40 @@ func openDigestCache(path string) *digestCache {
 	if path == "" {
 		return c
 	}
+	c.order = c.read(path)
+	return c
+}
+
+// learn adds the fingerprints of the digest cache file at path to those
+// c knows, without keeping them: c's file gets those this run uses only.
+func (c *digestCache) learn(path string) {
+	c.read(path)
+}
+
+// read adds the fingerprints of the file at path to c.known and returns
+// those it did not know, in the file's order.
+func (c *digestCache) read(path string) [][32]byte {
 	b, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(b, []byte(digestCacheMagic)) || len(b) < len(digestCacheMagic)+sha256.Size {
-		return c
+		return nil
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return c
+		return nil
 	}
 	recs := body[len(digestCacheMagic):]
 	if len(recs)%64 != 0 {
-		return c
+		return nil
 	}
+	var order [][32]byte
 	for ; len(recs) > 0; recs = recs[64:] {
 		fp, d := [32]byte(recs[:32]), [32]byte(recs[32:64])
 		if _, dup := c.known[fp]; !dup {
 			c.known[fp] = d
-			c.order = append(c.order, fp)
+			order = append(order, fp)
 		}
 	}
-	return c
+	return order
 }
 
 // get returns the InputsDigest of the inputs fingerprinted fp, when known.

@@ -193,6 +193,22 @@ func (m *treeMemo) store(root string, s *Snapshot, groups []*group, ts []Target)
 	_ = os.Rename(tmp.Name(), m.path)
 }
 
+// seenBefore reports whether the last memo asked for had m's key, and
+// records m's as the last one. (A marker beside the memo; false without
+// a memo.)
+func (m *treeMemo) seenBefore() bool {
+	if m == nil {
+		return false
+	}
+	marker := m.path + ".last"
+	b, _ := os.ReadFile(marker)
+	if string(b) == m.key {
+		return true
+	}
+	_ = os.WriteFile(marker, []byte(m.key), 0o644)
+	return false
+}
+
 // memoSnapshot is the snapshot of records read from a tree memo: records
 // only (what a comparison needs), without what affected and Via read.
 func memoSnapshot(root string, recs map[string]*Record) *Snapshot {
