@@ -247,10 +247,6 @@ func checkoutAsIs(conf, attrs string) error {
 	return nil
 }
 
-// Changed returns the paths (relative to the top of the work tree) whose
-// content at the commit differs from the work tree's.
-func (f *RefFiles) Changed() []string { return sortedKeys(f.changed) }
-
 // Unchanged reports whether the file at path (absolute) is a regular file
 // of the commit with the same content as in the work tree.
 func (f *RefFiles) Unchanged(p string) bool {
