@@ -36,8 +36,17 @@ func (r *run) reuse(ctx context.Context) error {
 	}
 	for i := range r.report.Images {
 		img := &r.report.Images[i]
+		if img.Claimed {
+			continue
+		}
 		p, ok := prev[img.Image]
-		if !ok || img.Claimed || p.Record == nil || p.Record.Digest == "" || p.Record.Digest != img.Inputs {
+		// The answer also says what the version tag names before the
+		// claim: putVersionTags need not ask again (see there).
+		img.seen = map[string]string{img.ociTag: ""}
+		if ok {
+			img.seen[img.ociTag] = p.Digest.String()
+		}
+		if !ok || p.Record == nil || p.Record.Digest == "" || p.Record.Digest != img.Inputs {
 			continue
 		}
 		img.Reused = true
@@ -60,7 +69,8 @@ func (r *run) build(ctx context.Context) error {
 	versions := map[string]string{}
 	var names []string
 	var errs *multierror.Error
-	for _, img := range r.report.Images {
+	for i := range r.report.Images {
+		img := &r.report.Images[i]
 		if img.Reused {
 			continue
 		}
@@ -76,6 +86,7 @@ func (r *run) build(ctx context.Context) error {
 		}
 		versions[img.Image] = img.Version
 		names = append(names, img.Image)
+		img.seen = nil // a build takes long: its version tags are looked up again after it
 	}
 	if errs != nil {
 		return errs

@@ -89,7 +89,8 @@ func (r *run) adopt(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
+		m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
+		img.manifest = m // the body of its tag PUTs: checkPushed and moveTags do not read it again
 		var line string
 		switch {
 		case err != nil:
@@ -173,11 +174,13 @@ func (r *run) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		img.seen = map[string]string{}
 		for _, t := range img.versionTags {
 			d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
 			if err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
+			img.seen[t] = d // putVersionTags need not ask again
 			if d != img.Digest {
 				return nil
 			}
@@ -303,20 +306,38 @@ func (r *run) claim(ctx context.Context) error {
 // putVersionTags points the version tags of img at its digest, once: a
 // tag that is absent is put, one that names the digest is left, and one
 // that names anything else is an error, never overwritten.
+//
+// What a tag names is asked once per attempt: reuse (before the claim)
+// and settle (of a claimed image) have asked already, and their answer
+// still holds here: every release that puts a version tag holds its claim
+// (the git tag, created only by an atomic push that fails when it exists),
+// and this one holds it now (claim succeeded, or the tag at this commit
+// was adopted), so any other release that puts this tag completes this
+// same claim, with the same digest. An answer older than a build (long)
+// is forgotten by build, and the tag asked again here.
 func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) error {
 	var errs *multierror.Error
+	var put []string
 	for _, t := range img.versionTags {
-		d, err := tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...)
+		d, known := img.seen[t]
+		if !known {
+			var err error
+			if d, err = tagDigest(ctx, ref.Context().Tag(t), r.lookupOptions()...); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
+				continue
+			}
+		}
 		switch {
-		case err != nil:
-			errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
 		case d == img.Digest:
 		case d != "":
 			errs = multierror.Append(errs, fmt.Errorf("release of %s: %s:%s already names %s, not %s: a version tag is published once and never moved", img.Image, ref.Context(), t, d, img.Digest))
 		default:
-			if err := layering.Tag(ctx, ref, []string{t}, r.lookupOptions()...); err != nil {
-				errs = multierror.Append(errs, fmt.Errorf("release of %s: %w", img.Image, err))
-			}
+			put = append(put, t)
+		}
+	}
+	if len(put) > 0 {
+		if err := r.putTags(ctx, ref, img, put); err != nil {
+			errs = multierror.Append(errs, err)
 		}
 	}
 	return errs.ErrorOrNil()

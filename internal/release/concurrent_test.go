@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/release"
 )
 
@@ -75,8 +78,14 @@ func TestCompletionRequests(t *testing.T) {
 			return req.Method == http.MethodHead && ok && manifest(ref)
 		}
 	}
-	// adopt: a HEAD by digest per claimed image; settle: a HEAD per version tag.
-	adopt := newRound(2, head(func(ref string) bool { return strings.HasPrefix(ref, "sha256:") }))
+	get := func(manifest func(ref string) bool) func(*http.Request) bool {
+		return func(req *http.Request) bool {
+			repo, ref, ok := strings.Cut(req.URL.Path, "/manifests/")
+			return req.Method == http.MethodGet && ok && !strings.HasPrefix(repo, "/v2/bases/") && manifest(ref)
+		}
+	}
+	// adopt: a GET by digest per claimed image; settle: a HEAD per version tag.
+	adopt := newRound(2, get(func(ref string) bool { return strings.HasPrefix(ref, "sha256:") }))
 	settle := newRound(2, head(func(ref string) bool { return ref == "0.1.0" }))
 	var mu sync.Mutex
 	pings, requests := 0, 0
@@ -111,4 +120,89 @@ func TestCompletionRequests(t *testing.T) {
 		t.Errorf("%d pings for %d requests to %d repositories %v: want at most 2 per repository", pings, requests, len(repos), repos)
 	}
 	w.check(t)
+}
+
+// manifestRequests counts the manifest requests a release makes to each
+// image's repository, by kind ("GET digest", "HEAD tag", "PUT tag", …):
+// install it as the world's hook.
+type manifestRequests struct {
+	mu    sync.Mutex
+	count map[string]map[string]int // repository → kind → requests
+}
+
+func (m *manifestRequests) see(req *http.Request) {
+	repo, ref, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/")
+	if !ok || !strings.HasPrefix(repo, "acme/") || repo == "acme/"+release.ShardRepository {
+		return
+	}
+	kind := "tag"
+	if strings.HasPrefix(ref, "sha256:") {
+		kind = "digest"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.count == nil {
+		m.count = map[string]map[string]int{}
+	}
+	if m.count[repo] == nil {
+		m.count[repo] = map[string]int{}
+	}
+	m.count[repo][req.Method+" "+kind]++
+}
+
+// TestTagRequests pins the registry requests per image of a release's
+// tag steps, so that they cannot grow back: each manifest is read once by
+// digest (the check that it is there, its bytes checked against the
+// digest, and the body of every tag PUT), each version tag is looked up
+// once (by reuse before the claim, or by settle when completing one), and
+// each tag is one PUT. Finalize of a sharded release: the version tag's
+// GET (reuse, absent), the manifest's GET, the PUTs of latest and 0.1.0;
+// 7 requests before (a HEAD by digest, a GET for each tag PUT, a HEAD of
+// the version tag). Completing a claimed release: the manifest's GET
+// (adopt), the version tag's HEAD (settle), the two PUTs, and the GET
+// of the claimed version's tag by decide (which takes it for the last
+// release, to compare inputs with); 9 before.
+func TestTagRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, w *world) release.Options
+		want  map[string]int
+	}{
+		{"finalize", func(t *testing.T, w *world) release.Options {
+			for k := 1; k <= 2; k++ {
+				if _, err, log := w.run(t, w.clone(t).Dir, release.Options{Shard: planner.Shard{K: k, N: 2}}); err != nil {
+					t.Fatalf("shard %d/2: %v\n%s", k, err, log)
+				}
+			}
+			return release.Options{Finalize: true}
+		}, map[string]int{"GET tag": 1, "GET digest": 1, "PUT tag": 2}},
+		{"completion", func(t *testing.T, w *world) release.Options {
+			w.failTags.Store(true)
+			defer w.failTags.Store(false)
+			if rep, err, log := w.run(t, w.clone(t).Dir, release.Options{}); err == nil || len(rep.GitTags) != 2 {
+				t.Fatalf("release with failing tag PUTs: %v, claims %v: want both images claimed, then a failure\n%s", err, rep.GitTags, log)
+			}
+			return release.Options{}
+		}, map[string]int{"GET tag": 1, "GET digest": 1, "HEAD tag": 1, "PUT tag": 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			opts := tc.setup(t, w)
+			var m manifestRequests
+			hook := m.see
+			w.hook.Store(&hook)
+			rep, err, log := w.run(t, w.clone(t).Dir, opts)
+			w.hook.Store(nil)
+			if err != nil || !rep.Released || len(rep.Images) != 2 {
+				t.Fatalf("release: %v, released %t, images %v\n%s", err, rep.Released, versions(rep), log)
+			}
+			want := map[string]map[string]int{"acme/api": tc.want, "acme/web": tc.want}
+			if diff := cmp.Diff(want, m.count); diff != "" {
+				t.Errorf("manifest requests per image (-want +got):\n%s", diff)
+			}
+			w.check(t)
+		})
+	}
 }

@@ -49,20 +49,27 @@ func (r *run) push(ctx context.Context) error {
 }
 
 // checkPushed checks that the registry serves every image of the release
-// by digest: the GitOps commit names only digests that exist.
+// by digest: the GitOps commit names only digests that exist. It reads
+// each manifest (one GET, its bytes checked against the digest) and keeps
+// it as the body of the image's tag PUTs; one adopt read already is not
+// read again.
 func (r *run) checkPushed(ctx context.Context) error {
 	return r.each(registryJobs, func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {
 			return err
 		}
-		ok, err := layering.Exists(ctx, ref, r.lookupOptions()...)
+		if img.manifest != nil && img.manifest.Digest.String() == img.Digest {
+			return nil
+		}
+		m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
 		switch {
 		case err != nil:
 			return fmt.Errorf("release of %s: %w", img.Image, err)
 		case !ok:
 			return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
 		}
+		img.manifest = m
 		return nil
 	})
 }
@@ -87,8 +94,8 @@ func (r *run) moveTags(ctx context.Context) error {
 			return err
 		}
 		if img.newest && len(img.floatingTags) > 0 {
-			if err := layering.Tag(ctx, ref, img.floatingTags, r.lookupOptions()...); err != nil {
-				return fmt.Errorf("release of %s: %w", img.Image, err)
+			if err := r.putTags(ctx, ref, img, img.floatingTags); err != nil {
+				return err
 			}
 		}
 		if err := r.putVersionTags(ctx, ref, img); err != nil {
@@ -97,6 +104,25 @@ func (r *run) moveTags(ctx context.Context) error {
 		img.Tagged = true
 		return nil
 	})
+}
+
+// putTags puts tags on img (ref) with the manifest checkPushed read: one
+// PUT per tag, no other request.
+func (r *run) putTags(ctx context.Context, ref name.Digest, img *Image, tags []string) error {
+	if img.manifest == nil || img.manifest.Digest.String() != img.Digest { // not checked: read it now
+		m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
+		switch {
+		case err != nil:
+			return fmt.Errorf("release of %s: %w", img.Image, err)
+		case !ok:
+			return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
+		}
+		img.manifest = m
+	}
+	if err := layering.PutTags(ctx, ref, img.manifest, tags, r.lookupOptions()...); err != nil {
+		return fmt.Errorf("release of %s: %w", img.Image, err)
+	}
+	return nil
 }
 
 // digestRef is the reference of img by digest.

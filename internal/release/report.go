@@ -2,6 +2,7 @@ package release
 
 import (
 	"github.com/Masterminds/semver/v3"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/gobake/gobake/internal/release/version"
 )
@@ -61,6 +62,14 @@ type Image struct {
 	versionTags  []string        // tags naming this version: put once, never moved
 	floatingTags []string        // tags that move from release to release (latest)
 	newest       bool            // no higher final version is tagged: floating tags and GitOps follow it
+	// manifest is the image's manifest as read by digest (adopt,
+	// checkPushed): the body of every tag PUT, so no tag step reads it
+	// again.
+	manifest *remote.Descriptor
+	// seen holds what the registry answered for its version tags this
+	// attempt (reuse, settle): the digest each named, "" when absent. It
+	// is forgotten when the image is built (see putVersionTags).
+	seen map[string]string
 }
 
 // Skipped is a selected image with nothing to release.
