@@ -2,8 +2,10 @@ package release_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,6 +107,40 @@ func TestVersionTagPublishedOnce(t *testing.T) {
 		t.Errorf("report says released %v, tagged %v", rep.Released, rep.Images[0].Tagged)
 	}
 	_ = latest
+}
+
+// TestVersionTagTakenDuringBuild: a version tag put by someone else while
+// the release builds (after its lookup of the tag, before its claim) is
+// not overwritten: an answer older than a build is asked again.
+func TestVersionTagTakenDuringBuild(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.clone(t)
+	var started atomic.Bool
+	var squatter atomic.Value // string
+	hook := func(req *http.Request) {
+		// The first blob upload of api: its build is done, its push begins
+		// (putRandom's own uploads come back here and pass).
+		if req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, "/v2/acme/api/blobs/uploads") && started.CompareAndSwap(false, true) {
+			squatter.Store(w.putRandom(t, "api", "0.1.0"))
+		}
+	}
+	w.hook.Store(&hook)
+	rep, err, log := w.run(t, c.Dir, release.Options{Images: []string{"api"}})
+	w.hook.Store(nil)
+	squatted, _ := squatter.Load().(string)
+	if squatted == "" {
+		t.Fatalf("no push of api seen:\n%s", log)
+	}
+	if err == nil || !strings.Contains(err.Error(), "already names "+squatted) {
+		t.Fatalf("release over a version tag taken during its build: %v, want an error naming %s\n%s", err, squatted, log)
+	}
+	if got := w.tag(t, "api", "0.1.0"); got != squatted {
+		t.Errorf("api:0.1.0 moved from %s to %s", squatted, got)
+	}
+	if rep.Released {
+		t.Errorf("report says released")
+	}
 }
 
 // TestTagMovesFail: a release whose tag PUTs fail leaves its versions
