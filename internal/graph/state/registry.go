@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -104,7 +105,8 @@ func PreviousFromRegistry(ctx context.Context, refs map[string]name.Reference, o
 
 // readRegistry reads the build ref names; nil when there is none.
 func readRegistry(ctx context.Context, ref name.Reference, opts []remote.Option) (*Previous, error) {
-	opts = append(opts, remote.WithContext(ctx))
+	// Clip: the callers run in parallel over one slice, so append copies.
+	opts = append(slices.Clip(opts), remote.WithContext(ctx))
 	desc, err := remote.Get(ref, opts...)
 	var terr *transport.Error
 	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {

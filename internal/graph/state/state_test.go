@@ -164,6 +164,23 @@ func TestFromRegistry(t *testing.T) {
 	}
 }
 
+// TestFromRegistryLeavesOptionsAlone: the images are read in parallel, so
+// none of them may append its own option into the caller's slice (a data
+// race when the slice has room to spare, as RemoteOptions' result can).
+func TestFromRegistryLeavesOptionsAlone(t *testing.T) {
+	host := testutil.InMemoryRegistry(t, registry.Logger(log.New(io.Discard, "", 0)))
+	ctx := context.Background()
+	_, refs := pushAll(t, layering.NewRegistryPublisher(host), func(repo string) string { return host + "/" + repo + ":latest" })
+	opts := make([]remote.Option, 1, 8)
+	opts[0] = remote.WithAuthFromKeychain(authn.NewMultiKeychain())
+	if _, err := state.PreviousFromRegistry(ctx, refs, opts...); err != nil {
+		t.Fatal(err)
+	}
+	if spare := opts[1:cap(opts)]; spare[0] != nil {
+		t.Errorf("PreviousFromRegistry wrote into the spare capacity of the caller's options")
+	}
+}
+
 // pushAll publishes every case with pub under "latest" and returns the
 // digests and the references to read them back by.
 func pushAll(t *testing.T, pub layering.Publisher, ref func(repo string) string) (map[string]v1.Hash, map[string]name.Reference) {
