@@ -54,7 +54,8 @@ func (c *planCmd) Run(g *globals) error {
 	if c.OCILayout != "" {
 		registry = ""
 	}
-	opts := planner.Options{Images: images, Notes: g.stderr}
+	// One look at each working tree file for both plans below.
+	opts := planner.Options{Images: images, Notes: g.stderr, Hashes: planner.NewHashes(cfg)}
 	base := c.baseline(cfg, registry, c.OCILayout, c.Insecure)
 	// What the plan is compared with (the plan of ref's files for
 	// --since, else the baseline's records) does not depend on it: both

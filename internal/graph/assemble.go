@@ -50,7 +50,7 @@ type entry struct{ k, v string }
 // assembler turns loaded packages and file hashes into inputs.
 type assembler struct {
 	root    string
-	cache   *runHashes
+	cache   *RunHashes
 	digests *digestCache
 	hashes  map[string]string            // absolute path → SHA-256
 	sums    map[string]map[string]string // go.sum path → "path version" → hash
@@ -68,7 +68,7 @@ func (a *assembler) readFile(path string) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
-func newAssembler(root string, cache *runHashes, digests *digestCache) *assembler {
+func newAssembler(root string, cache *RunHashes, digests *digestCache) *assembler {
 	return &assembler{
 		root:    root,
 		cache:   cache,

@@ -35,6 +35,10 @@ type Options struct {
 	// benchmarks; platforms "all" then is an error).
 	Targets []Target
 	Cache   *HashCache // file hash cache; nil hashes every file
+	// Run, when set, is the hashes of the run this Compute is part of,
+	// shared with the other Computes of it (see RunHashes); Cache is then
+	// not used. The files must not change during the run.
+	Run *RunHashes
 
 	// GraphCache is the directory where the package graph of each build
 	// configuration is kept between runs (.gobake/cache/graph), so that a
@@ -99,11 +103,14 @@ func Compute(ctx context.Context, cfg *config.Config, opts Options) (*Snapshot, 
 			return nil, err
 		}
 	}
-	hc := opts.Cache
-	if hc == nil {
-		hc = NewHashCache()
+	cache := opts.Run
+	if cache == nil {
+		hc := opts.Cache
+		if hc == nil {
+			hc = NewHashCache()
+		}
+		cache = NewRunHashes(hc)
 	}
-	cache := newRunHashes(hc)
 	targets, groups, images := groupTargets(ts)
 	var memo *treeMemo
 	if opts.Tree != "" && opts.GraphCache != "" {

@@ -27,7 +27,7 @@ const graphCacheVersion = 2
 // processes never see half a file; the last writer wins.
 type graphStore struct {
 	dir   string
-	cache *runHashes    // hashes go.mod, go.sum and sources by content
+	cache *RunHashes    // hashes go.mod, go.sum and sources by content
 	racy  time.Duration // files touched this close to a load's start are not trusted
 }
 

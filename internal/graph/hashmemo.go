@@ -8,10 +8,13 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// runHashes is a HashCache as one Compute sees it: each file is looked
-// at once, whoever asks first (the stored graph's check or the inputs),
-// and the answer is kept for the rest of the run.
-type runHashes struct {
+// RunHashes is a HashCache as one run sees it: each file is looked at
+// once, whoever asks first (the stored graph's check or the inputs), and
+// the answer is kept for the rest of the run. The Computes of one run
+// may share it (Options.Run): the plan of the working tree and the
+// records of a ref computed beside it with its graph (Options.Ref) look
+// at each working tree file once between them.
+type RunHashes struct {
 	c  *HashCache
 	mu sync.Mutex
 	m  map[string]hashResult
@@ -22,12 +25,16 @@ type hashResult struct {
 	err  error
 }
 
-func newRunHashes(c *HashCache) *runHashes {
-	return &runHashes{c: c, m: make(map[string]hashResult)}
+// NewRunHashes returns the hashes of a run that starts now, from c.
+func NewRunHashes(c *HashCache) *RunHashes {
+	return &RunHashes{c: c, m: make(map[string]hashResult)}
 }
 
+// Cache returns the HashCache r reads and adds to (to save it).
+func (r *RunHashes) Cache() *HashCache { return r.c }
+
 // Hash returns the hex SHA-256 of the file at path.
-func (r *runHashes) Hash(path string) (string, error) {
+func (r *RunHashes) Hash(path string) (string, error) {
 	r.mu.Lock()
 	res, ok := r.m[path]
 	r.mu.Unlock()
@@ -42,12 +49,12 @@ func (r *runHashes) Hash(path string) (string, error) {
 }
 
 // HashAll hashes paths in parallel and returns their hashes by path.
-func (r *runHashes) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
+func (r *RunHashes) HashAll(ctx context.Context, paths []string) (map[string]string, error) {
 	return hashAll(ctx, paths, r.Hash)
 }
 
 // hashAll hashes paths with hash, in parallel, and returns their hashes by
-// path: the one loop of HashCache.HashAll and runHashes.HashAll.
+// path: the one loop of HashCache.HashAll and RunHashes.HashAll.
 func hashAll(ctx context.Context, paths []string, hash func(path string) (string, error)) (map[string]string, error) {
 	out := make(map[string]string, len(paths))
 	var mu sync.Mutex

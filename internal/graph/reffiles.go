@@ -295,7 +295,7 @@ func (f *RefFiles) regular(p string) (string, error) {
 
 // hash returns the hex SHA-256 of the file at path as the commit has it;
 // the work tree's files are hashed with c.
-func (f *RefFiles) hash(c *runHashes, p string) (string, error) {
+func (f *RefFiles) hash(c *RunHashes, p string) (string, error) {
 	r, err := f.regular(p)
 	if err != nil {
 		return "", err
@@ -313,7 +313,7 @@ func (f *RefFiles) hash(c *runHashes, p string) (string, error) {
 }
 
 // hashOrAbsent is hash, "" for a file the commit does not have.
-func (f *RefFiles) hashOrAbsent(c *runHashes, p string) (string, error) {
+func (f *RefFiles) hashOrAbsent(c *RunHashes, p string) (string, error) {
 	h, err := f.hash(c, p)
 	if err != nil && !errors.Is(err, ErrNotShared) && errors.Is(err, fs.ErrNotExist) {
 		return "", nil

@@ -32,6 +32,10 @@ type Options struct {
 	Tags      []string         // replace every image's tag templates (build --tag); empty keeps them
 	Info      config.BuildInfo // what templates see: tags are rendered with it, and so are settings at build time
 	Notes     io.Writer        // where notes for the user go (standard error); nil drops them
+	// Hashes, when set, is the working tree's file hashes as this run sees
+	// them (NewHashes), shared by New and Previous (Since) run at once so
+	// that each file is looked at once; nil opens the hash cache.
+	Hashes *graph.RunHashes
 
 	tree string                                         // graph.Options.Tree: set by Since, whose files are a commit's
 	ref  func(context.Context) (*graph.RefFiles, error) // graph.Options.Ref: set by Since, computing a commit's records with the working tree's graph
@@ -55,7 +59,10 @@ type Plan struct {
 // (with the file hash cache under the repository's .gobake directory) and
 // renders tags and annotations.
 func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Options) (*Plan, error) {
-	cache := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
+	if opts.Hashes == nil {
+		opts.Hashes = NewHashes(cfg)
+	}
+	cache := opts.Hashes.Cache()
 	p, err := plan(ctx, cfg, bases, opts, cache, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
 	if err != nil {
 		return nil, err
@@ -64,6 +71,12 @@ func New(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts Op
 		return nil, fmt.Errorf("saving the file hash cache: %w", err)
 	}
 	return p, nil
+}
+
+// NewHashes opens the file hash cache of cfg's working tree (under the
+// repository's .gobake directory) for a run: see Options.Hashes.
+func NewHashes(cfg *config.Config) *graph.RunHashes {
+	return graph.NewRunHashes(graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath))))
 }
 
 // plan is New with the given hash cache (nil hashes every file) and
@@ -84,7 +97,7 @@ func plan(ctx context.Context, cfg *config.Config, bases *layering.Bases, opts O
 			gts = append(gts, graph.Target{Image: t.Image, Platform: pt.Platform, GoEnv: pt.GoEnv, Base: pt.BaseDigest, Layout: layering.LayoutVersion})
 		}
 	}
-	gopts := graph.Options{Targets: gts, Cache: cache}
+	gopts := graph.Options{Targets: gts, Cache: cache, Run: opts.Hashes}
 	if cacheDir != "" {
 		gopts.GraphCache = filepath.Join(cacheDir, "graph")
 		gopts.DigestCache = filepath.Join(cacheDir, "digests.v1")

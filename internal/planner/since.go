@@ -110,9 +110,14 @@ func sinceSharedGraph(ctx context.Context, cfg *config.Config, r graph.Ref, opts
 	bases := layering.NewBases(ctx, cfg.Root, registry...)
 	// The working tree's caches, read only but for the records kept: the
 	// hashes of its files and its stored graphs.
-	hashes := graph.OpenHashCache(filepath.Join(cfg.Root, filepath.FromSlash(hashCachePath)))
-	o := Options{Images: present, Platforms: opts.Platforms, tree: "shared graph " + r.Commit, ref: files}
-	p, err := plan(ctx, cfg, bases, o, hashes, filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
+	// The hashes of this run's plan of the working tree, when given: a
+	// file it looked at is not looked at again.
+	hashes := opts.Hashes
+	if hashes == nil {
+		hashes = NewHashes(cfg)
+	}
+	o := Options{Images: present, Platforms: opts.Platforms, tree: "shared graph " + r.Commit, ref: files, Hashes: hashes}
+	p, err := plan(ctx, cfg, bases, o, hashes.Cache(), filepath.Join(cfg.Root, filepath.FromSlash(cachePath)))
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,8 @@ var miniHistory = []map[string]string{
 // are the ref's (graph.TestComputeAtRef tries every kind of change), from
 // a checkout when gobake.yaml differs, and from the records kept for the
 // commit the kept tree holds. The records are those of a fresh `git
-// worktree add` of the ref every time.
+// worktree add` of the ref every time, the working tree's plan running
+// beside with the same file hashes (Options.Hashes) as plan's.
 func TestSinceSharedGraph(t *testing.T) {
 	t.Setenv("GOBAKE_CACHE", t.TempDir())
 	ctx := context.Background()
@@ -289,7 +290,18 @@ func TestSinceSharedGraph(t *testing.T) {
 	} {
 		kept := step.ref == "HEAD~1" && i >= 3
 		writeFiles(t, dir, step.files)
-		got, how, err := since(ctx, cfg, step.ref, Options{})
+		// As plan does: the working tree's plan at once, sharing the
+		// hashes of its files (whose content at ref may differ).
+		hashes := NewHashes(cfg)
+		done := make(chan error)
+		go func() {
+			_, err := New(ctx, cfg, layering.NewBases(ctx, cfg.Root), Options{Hashes: hashes})
+			done <- err
+		}()
+		got, how, err := since(ctx, cfg, step.ref, Options{Hashes: hashes})
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
