@@ -41,7 +41,7 @@ func (r *run) reuse(ctx context.Context) error {
 		}
 		p, ok := prev[img.Image]
 		// The answer also says what the version tag names before the
-		// claim: putVersionTags need not ask again (see there).
+		// claim: versionTagsToPut need not ask again (see there).
 		img.seen = map[string]string{img.ociTag: ""}
 		if ok {
 			img.seen[img.ociTag] = p.Digest.String()

@@ -180,7 +180,7 @@ func (r *run) settle(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("release of %s: %w", img.Image, err)
 			}
-			img.seen[t] = d // putVersionTags need not ask again
+			img.seen[t] = d // versionTagsToPut need not ask again
 			if d != img.Digest {
 				return nil
 			}
@@ -303,9 +303,10 @@ func (r *run) claim(ctx context.Context) error {
 	return nil
 }
 
-// putVersionTags points the version tags of img at its digest, once: a
-// tag that is absent is put, one that names the digest is left, and one
-// that names anything else is an error, never overwritten.
+// versionTagsToPut returns the version tags of img still to put on its
+// digest (ref): a tag that is absent is to put, one that names the digest
+// is left, and one that names anything else is an error, never
+// overwritten.
 //
 // What a tag names is asked once per attempt: reuse (before the claim)
 // and settle (of a claimed image) have asked already, and their answer
@@ -315,7 +316,7 @@ func (r *run) claim(ctx context.Context) error {
 // was adopted), so any other release that puts this tag completes this
 // same claim, with the same digest. An answer older than a build (long)
 // is forgotten by build, and the tag asked again here.
-func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) error {
+func (r *run) versionTagsToPut(ctx context.Context, ref name.Digest, img *Image) ([]string, error) {
 	var errs *multierror.Error
 	var put []string
 	for _, t := range img.versionTags {
@@ -335,12 +336,7 @@ func (r *run) putVersionTags(ctx context.Context, ref name.Digest, img *Image) e
 			put = append(put, t)
 		}
 	}
-	if len(put) > 0 {
-		if err := r.putTags(ctx, ref, img, put); err != nil {
-			errs = multierror.Append(errs, err)
-		}
-	}
-	return errs.ErrorOrNil()
+	return put, errs.ErrorOrNil()
 }
 
 // floating reports whether the tag template tmpl moves from release to

@@ -76,8 +76,9 @@ func (r *run) checkPushed(ctx context.Context) error {
 
 // moveTags points the tags of every image at its digest: the floating
 // ones (only for the newest version of an image), then the version tags,
-// which are put once and never moved (see putVersionTags). A version tag
-// in place thus means the image's tags are done.
+// which are put once and never moved (see versionTagsToPut). A version tag
+// in place thus means the image's tags are done; one that names another
+// image stops the image before its floating tags move.
 func (r *run) moveTags(ctx context.Context) error {
 	// Releases claimed since this one was decided own the floating tags.
 	if r.remoteName != "" {
@@ -93,13 +94,21 @@ func (r *run) moveTags(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// A version tag naming another image refuses the release before
+		// any tag of it moves.
+		put, err := r.versionTagsToPut(ctx, ref, img)
+		if err != nil {
+			return err
+		}
 		if img.newest && len(img.floatingTags) > 0 {
 			if err := r.putTags(ctx, ref, img, img.floatingTags); err != nil {
 				return err
 			}
 		}
-		if err := r.putVersionTags(ctx, ref, img); err != nil {
-			return err
+		if len(put) > 0 {
+			if err := r.putTags(ctx, ref, img, put); err != nil {
+				return err
+			}
 		}
 		img.Tagged = true
 		return nil

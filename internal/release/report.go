@@ -68,7 +68,7 @@ type Image struct {
 	manifest *remote.Descriptor
 	// seen holds what the registry answered for its version tags this
 	// attempt (reuse, settle): the digest each named, "" when absent. It
-	// is forgotten when the image is built (see putVersionTags).
+	// is forgotten when the image is built (see versionTagsToPut).
 	seen map[string]string
 }
 

@@ -138,6 +138,11 @@ func TestVersionTagTakenDuringBuild(t *testing.T) {
 	if got := w.tag(t, "api", "0.1.0"); got != squatted {
 		t.Errorf("api:0.1.0 moved from %s to %s", squatted, got)
 	}
+	// Refused before any tag moved: latest does not name an image that
+	// failed to be released.
+	if got := w.tag(t, "api", "latest"); got != "" {
+		t.Errorf("api:latest moved to %s by a release refused over its version tag", got)
+	}
 	if rep.Released {
 		t.Errorf("report says released")
 	}
