@@ -59,19 +59,26 @@ func (r *run) checkPushed(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if img.manifest != nil && img.manifest.Digest.String() == img.Digest {
-			return nil
-		}
-		m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
-		switch {
-		case err != nil:
-			return fmt.Errorf("release of %s: %w", img.Image, err)
-		case !ok:
-			return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
-		}
-		img.manifest = m
-		return nil
+		return r.keepManifest(ctx, ref, img)
 	})
+}
+
+// keepManifest reads the manifest of img by digest (ref), its bytes
+// checked against the digest, and keeps it as the body of the image's tag
+// PUTs; one kept already is not read again.
+func (r *run) keepManifest(ctx context.Context, ref name.Digest, img *Image) error {
+	if img.manifest != nil && img.manifest.Digest.String() == img.Digest {
+		return nil
+	}
+	m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
+	switch {
+	case err != nil:
+		return fmt.Errorf("release of %s: %w", img.Image, err)
+	case !ok:
+		return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
+	}
+	img.manifest = m
+	return nil
 }
 
 // moveTags points the tags of every image at its digest: the floating
@@ -118,15 +125,8 @@ func (r *run) moveTags(ctx context.Context) error {
 // putTags puts tags on img (ref) with the manifest checkPushed read: one
 // PUT per tag, no other request.
 func (r *run) putTags(ctx context.Context, ref name.Digest, img *Image, tags []string) error {
-	if img.manifest == nil || img.manifest.Digest.String() != img.Digest { // not checked: read it now
-		m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
-		switch {
-		case err != nil:
-			return fmt.Errorf("release of %s: %w", img.Image, err)
-		case !ok:
-			return fmt.Errorf("release of %s: %s is not in the registry", img.Image, ref)
-		}
-		img.manifest = m
+	if err := r.keepManifest(ctx, ref, img); err != nil { // not checked yet: read it now
+		return err
 	}
 	if err := layering.PutTags(ctx, ref, img.manifest, tags, r.lookupOptions()...); err != nil {
 		return fmt.Errorf("release of %s: %w", img.Image, err)

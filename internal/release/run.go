@@ -127,13 +127,30 @@ func (r *run) release(ctx context.Context) error {
 // maxClaims bounds the claims a release makes when others win them.
 const maxClaims = 4
 
+// decide decides the versions of names (see decider) and adds the images
+// with nothing to release to the report.
+func (r *run) decide(ctx context.Context, names []string) ([]version.Release, []Skipped, map[string]bool, []version.Release, error) {
+	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
+	r.report.Skipped = append(r.report.Skipped, skipped...)
+	return rels, skipped, claimed, completions, err
+}
+
+// decideAndPlan is an attempt's first two steps, as a shard and warm take
+// them: decide the versions of names, then plan the images (see plan).
+func (r *run) decideAndPlan(ctx context.Context, names []string) error {
+	rels, _, claimed, completions, err := r.decide(ctx, names)
+	if err != nil {
+		return err
+	}
+	return r.plan(rels, claimed, completions)
+}
+
 // attempt decides the versions, builds what is not in the registry yet,
 // pushes it by digest, claims the versions and publishes them. It returns
 // an error wrapping errLost when another release claimed a version first:
 // nothing visible has changed then.
 func (r *run) attempt(ctx context.Context, names []string) error {
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
-	r.report.Skipped = append(r.report.Skipped, skipped...)
+	rels, skipped, claimed, completions, err := r.decide(ctx, names)
 	if err != nil {
 		return err
 	}

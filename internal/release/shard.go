@@ -143,12 +143,7 @@ func (r *run) planDigest(names []string) string {
 // images, build and push them by digest, record them. Nothing visible
 // moves.
 func (r *run) shardAttempt(ctx context.Context, names []string, planImages func(context.Context, []string) (*planner.Plan, error)) error {
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
-	r.report.Skipped = append(r.report.Skipped, skipped...)
-	if err != nil {
-		return err
-	}
-	if err := r.plan(rels, claimed, completions); err != nil {
+	if err := r.decideAndPlan(ctx, names); err != nil {
 		return err
 	}
 	set := r.buildSet()

@@ -27,12 +27,7 @@ func (r *run) warm(ctx context.Context, names []string) error {
 	if err := r.recordPlan(ctx); err != nil { // the shards' plan
 		return err
 	}
-	rels, skipped, claimed, completions, err := decider{cfg: r.cfg, repo: r.repo, snap: r.snap, opts: r.opts, commit: r.info.Commit, registry: r.lookupOptions()}.decide(ctx, names)
-	r.report.Skipped = append(r.report.Skipped, skipped...)
-	if err != nil {
-		return err
-	}
-	if err := r.plan(rels, claimed, completions); err != nil {
+	if err := r.decideAndPlan(ctx, names); err != nil {
 		return err
 	}
 	set := r.buildSet()
