@@ -117,6 +117,28 @@ func cacheable(env goEnv, b buildConfig) bool {
 // find returns the stored graph of b and mains when nothing it depends on
 // changed; nil otherwise. go env runs while the files are checked.
 func (s *graphStore) find(ctx context.Context, b buildConfig, mains []string) *loaded {
+	dirty := false
+	sg, env, err := s.stored(ctx, b, mains, func(sg *storedGraph) error {
+		var ok bool
+		if dirty, ok = s.validate(ctx, sg); !ok {
+			return ErrNotShared // any error: the graph is not used
+		}
+		return nil
+	})
+	if err != nil {
+		return nil
+	}
+	if dirty {
+		s.write(sg.Key, sg) // only keys and hashes were refreshed: best effort
+	}
+	return sg.loaded(b, env)
+}
+
+// stored returns the stored graph of b and mains and the go environment,
+// when the graph is there, check passes it, and the environment is the
+// one it was stored with; go env runs while check does. Otherwise an
+// error: one wrapping ErrNotShared, check's own, or go env's.
+func (s *graphStore) stored(ctx context.Context, b buildConfig, mains []string, check func(*storedGraph) error) (*storedGraph, goEnv, error) {
 	key := storeKey(b, mains)
 	var (
 		env    goEnv
@@ -128,19 +150,22 @@ func (s *graphStore) find(ctx context.Context, b buildConfig, mains []string) *l
 		env, envErr = readGoEnv(ctx, b)
 	}()
 	sg := readStoredGraph(s.path(key))
-	ok := sg != nil && sg.Version == graphCacheVersion && sg.Key == key
-	dirty := false
-	if ok {
-		dirty, ok = s.validate(ctx, sg)
+	var err error
+	if sg == nil || sg.Version != graphCacheVersion || sg.Key != key {
+		err = fmt.Errorf("%w: no stored graph of %s", ErrNotShared, b.Dir)
+	} else {
+		err = check(sg)
 	}
 	<-done
-	if !ok || envErr != nil || !cacheable(env, b) || !sameMap(sg.Env, env.All) {
-		return nil
+	switch {
+	case err != nil:
+		return nil, env, err
+	case envErr != nil:
+		return nil, env, envErr
+	case !cacheable(env, b) || !sameMap(sg.Env, env.All):
+		return nil, env, fmt.Errorf("%w: the go environment of %s changed", ErrNotShared, b.Dir)
 	}
-	if dirty {
-		s.write(key, sg) // only keys and hashes were refreshed: best effort
-	}
-	return sg.loaded(b, env)
+	return sg, env, nil
 }
 
 func readStoredGraph(path string) *storedGraph {

@@ -441,31 +441,9 @@ func (f *RefFiles) dataDirsAgree() error {
 // environment as it is; otherwise an error wrapping ErrNotShared. Nothing
 // is written back: the stored graph stays the work tree's.
 func (s *graphStore) findAt(ctx context.Context, b buildConfig, mains []string, f *RefFiles) (*loaded, error) {
-	key := storeKey(b, mains)
-	var (
-		env    goEnv
-		envErr error
-		done   = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		env, envErr = readGoEnv(ctx, b)
-	}()
-	sg := readStoredGraph(s.path(key))
-	var err error
-	if sg == nil || sg.Version != graphCacheVersion || sg.Key != key {
-		err = fmt.Errorf("%w: no stored graph of %s", ErrNotShared, b.Dir)
-	} else {
-		err = s.validateAt(ctx, sg, f)
-	}
-	<-done
-	switch {
-	case err != nil:
+	sg, env, err := s.stored(ctx, b, mains, func(sg *storedGraph) error { return s.validateAt(ctx, sg, f) })
+	if err != nil {
 		return nil, err
-	case envErr != nil:
-		return nil, envErr
-	case !cacheable(env, b) || !sameMap(sg.Env, env.All):
-		return nil, fmt.Errorf("%w: the go environment of %s changed", ErrNotShared, b.Dir)
 	}
 	// go env ran in the work tree: a go.work go would find at the commit
 	// (in b.Dir or above it) must be the one it found.
