@@ -170,8 +170,15 @@ func planUnits(reqs []CompileRequest) [][]compileUnit {
 
 // batchKey is what requests built by one go command must share.
 func batchKey(req CompileRequest) string {
+	return req.PackagesKey() + "\x00" + strings.Join(req.Ldflags, "\x01")
+}
+
+// PackagesKey is what requests whose packages go compiles alike share:
+// directory, platform, environment and flags; not the ldflags, which
+// only link.
+func (req CompileRequest) PackagesKey() string {
 	fields := []string{req.Dir, platform.Format(req.Platform), req.Platform.OSVersion}
-	fields = append(fields, strings.Join(req.Env, "\x01"), strings.Join(req.Flags, "\x01"), strings.Join(req.Ldflags, "\x01"))
+	fields = append(fields, strings.Join(req.Env, "\x01"), strings.Join(req.Flags, "\x01"))
 	return strings.Join(fields, "\x00")
 }
 

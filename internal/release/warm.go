@@ -107,7 +107,7 @@ func (r *run) sharedPackages(set []string, assign map[string]int) ([]warmGroup, 
 				return nil, fmt.Errorf("release --warm: %s: %w", t.Image.Name, err)
 			}
 			req := layering.CompileRequest{Image: t.Image.Name, Dir: t.Image.Dir, Main: t.Image.Main, Platform: pt.Build, Env: settings.Env, Flags: settings.Flags}
-			key := strings.Join([]string{req.Dir, platform.Format(pt.Build), strings.Join(req.Env, "\x00"), strings.Join(req.Flags, "\x00")}, "\x01")
+			key := req.PackagesKey()
 			g := groups[key]
 			if g == nil {
 				g = &group{req: req, shards: map[string]map[int]bool{}}
