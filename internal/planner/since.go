@@ -109,9 +109,8 @@ func sinceSharedGraph(ctx context.Context, cfg *config.Config, r graph.Ref, opts
 	}
 	bases := layering.NewBases(ctx, cfg.Root, registry...)
 	// The working tree's caches, read only but for the records kept: the
-	// hashes of its files and its stored graphs.
-	// The hashes of this run's plan of the working tree, when given: a
-	// file it looked at is not looked at again.
+	// hashes of its files (this run's plan's, when given: a file it looked
+	// at is not looked at again) and its stored graphs.
 	hashes := opts.Hashes
 	if hashes == nil {
 		hashes = NewHashes(cfg)
