@@ -5,13 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gobake/gobake/internal/config"
-	"github.com/gobake/gobake/internal/gitexec"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // refRepo is a small monorepo: two mains sharing a package with files
@@ -41,17 +42,9 @@ func TestComputeAtRef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gitexec.Runner{Dir: dir, Env: []string{
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-	}}
 	git := func(args ...string) string {
 		t.Helper()
-		out, err := g.Run(ctx, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return strings.TrimSpace(testutil.Git(t, dir, args...)) // as gitexec gives it
 	}
 	writeAll := func(files map[string]string) {
 		t.Helper()
@@ -135,7 +128,7 @@ func TestComputeAtRef(t *testing.T) {
 		case !step.shared && !errors.Is(err, ErrNotShared):
 			t.Errorf("%s: %v, want ErrNotShared", step.name, err)
 		case step.shared:
-			want := checkoutRecords(t, g, r.Commit)
+			want := checkoutRecords(t, dir, r.Commit)
 			if diff := cmp.Diff(want, got.Records); diff != "" {
 				t.Errorf("%s: records at %s (-checkout +shared graph):\n%s", step.name, step.ref, diff)
 			}
@@ -150,14 +143,12 @@ func TestComputeAtRef(t *testing.T) {
 
 // checkoutRecords computes the records at commit from a fresh worktree,
 // without caches.
-func checkoutRecords(t *testing.T, g gitexec.Runner, commit string) map[string]*Record {
+func checkoutRecords(t *testing.T, repo, commit string) map[string]*Record {
 	t.Helper()
 	ctx := context.Background()
 	wt := filepath.Join(t.TempDir(), "wt")
-	if _, err := g.Run(ctx, "worktree", "add", "--detach", "--quiet", wt, commit); err != nil {
-		t.Fatal(err)
-	}
-	defer g.Run(ctx, "worktree", "remove", "--force", wt)
+	testutil.Git(t, repo, "worktree", "add", "--detach", "--quiet", wt, commit)
+	defer testutil.Git(t, repo, "worktree", "remove", "--force", wt)
 	cfg, err := config.Load(filepath.Join(wt, config.FileName))
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/gobake/gobake/internal/gitexec"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // TestRefTree checks the files RefTree keeps for a ref: a branch moved to
@@ -20,17 +21,9 @@ func TestRefTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gitexec.Runner{Dir: repo, Env: []string{
-		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-	}}
 	git := func(args ...string) string {
 		t.Helper()
-		out, err := g.Run(ctx, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return strings.TrimSpace(testutil.Git(t, repo, args...)) // as gitexec gives it
 	}
 	write := func(name, body string) {
 		t.Helper()
