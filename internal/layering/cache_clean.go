@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gobake/gobake/internal/graph"
 )
 
 // CacheDir is gobake's cache directory under environ ($GOBAKE_CACHE, else
@@ -18,8 +20,9 @@ func CacheDir(environ []string) string { return outputCacheDir(environ) }
 
 // CleanCache empties the cache directory dir and returns the bytes it
 // freed. The work directories of runs that may still be going (tmp-*
-// younger than a day) are left alone, so that cleaning never breaks a
-// build; a missing dir is already clean.
+// younger than a day) and the trees of plan --since in use are left
+// alone, so that cleaning never breaks a run; a missing dir is already
+// clean.
 func CleanCache(dir string, now time.Time) (freed int64, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -31,6 +34,17 @@ func CleanCache(dir string, now time.Time) (freed int64, err error) {
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		if info, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "tmp-") && now.Sub(info.ModTime()) <= workDirMaxAge {
+			continue
+		}
+		if e.IsDir() && e.Name() == graph.RefTreesName {
+			// Trees of plan --since: those in use stay.
+			before := diskSize(p)
+			_, err := graph.PruneRefTrees(p, 0, 0, now)
+			_ = os.Remove(p) // when none is left
+			freed += before - diskSize(p)
+			if err != nil {
+				return freed, fmt.Errorf("clean cache %s: %w", dir, err)
+			}
 			continue
 		}
 		size := diskSize(p)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/gobake/gobake/internal/config"
 	"github.com/gobake/gobake/internal/graph"
@@ -35,8 +36,16 @@ func sinceDir(root string) string {
 		base = filepath.Join(dir, "gobake")
 	}
 	sum := sha256.Sum256([]byte(root))
-	return filepath.Join(base, "since", hex.EncodeToString(sum[:8]))
+	return filepath.Join(base, graph.RefTreesName, hex.EncodeToString(sum[:8]))
 }
+
+// sinceKeep and sinceMaxAge bound the trees kept under $GOBAKE_CACHE/since
+// (one per work tree --since ran in, each a checkout of it): the sinceKeep
+// last used, and none unused for longer than sinceMaxAge.
+const (
+	sinceKeep   = 4
+	sinceMaxAge = 7 * 24 * time.Hour
+)
 
 // Since computes the records of the selected images as they were at the
 // git ref. When the package graph stored for the working tree is ref's
@@ -138,7 +147,8 @@ func selected(cfg *config.Config, images []string) []string {
 // sinceCheckout computes the records at ref from its files checked out in
 // cache (see Since).
 func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
-	if cache == "" {
+	kept := cache != ""
+	if !kept {
 		tmp, err := os.MkdirTemp("", "gobake-since-")
 		if err != nil {
 			return nil, fmt.Errorf("inputs at %s: %w", ref, err)
@@ -149,6 +159,16 @@ func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, o
 	dir, commit, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
 	if err != nil {
 		return nil, err
+	}
+	if kept {
+		// The trees of other work trees, while this one's is in use
+		// (locked: never pruned); best effort.
+		pruned := make(chan struct{})
+		go func() {
+			defer close(pruned)
+			_, _ = graph.PruneRefTrees(filepath.Dir(cache), sinceKeep, sinceMaxAge, time.Now())
+		}()
+		defer func() { <-pruned }()
 	}
 	pristine := true // the tree holds ref's files only
 	defer func() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -315,5 +316,49 @@ func TestSinceSharedGraph(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("records at %s (-worktree +since):\n%s", step.ref, diff)
 		}
+	}
+}
+
+// TestSinceCheckoutPrunesOtherTrees checks that a --since that checks out
+// its ref prunes the trees other work trees left in the cache: those
+// unused for longer than sinceMaxAge, and those beyond the sinceKeep last
+// used (its own is the last used).
+func TestSinceCheckoutPrunesOtherTrees(t *testing.T) {
+	ctx := context.Background()
+	cache := t.TempDir()
+	t.Setenv("GOBAKE_CACHE", cache)
+	cfg := writeRepo(t, "[linux/amd64]", "[latest]")
+	git := gitRepo(t, cfg.Root)
+	git("add", "go.mod", "cmd")
+	git("commit", "--quiet", "-m", "code")
+	git("add", "gobake.yaml")
+	git("commit", "--quiet", "-m", "config") // HEAD~1 has no gobake.yaml: a checkout
+	now := time.Now()
+	others := map[string]time.Duration{ // another work tree's tree → since its last use
+		"recent1": time.Minute, "recent2": time.Hour, "recent3": 2 * time.Hour,
+		"older": 3 * time.Hour, "expired": sinceMaxAge + time.Hour,
+	}
+	for name, ago := range others {
+		dir := filepath.Join(cache, graph.RefTreesName, name)
+		writeFiles(t, dir, map[string]string{"lock": "l", "commit": "c\n", "tree/a.go": "package a\n"})
+		if err := os.Chtimes(filepath.Join(dir, "lock"), now.Add(-ago), now.Add(-ago)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Since(ctx, cfg, "HEAD~1", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := os.ReadDir(filepath.Join(cache, graph.RefTreesName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.Name())
+	}
+	want := []string{filepath.Base(sinceDir(cfg.Root)), "recent1", "recent2", "recent3"}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("trees after --since: %v, want %v", got, want)
 	}
 }
