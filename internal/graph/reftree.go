@@ -17,42 +17,36 @@ import (
 )
 
 // RefTree makes dir (a cache directory of its own, outside the
-// repository) hold the files of ref, and returns the directory in
-// it that corresponds to repo (which may be below the top of the work
-// tree), and the commit ref names. The files are kept between runs with an
-// index of their own, so that moving to another ref rewrites only the
-// files that differ (git read-tree -u): the packages, hashes and graphs of
-// the files that did not change are found in the caches. When the tree
-// already holds that commit (its id is recorded after every checkout),
-// nothing is checked out. The tree is locked until release is called;
-// call it even when the caller fails. A run that did not release (killed)
-// leaves a mark, and the next one starts from an empty tree; so does the
-// one after a release(false), which says the caller changed the tree and
-// could not undo it.
-func RefTree(ctx context.Context, repo, ref, dir string) (path, commit string, release func(pristine bool) error, err error) {
-	g := gitexec.Runner{Dir: repo}
-	// One git for the three: the top of the work tree, repo's place in it,
-	// and the commit.
-	out, err := g.RunIn(ctx, nil, "rev-parse", "--show-toplevel", "--show-prefix", "--verify", "--end-of-options", ref+"^{commit}")
+// repository) hold the files of r's commit, and returns the directory in
+// it that corresponds to the repository directory r was resolved from
+// (which may be below the top of the work tree). The files are kept
+// between runs with an index of their own, so that moving to another
+// commit rewrites only the files that differ (git read-tree -u): the
+// packages, hashes and graphs of the files that did not change are found
+// in the caches. When the tree already holds that commit (its id is
+// recorded after every checkout), nothing is checked out. The tree is
+// locked until release is called; call it even when the caller fails. A
+// run that did not release (killed) leaves a mark, and the next one
+// starts from an empty tree; so does the one after a release(false),
+// which says the caller changed the tree and could not undo it.
+func RefTree(ctx context.Context, r Ref, dir string) (path string, release func(pristine bool) error, err error) {
+	commit := r.Commit
+	ref := commit[:min(len(commit), 12)] // in messages
+	sub, err := filepath.Rel(r.top, r.root)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("resolving %s: %w", ref, err)
+		return "", nil, fmt.Errorf("files of %s: %w", ref, err)
 	}
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 3 || lines[0] == "" || lines[2] == "" {
-		return "", "", nil, fmt.Errorf("resolving %s: git rev-parse printed %q", ref, out)
-	}
-	top, sub, commit := lines[0], lines[1], lines[2]
 	if err := dotdir.Prepare(dir); err != nil {
-		return "", "", nil, fmt.Errorf("files of %s: %w", ref, err)
+		return "", nil, fmt.Errorf("files of %s: %w", ref, err)
 	}
 	lock, err := lockRefTree(dir) // another gobake may be reading the tree
 	if err != nil {
-		return "", "", nil, fmt.Errorf("files of %s: %w", ref, err)
+		return "", nil, fmt.Errorf("files of %s: %w", ref, err)
 	}
 	unlock := func() error { return lock.Close() } // closing releases the lock
-	fail := func(err error) (string, string, func(bool) error, error) {
+	fail := func(err error) (string, func(bool) error, error) {
 		unlock() // a mark left stays: the next run starts again
-		return "", "", nil, fmt.Errorf("files of %s: %w", ref, err)
+		return "", nil, fmt.Errorf("files of %s: %w", ref, err)
 	}
 	tree, index, mark, head := filepath.Join(dir, "tree"), filepath.Join(dir, "index"), filepath.Join(dir, "in-use"), filepath.Join(dir, "commit")
 	if _, err := os.Stat(mark); err == nil || !errors.Is(err, fs.ErrNotExist) {
@@ -76,7 +70,7 @@ func RefTree(ctx context.Context, repo, ref, dir string) (path, commit string, r
 		if err := os.MkdirAll(tree, 0o755); err != nil {
 			return fail(err)
 		}
-		rt := gitexec.Runner{Dir: top, Env: []string{"GIT_INDEX_FILE=" + index, "GIT_WORK_TREE=" + tree}}
+		rt := gitexec.Runner{Dir: r.top, Env: []string{"GIT_INDEX_FILE=" + index, "GIT_WORK_TREE=" + tree}}
 		if _, err := rt.Run(ctx, "read-tree", "--reset", "-u", commit); err != nil {
 			return fail(err)
 		}
@@ -91,7 +85,7 @@ func RefTree(ctx context.Context, repo, ref, dir string) (path, commit string, r
 		err := os.Remove(mark)
 		return errors.Join(err, unlock())
 	}
-	return filepath.Join(tree, filepath.FromSlash(sub)), commit, release, nil
+	return filepath.Join(tree, sub), release, nil
 }
 
 // RefTreeHolds reports whether the cache directory dir of RefTree holds

@@ -49,7 +49,12 @@ func TestRefTree(t *testing.T) {
 	// runs use on the tree and releases it as use says.
 	refTree := func(ref, wantCommit, wantA string, use func(dir string) bool) {
 		t.Helper()
-		dir, commit, release, err := RefTree(ctx, filepath.Join(repo, "sub"), ref, cache)
+		r, err := ResolveRef(ctx, filepath.Join(repo, "sub"), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit := r.Commit
+		dir, release, err := RefTree(ctx, r, cache)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,7 +88,7 @@ func since(ctx context.Context, cfg *config.Config, ref string, opts Options, re
 		}
 		// Whatever failed, the checkout answers (or says what is wrong).
 	}
-	recs, err = sinceCheckout(ctx, cfg, ref, cache, opts, registry...)
+	recs, err = sinceCheckout(ctx, cfg, ref, r, cache, opts, registry...)
 	return recs, sinceChecked, err
 }
 
@@ -144,9 +144,9 @@ func selected(cfg *config.Config, images []string) []string {
 	return present
 }
 
-// sinceCheckout computes the records at ref from its files checked out in
-// cache (see Since).
-func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
+// sinceCheckout computes the records at ref (resolved: r) from its files
+// checked out in cache (see Since).
+func sinceCheckout(ctx context.Context, cfg *config.Config, ref string, r graph.Ref, cache string, opts Options, registry ...layering.RegistryOption) (recs map[string]*graph.Record, err error) {
 	kept := cache != ""
 	if !kept {
 		tmp, err := os.MkdirTemp("", "gobake-since-")
@@ -156,7 +156,7 @@ func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, o
 		defer os.RemoveAll(tmp)
 		cache = tmp
 	}
-	dir, commit, release, err := graph.RefTree(ctx, cfg.Root, ref, cache)
+	dir, release, err := graph.RefTree(ctx, r, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func sinceCheckout(ctx context.Context, cfg *config.Config, ref, cache string, o
 		return nil, fmt.Errorf("inputs at %s: %w", ref, err)
 	}
 	path := filepath.Join(dir, relPath)
-	tree := commit // what the files of the plan are
+	tree := r.Commit // what the files of the plan are
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		// Without a configuration then, every image would be new: compare
 		// what the current one makes of ref's files instead.
