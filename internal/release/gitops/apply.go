@@ -91,52 +91,134 @@ func (o Options) withDefaults() (Options, error) {
 // target where none of the images appears, or a file that is not YAML,
 // fails before anything is pushed. With nothing to change, Apply pushes
 // nothing. Its errors never show the credentials a repository URL holds.
+//
+// Apply is Prepare, then Push.
 func Apply(ctx context.Context, o Options) (Result, error) {
-	return inWorkTree(ctx, o, apply)
+	p, err := Prepare(ctx, o)
+	defer p.Close()
+	if err != nil {
+		return p.Result(), err
+	}
+	return p.Push(ctx)
 }
 
-// apply is Apply in the work tree dir, with errors that may hold
+// Pending is a commit of Apply made and not pushed yet: see Prepare.
+type Pending struct {
+	o        Options // with its defaults
+	dir      string  // the work tree; "" once closed, or when none was made
+	cleanup  func()
+	res      Result
+	expected string // the commit the push branch must still be at ("" when it must not exist)
+	ready    bool   // whether there is a commit to push
+}
+
+// Prepare does what Apply does before its first push: it refreshes the
+// updates (Options.Refresh), checks out the head, edits the targets and
+// commits, in a fresh shallow clone in a temporary directory. Push then
+// pushes that commit as Apply does (fetching, editing and committing
+// again when another push landed first); until then the deployment
+// repository is untouched, so a release can prepare its commit while it
+// tags its images and push it only once every tag is in place. Prepare
+// always returns a Pending, whose Result says what was done also on
+// error; Close removes its work tree. Its errors never show the
+// credentials a repository URL holds.
+func Prepare(ctx context.Context, o Options) (*Pending, error) {
+	p := &Pending{res: Result{Branch: o.PushBranch}}
+	o, err := o.withDefaults()
+	if err != nil {
+		return p, redact.Error(err)
+	}
+	p.o, p.res.Branch = o, o.PushBranch
+	if p.dir, p.cleanup, err = workTree(ctx, o.Repo); err != nil {
+		return p, redact.Error(err)
+	}
+	p.expected, p.ready, err = p.round(ctx)
+	return p, redact.Error(err)
+}
+
+// Result is what Prepare and Push did so far.
+func (p *Pending) Result() Result {
+	return p.res
+}
+
+// Push pushes the commit Prepare made to PushBranch, with compare-and-swap
+// retries (see Apply), and returns what was done. With nothing to change,
+// it pushes nothing.
+func (p *Pending) Push(ctx context.Context) (Result, error) {
+	err := p.push(ctx)
+	return p.res, redact.Error(err)
+}
+
+// Close removes the work tree of p; it may be called more than once.
+func (p *Pending) Close() {
+	if p.dir != "" {
+		p.cleanup()
+		p.dir = ""
+	}
+}
+
+// round is one fetch-edit-commit round of Apply in the work tree of p:
+// it refreshes the updates, checks out the head to edit, edits the
+// targets and commits. It returns the commit the push branch must still
+// be at for the push to land, and whether there is a commit to push (no
+// updates left or nothing to change: none). Its errors may hold
 // credentials.
-func apply(ctx context.Context, dir string, o Options) (Result, error) {
-	var err error
-	res := Result{Branch: o.PushBranch}
-	for res.Attempts < o.Attempts {
-		res.Attempts++
-		if o.Refresh != nil {
-			if o.Updates, err = o.Refresh(ctx, o.Updates); err != nil || len(o.Updates) == 0 {
-				return res, err
-			}
-		}
-		head, expected, err := checkout(ctx, dir, o)
-		if err != nil {
-			return res, err
-		}
-		res.Commit = head
-		files, err := edit(dir, o, &res)
-		if err != nil || len(files) == 0 {
-			return res, err // or already up to date
-		}
-		if res.Commit, err = commit(ctx, dir, files, res.Message); err != nil {
-			return res, err
-		}
-		lease := "--force-with-lease=refs/heads/" + o.PushBranch + ":" + expected
-		_, pushErr := git(ctx, dir, nil, "push", "--quiet", "--no-verify", lease, "origin", "HEAD:refs/heads/"+o.PushBranch)
-		if pushErr == nil {
-			res.Pushed = true
-			return res, nil
-		}
-		heads, err := remoteHeads(ctx, dir, o.PushBranch)
-		if err != nil {
-			return res, fmt.Errorf("%w (and then: %w)", pushErr, err)
-		}
-		if heads[o.PushBranch] == expected {
-			return res, fmt.Errorf("gitops %s: push: %w", o.Repo, pushErr)
-		}
-		if err := sleep(ctx, o.Backoff); err != nil {
-			return res, err
+func (p *Pending) round(ctx context.Context) (expected string, ready bool, err error) {
+	o := &p.o
+	p.res.Attempts++
+	if o.Refresh != nil {
+		if o.Updates, err = o.Refresh(ctx, o.Updates); err != nil || len(o.Updates) == 0 {
+			return "", false, err
 		}
 	}
-	return res, fmt.Errorf("gitops %s: branch %s kept moving: gave up after %d attempts", o.Repo, o.PushBranch, o.Attempts)
+	head, expected, err := checkout(ctx, p.dir, *o)
+	if err != nil {
+		return "", false, err
+	}
+	p.res.Commit = head
+	files, err := edit(p.dir, *o, &p.res)
+	if err != nil || len(files) == 0 {
+		return "", false, err // or already up to date
+	}
+	if p.res.Commit, err = commit(ctx, p.dir, files, p.res.Message); err != nil {
+		return "", false, err
+	}
+	return expected, true, nil
+}
+
+// push pushes the commit of p, and when another push landed first, makes
+// another round and tries again, up to Attempts rounds in all. Its errors
+// may hold credentials.
+func (p *Pending) push(ctx context.Context) error {
+	o := p.o
+	if p.ready && p.dir == "" {
+		return fmt.Errorf("gitops %s: push: the work tree was closed", o.Repo)
+	}
+	for p.ready {
+		lease := "--force-with-lease=refs/heads/" + o.PushBranch + ":" + p.expected
+		_, pushErr := git(ctx, p.dir, nil, "push", "--quiet", "--no-verify", lease, "origin", "HEAD:refs/heads/"+o.PushBranch)
+		if pushErr == nil {
+			p.res.Pushed, p.ready = true, false
+			return nil
+		}
+		heads, err := remoteHeads(ctx, p.dir, o.PushBranch)
+		if err != nil {
+			return fmt.Errorf("%w (and then: %w)", pushErr, err)
+		}
+		if heads[o.PushBranch] == p.expected {
+			return fmt.Errorf("gitops %s: push: %w", o.Repo, pushErr)
+		}
+		if p.res.Attempts >= o.Attempts {
+			return fmt.Errorf("gitops %s: branch %s kept moving: gave up after %d attempts", o.Repo, o.PushBranch, o.Attempts)
+		}
+		if err := sleep(ctx, o.Backoff); err != nil {
+			return err
+		}
+		if p.expected, p.ready, err = p.round(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // edit writes the updates into the files of the checkout in dir and

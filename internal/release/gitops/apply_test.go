@@ -136,6 +136,59 @@ func TestApply(t *testing.T) {
 	})
 }
 
+// TestPrepare: Prepare commits without touching the remote; Push pushes
+// that commit, making another round when a push landed in between; a
+// Pending closed without Push leaves the remote as it was.
+func TestPrepare(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	refs := runGit(t, remote, "show-ref")
+
+	p, err := Prepare(ctx, testOptions(remote))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := p.dir
+	prepared := p.Result()
+	if got := runGit(t, remote, "show-ref"); got != refs || prepared.Pushed || prepared.Commit == "" {
+		t.Fatalf("Prepare changed the remote or made no commit: %+v\n%s", prepared, got)
+	}
+	p.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("Close left the work tree %s: %v", dir, err)
+	}
+	if got := runGit(t, remote, "show-ref"); got != refs {
+		t.Errorf("a Pending closed without Push changed the remote:\n%s", got)
+	}
+
+	// Another push lands between Prepare and Push: Push makes a new round
+	// on it, keeping both.
+	o := testOptions(remote)
+	o.Targets = []config.GitOpsTarget{{File: "apps/prod/kustomization.yaml"}, {File: "clusters/prod/manifests.yaml"}}
+	o.Updates = testUpdates()[:1]
+	p, err = Prepare(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	o.Updates = testUpdates()[1:]
+	if res, err := Apply(ctx, o); err != nil || !res.Pushed {
+		t.Fatalf("Apply in between: %+v, %v", res, err)
+	}
+	between := runGit(t, remote, "rev-parse", "main")
+	res, err := p.Push(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := runGit(t, remote, "rev-parse", "main")
+	if !res.Pushed || res.Commit != head || res.Attempts != 2 || runGit(t, remote, "rev-parse", "main^") != between {
+		t.Errorf("Push did not land on the push in between: %+v, main %s, main^ should be %s", res, head, between)
+	}
+	if diff := cmp.Diff(golden(t, "kustomize_tag+digest.yaml"), show(t, remote, "main", "apps/prod/kustomization.yaml")); diff != "" {
+		t.Errorf("kustomization lost an update (-want +got):\n%s", diff)
+	}
+}
+
 func TestApplyConcurrent(t *testing.T) {
 	ctx := context.Background()
 	remote := newRemote(t)
