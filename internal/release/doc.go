@@ -2,7 +2,8 @@
 // every changed image (package version), builds each image with its
 // version, pushes every image by digest with its SBOM and inputs
 // referrers, claims the versions, then moves the image tags and writes the
-// digests to the GitOps repository (package gitops).
+// digests to the GitOps repository (package gitops): the GitOps commit is
+// made while the tags are put and pushed once every tag is in place.
 //
 // # Claims
 //

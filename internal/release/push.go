@@ -1,6 +1,7 @@
 package release
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
@@ -81,21 +82,59 @@ func (r *run) keepManifest(ctx context.Context, ref name.Digest, img *Image) err
 	return nil
 }
 
-// moveTags points the tags of every image at its digest: the floating
-// ones (only for the newest version of an image), then the version tags,
-// which are put once and never moved (see versionTagsToPut). A version tag
-// in place thus means the image's tags are done; one that names another
-// image stops the image before its floating tags move.
-func (r *run) moveTags(ctx context.Context) error {
-	// Releases claimed since this one was decided own the floating tags.
+// publish makes the release visible: it moves the image tags (moveTags)
+// and pushes the GitOps commit, which it makes (a shallow clone of the
+// deployment repository, the edits, the commit: prepareGitOps) while the
+// tags are put, as neither needs the other. The commit is pushed only
+// once every tag is in place: a release whose tags fail leaves the
+// deployment as it was, as when the steps ran one after the other.
+func (r *run) publish(ctx context.Context) error {
+	if err := r.fetchNewest(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prepared := r.prepareGitOps(ctx)
+	tagErr := r.moveTags(ctx)
+	if tagErr != nil {
+		cancel() // nothing of it will be pushed
+	}
+	p, err := prepared()
+	if p == nil {
+		return cmp.Or(tagErr, err)
+	}
+	defer p.Close()
+	switch {
+	case tagErr != nil:
+		return tagErr // no GitOps commit: the deployment is as it was
+	case err != nil:
+		r.reportGitOps(p.Result())
+		return err
+	}
+	res, err := p.Push(ctx)
+	r.reportGitOps(res)
+	return err
+}
+
+// fetchNewest fetches the tags of the source remote and marks the images
+// whose version is the newest (markNewest): releases claimed since this
+// one was decided own the floating tags and the deployment.
+func (r *run) fetchNewest(ctx context.Context) error {
 	if r.remoteName != "" {
 		if err := r.repo.FetchTags(ctx, r.remoteName); err != nil {
 			return fmt.Errorf("release: %w", err)
 		}
 	}
-	if err := r.markNewest(ctx); err != nil {
-		return err
-	}
+	return r.markNewest(ctx)
+}
+
+// moveTags points the tags of every image at its digest: the floating
+// ones (only for the newest version of an image: see fetchNewest), then
+// the version tags, which are put once and never moved (see
+// versionTagsToPut). A version tag in place thus means the image's tags
+// are done; one that names another image stops the image before its
+// floating tags move.
+func (r *run) moveTags(ctx context.Context) error {
 	return r.each(registryJobs, func(img *Image) error {
 		ref, err := r.digestRef(img)
 		if err != nil {

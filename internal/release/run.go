@@ -180,7 +180,7 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 		steps = append(steps, struct {
 			name string
 			fn   func(context.Context) error
-		}{"gitops", r.writeGitOps})
+		}{"gitops", r.planGitOps})
 	} else {
 		steps = append(steps, []struct {
 			name string
@@ -189,8 +189,7 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 			{"push", r.push},
 			{"check", r.checkPushed},
 			{"claim", r.claim},
-			{"tag images", r.moveTags},
-			{"gitops", r.writeGitOps},
+			{"tag images and gitops", r.publish},
 		}...)
 	}
 	for _, s := range steps {

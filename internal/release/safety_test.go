@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -236,6 +237,74 @@ func TestTagMovesFail(t *testing.T) {
 	if got := gitShow(t, w.deploy, "main:deployment.yaml"); got != deployed {
 		t.Errorf("completing 0.1.2 took the deployment back:\n%s", got)
 	}
+}
+
+// TestGitOpsPushedAfterEveryTag: the GitOps commit is made while the
+// image tags are put, and pushed only once every tag is in place: when
+// the tag PUTs of one image fail (held until the commit is made, then
+// refused), the deployment repository is left as it was and the report
+// says so; a re-run completes the release, GitOps commit included.
+func TestGitOpsPushedAfterEveryTag(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.clone(t)
+	deployed := gitShow(t, w.deploy, "main")
+
+	made := &lineWatch{want: "gitops: commit ", seen: make(chan struct{})}
+	var held atomic.Bool
+	refuse := func(req *http.Request) bool {
+		repo, ref, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/")
+		if req.Method != http.MethodPut || !ok || repo != "acme/web" || strings.HasPrefix(ref, "sha256") {
+			return false
+		}
+		select {
+		case <-made.seen:
+		case <-time.After(30 * time.Second):
+			held.Store(true)
+		}
+		return true
+	}
+	w.refuse.Store(&refuse)
+	rep, err, log := w.run(t, c.Dir, release.Options{Log: made})
+	w.refuse.Store(nil)
+	if err == nil || !strings.Contains(err.Error(), "release of web") {
+		t.Fatalf("release with web's tag PUTs refused: %v, want web's failure\n%s", err, log)
+	}
+	if held.Load() {
+		t.Errorf("the GitOps commit was not made while the tags were put (web's tag PUT waited 30 s for it)\n%s", log)
+	}
+	if got := gitShow(t, w.deploy, "main"); got != deployed {
+		t.Errorf("the GitOps commit was pushed although web's tags failed:\n%s", got)
+	}
+	var sum strings.Builder
+	rep.WriteSummary(&sum)
+	if rep.GitOps != nil || !strings.Contains(sum.String(), "no GitOps commit") {
+		t.Errorf("report says a GitOps commit (%+v):\n%s", rep.GitOps, sum.String())
+	}
+	if got := w.tag(t, "api", "0.1.0"); got == "" || got != rep.Images[0].Digest {
+		t.Errorf("api:0.1.0 names %q, want %s: the other image's tags are put", got, rep.Images[0].Digest)
+	}
+
+	rep, err, log = w.run(t, c.Dir, release.Options{})
+	if err != nil || !rep.Released || rep.GitOps == nil || !rep.GitOps.Pushed {
+		t.Fatalf("re-run: %v, released %t, gitops %+v\n%s", err, rep.Released, rep.GitOps, log)
+	}
+	w.check(t)
+}
+
+// lineWatch is a progress log that closes seen once a line holding want
+// is written.
+type lineWatch struct {
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (l *lineWatch) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), l.want) {
+		l.once.Do(func() { close(l.seen) })
+	}
+	return len(p), nil
 }
 
 // TestRacingClones: two clones, one commit apart, release at once, a few

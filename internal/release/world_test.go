@@ -36,7 +36,10 @@ type world struct {
 	failTags atomic.Bool // answer 503 to every manifest PUT by tag (not the sha256-… tags of referrers)
 	// hook, when set, sees every request before the registry does (and
 	// may hold it).
-	hook   atomic.Pointer[func(*http.Request)]
+	hook atomic.Pointer[func(*http.Request)]
+	// refuse, when set, sees every request after hook (and may hold it):
+	// those it returns true for are answered 503.
+	refuse atomic.Pointer[func(*http.Request) bool]
 	origin string // bare source remote
 	deploy string // bare GitOps repository
 }
@@ -48,6 +51,10 @@ func newWorld(t *testing.T) *world {
 	s := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if hook := w.hook.Load(); hook != nil {
 			(*hook)(req)
+		}
+		if refuse := w.refuse.Load(); refuse != nil && (*refuse)(req) {
+			http.Error(rw, "injected failure", http.StatusServiceUnavailable)
+			return
 		}
 		if w.failTags.Load() && req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") &&
 			!strings.Contains(req.URL.Path, "/manifests/sha256") {
@@ -117,7 +124,7 @@ func (w *world) clone(t *testing.T, args ...string) *gittest.Repo {
 }
 
 // run releases the checkout dir and returns the report, the error and
-// the progress log.
+// the progress log (which o.Log, when set, sees too).
 func (w *world) run(t *testing.T, dir string, o release.Options) (*release.Report, error, string) {
 	t.Helper()
 	cfg, err := config.Load(filepath.Join(dir, "gobake.yaml"))
@@ -125,7 +132,11 @@ func (w *world) run(t *testing.T, dir string, o release.Options) (*release.Repor
 		t.Fatal(err)
 	}
 	var logb bytes.Buffer
-	o.Log = &logb
+	if o.Log != nil {
+		o.Log = io.MultiWriter(&logb, o.Log)
+	} else {
+		o.Log = &logb
+	}
 	o.SBOMFormats = []layering.SBOMFormat{}
 	o.Environ = append(os.Environ(), "GOBAKE_CACHE=off")
 	rep, err := release.Run(context.Background(), cfg, o)
