@@ -205,20 +205,35 @@ func (r *run) attempt(ctx context.Context, names []string) error {
 }
 
 // open reads the source commit and refuses a dirty work tree: a release
-// must be made from a commit.
+// must be made from a commit. It opens the clone and syncs its tags at
+// the same time: git status, which looks at every file of the tree, takes
+// as long as the fetch; a release refused then has only fetched tags.
 func (r *run) open(ctx context.Context) error {
-	info, err := gitinfo.Read(ctx, r.cfg.Root)
-	if err != nil {
-		return fmt.Errorf("release: %w", err)
-	}
-	if info.Commit == "" {
+	var (
+		wg      sync.WaitGroup
+		info    gitinfo.Info
+		infoErr error
+	)
+	wg.Go(func() { info, infoErr = gitinfo.Read(ctx, r.cfg.Root) })
+	syncErr := r.openRepo(ctx)
+	wg.Wait()
+	switch {
+	case infoErr != nil:
+		return fmt.Errorf("release: %w", infoErr)
+	case info.Commit == "":
 		return fmt.Errorf("release: %s is not in a git repository with a commit", r.cfg.Root)
-	}
-	if info.TreeState != "clean" {
+	case info.TreeState != "clean":
 		return fmt.Errorf("release: the work tree of %s has uncommitted changes: commit or stash them first", r.cfg.Root)
+	case syncErr != nil:
+		return syncErr
 	}
 	r.info = info
 	r.report.Commit = info.Commit
+	return nil
+}
+
+// openRepo opens the clone, finds its source remote and syncs its tags.
+func (r *run) openRepo(ctx context.Context) error {
 	managed, err := r.managedTags()
 	if err != nil {
 		return fmt.Errorf("release: %w", err)

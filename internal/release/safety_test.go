@@ -3,6 +3,8 @@ package release_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,32 @@ import (
 
 	"github.com/gobake/gobake/internal/release"
 )
+
+// TestDirtyTreeRefused: a release from a work tree with uncommitted
+// changes is refused, also while the tags are fetched at the same time,
+// and nothing visible changes: no git tag, no image tag, no GitOps commit.
+func TestDirtyTreeRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.clone(t)
+	if err := os.WriteFile(filepath.Join(c.Dir, "api", "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deployed := gitShow(t, w.deploy, "main")
+	rep, err, log := w.run(t, c.Dir, release.Options{})
+	if err == nil || !strings.Contains(err.Error(), "has uncommitted changes") || rep.Released {
+		t.Fatalf("release of a dirty work tree: %v, released %t\n%s", err, rep.Released, log)
+	}
+	if tags := remoteTags(t, w.origin); len(tags) != 0 {
+		t.Errorf("git tags on origin: %v", tags)
+	}
+	if got := w.tag(t, "api", "0.1.0"); got != "" {
+		t.Errorf("api:0.1.0 names %s", got)
+	}
+	if got := gitShow(t, w.deploy, "main"); got != deployed {
+		t.Errorf("GitOps commit pushed:\n%s", got)
+	}
+}
 
 // TestShallowClones: a release from a shallow clone, tagless or with tags
 // but shallow history, recognises the releases on the source remote: it
