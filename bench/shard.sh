@@ -52,7 +52,14 @@
 #        REPLAY=DIR [RUNS=3] bash bench/shard.sh
 #                                         time only finalize again from
 #                                         that state (e.g. GOBAKE= another
-#                                         build), RUNS times per N
+#                                         build), RUNS times per N; after
+#                                         each, the floor: the registry
+#                                         requests of any release of those
+#                                         images alone (bench/tagfloor: per
+#                                         image a GET of the version tag, a
+#                                         GET by digest, a PUT per tag, as
+#                                         many at once as gobake makes),
+#                                         and finalize's wall / the floor's
 # Needs: go, git, docker-registry, jq, GNU time (apt-get install time).
 set -euo pipefail
 
@@ -139,8 +146,13 @@ if [ -n "$replay" ]; then
   want=$(digests "$work/unsharded.json")
   want_deploy=$(cat "$work/unsharded-deploy.yaml")
   gocache=$work/gocache-std # finalize compiles nothing
-  echo "| N | finalize wall s | finalize CPU s |"
-  echo "|---|---|---|"
+  # The floor: the registry requests any release of these images makes
+  # (bench/tagfloor), as many at once as gobake's registryJobs.
+  (cd "$root" && go build -o "$work/tagfloor" ./bench/tagfloor)
+  jobs=$(sed -n 's/^const registryJobs = \([0-9]*\)$/\1/p' "$root/internal/release/push.go")
+  [ -n "$jobs" ] || { echo "bench: no registryJobs in internal/release/push.go" >&2; exit 1; }
+  echo "| N | finalize wall s | finalize CPU s | floor wall s | finalize / floor | load |"
+  echo "|---|---|---|---|---|---|"
   for n in $shard_counts; do
     scenario=shards$n
     pre=$work/pre-finalize-$n
@@ -156,7 +168,9 @@ if [ -n "$replay" ]; then
       cpuprofile=
       [ "$(digests "$work/s/finalize.json")" = "$want" ] || { echo "bench: $n shards: the digests differ from the unsharded release's" >&2; exit 1; }
       [ "$(deployed)" = "$want_deploy" ] || { echo "bench: $n shards: the GitOps commit differs from the unsharded release's" >&2; exit 1; }
-      echo "| $n | $(wall "$work/s/finalize") | $(cpu "$work/s/finalize") |"
+      floor=$("$work/tagfloor" -report "$work/s/finalize.json" -jobs "$jobs" 2>"$work/s/floor.err") \
+        || { cat "$work/s/floor.err" >&2; exit 1; }
+      echo "| $n | $(wall "$work/s/finalize") | $(cpu "$work/s/finalize") | $floor | $(awk -v a="$(wall "$work/s/finalize")" -v b="$floor" 'BEGIN {printf "%.2f", a / b}') | $(cut -d' ' -f1 /proc/loadavg) |"
     done
   done
   echo
