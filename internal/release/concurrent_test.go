@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,4 +206,47 @@ func TestTagRequests(t *testing.T) {
 			w.check(t)
 		})
 	}
+}
+
+// TestFinalizeReadsAhead: finalize reads the manifests the shards pushed
+// by digest while it decides the versions, not after: the version tags'
+// GETs of the decision are held until a GET by digest arrives, which
+// without the read ahead would only come after them. Each manifest is
+// still read once (TestTagRequests).
+func TestFinalizeReadsAhead(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for k := 1; k <= 2; k++ {
+		if _, err, log := w.run(t, w.clone(t).Dir, release.Options{Shard: planner.Shard{K: k, N: 2}}); err != nil {
+			t.Fatalf("shard %d/2: %v\n%s", k, err, log)
+		}
+	}
+	byDigest := make(chan struct{})
+	var once sync.Once
+	var missed atomic.Bool
+	hook := func(req *http.Request) {
+		repo, ref, ok := strings.Cut(strings.TrimPrefix(req.URL.Path, "/v2/"), "/manifests/")
+		if !ok || req.Method != http.MethodGet || (repo != "acme/api" && repo != "acme/web") {
+			return
+		}
+		if strings.HasPrefix(ref, "sha256:") {
+			once.Do(func() { close(byDigest) })
+			return
+		}
+		select {
+		case <-byDigest:
+		case <-time.After(10 * time.Second):
+			missed.Store(true)
+		}
+	}
+	w.hook.Store(&hook)
+	rep, err, log := w.run(t, w.clone(t).Dir, release.Options{Finalize: true})
+	w.hook.Store(nil)
+	if err != nil || !rep.Released || len(rep.Images) != 2 {
+		t.Fatalf("finalize: %v, released %t, images %v\n%s", err, rep.Released, versions(rep), log)
+	}
+	if missed.Load() {
+		t.Errorf("finalize read no manifest by digest while it decided (a version tag's GET waited 10 s for one)")
+	}
+	w.check(t)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
 
@@ -66,9 +67,13 @@ func (r *run) checkPushed(ctx context.Context) error {
 
 // keepManifest reads the manifest of img by digest (ref), its bytes
 // checked against the digest, and keeps it as the body of the image's tag
-// PUTs; one kept already is not read again.
+// PUTs; one kept already, or read ahead (readAhead), is not read again.
 func (r *run) keepManifest(ctx context.Context, ref name.Digest, img *Image) error {
 	if img.manifest != nil && img.manifest.Digest.String() == img.Digest {
+		return nil
+	}
+	if m := r.ahead.get(ref); m != nil {
+		img.manifest = m
 		return nil
 	}
 	m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...)
@@ -126,6 +131,69 @@ func (r *run) fetchNewest(ctx context.Context) error {
 		}
 	}
 	return r.markNewest(ctx)
+}
+
+// manifestsAhead are the manifests finalize reads by digest while it
+// decides the versions: see readAhead.
+type manifestsAhead struct {
+	done   chan struct{}                 // closed once every read ended
+	got    map[string]*remote.Descriptor // by digest reference; those read, and only after done
+	cancel context.CancelFunc
+}
+
+// readAhead starts reading, by digest, the manifest of every image the
+// shards' records name, registryJobs at once: finalize knows every digest
+// once it has read the records, and reads them while it decides the
+// versions (git log, the tags: not the registry) instead of after;
+// checkPushed then finds them read. A manifest missing or failing here is
+// read again by checkPushed, which reports it.
+func (r *run) readAhead(ctx context.Context) {
+	repos := map[string]string{}
+	for _, img := range r.cfg.Images {
+		repos[img.Name] = imageref.Join(r.opts.Registry, img.Repository)
+	}
+	var refs []name.Digest
+	for _, rec := range r.shardRecs {
+		for _, si := range rec.Images {
+			ref, err := imageref.Parse(repos[si.Image]+"@"+si.Digest, r.opts.Insecure)
+			if d, ok := ref.(name.Digest); err == nil && ok && repos[si.Image] != "" && !si.SameOutput {
+				refs = append(refs, d)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a := &manifestsAhead{done: make(chan struct{}), got: map[string]*remote.Descriptor{}, cancel: cancel}
+	r.ahead = a
+	go func() {
+		defer close(a.done)
+		var mu sync.Mutex
+		_ = eachOf(refs, registryJobs, func(ref name.Digest) error {
+			if m, ok, err := layering.Manifest(ctx, ref, r.lookupOptions()...); err == nil && ok {
+				mu.Lock()
+				a.got[ref.String()] = m
+				mu.Unlock()
+			}
+			return nil // checkPushed reads it again, and says what failed
+		})
+	}()
+}
+
+// get waits for the reads and returns the manifest of ref read ahead, nil
+// when none was (or a is nil: nothing read ahead).
+func (a *manifestsAhead) get(ref name.Digest) *remote.Descriptor {
+	if a == nil {
+		return nil
+	}
+	<-a.done
+	return a.got[ref.String()]
+}
+
+// stop ends the reads still running and waits for them; a may be nil.
+func (a *manifestsAhead) stop() {
+	if a != nil {
+		a.cancel()
+		<-a.done
+	}
 }
 
 // moveTags points the tags of every image at its digest: the floating

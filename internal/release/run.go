@@ -43,6 +43,7 @@ type run struct {
 	logMu      sync.Mutex                 // logf is called from the goroutines of each
 	lookups    []layering.RegistryOption  // registryOptions, reusing one Puller and Pusher: see lookupOptions
 	pings      *pingCache                 // the transport of every registry request
+	ahead      *manifestsAhead            // finalize: the manifests read while it decides (see readAhead)
 }
 
 // Run releases the changed images of cfg: see the package documentation.
@@ -62,6 +63,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if err == nil {
 		err = r.release(ctx)
 	}
+	r.ahead.stop()
 	if err != nil {
 		for _, e := range flatten(err) {
 			rep.Errors = append(rep.Errors, redact.String(e.Error()))
@@ -97,6 +99,7 @@ func (r *run) release(ctx context.Context) error {
 		if err := r.openShards(ctx, names); err != nil {
 			return err
 		}
+		r.readAhead(ctx)
 	case r.opts.Shard.N > 0:
 		return r.shard(ctx, names, plan)
 	default:
