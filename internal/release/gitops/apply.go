@@ -31,10 +31,13 @@ type Options struct {
 	Backoff    time.Duration         // mean wait before a retry, jittered; default 500ms
 	Partial    bool                  // the updates are some of the images only: a target may hold none of them, as long as one target holds one
 	Changelog  string                // path template of each image's changelog, which gets its release notes in the same commit; "" for none
-	// Refresh, when set, is called before each attempt of Apply and
-	// returns the updates to write then: a release drops the images a
-	// newer release has claimed meanwhile, so that a retry never takes a
-	// deployment back. No updates left means nothing to do.
+	// Refresh, when set, is called in each attempt of Apply, once the
+	// head to edit is read and before the edits, and returns the updates
+	// to write then: a release drops the images a newer release has
+	// claimed meanwhile, so that it never takes a deployment back (a
+	// newer release that claims after Refresh read pushes after the head
+	// was read: the push fails and the next attempt sees its claim). No
+	// updates left means nothing to do.
 	Refresh func(ctx context.Context, updates []Update) ([]Update, error)
 }
 
@@ -112,8 +115,8 @@ type Pending struct {
 	ready    bool   // whether there is a commit to push
 }
 
-// Prepare does what Apply does before its first push: it refreshes the
-// updates (Options.Refresh), checks out the head, edits the targets and
+// Prepare does what Apply does before its first push: it checks out the
+// head, refreshes the updates (Options.Refresh), edits the targets and
 // commits, in a fresh shallow clone in a temporary directory. Push then
 // pushes that commit as Apply does (fetching, editing and committing
 // again when another push landed first); until then the deployment
@@ -158,7 +161,7 @@ func (p *Pending) Close() {
 }
 
 // round is one fetch-edit-commit round of Apply in the work tree of p:
-// it refreshes the updates, checks out the head to edit, edits the
+// it checks out the head to edit, refreshes the updates, edits the
 // targets and commits. It returns the commit the push branch must still
 // be at for the push to land, and whether there is a commit to push (no
 // updates left or nothing to change: none). Its errors may hold
@@ -166,16 +169,18 @@ func (p *Pending) Close() {
 func (p *Pending) round(ctx context.Context) (expected string, ready bool, err error) {
 	o := &p.o
 	p.res.Attempts++
-	if o.Refresh != nil {
-		if o.Updates, err = o.Refresh(ctx, o.Updates); err != nil || len(o.Updates) == 0 {
-			return "", false, err
-		}
-	}
 	head, expected, err := checkout(ctx, p.dir, *o)
 	if err != nil {
 		return "", false, err
 	}
 	p.res.Commit = head
+	// After the head is read: a push made after Refresh has read, by a
+	// release it did not see, fails the compare-and-swap.
+	if o.Refresh != nil {
+		if o.Updates, err = o.Refresh(ctx, o.Updates); err != nil || len(o.Updates) == 0 {
+			return "", false, err
+		}
+	}
 	files, err := edit(p.dir, *o, &p.res)
 	if err != nil || len(files) == 0 {
 		return "", false, err // or already up to date

@@ -189,6 +189,44 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// TestRefreshAfterHead: Refresh reads the claims after the head to edit
+// is read, so a newer release that claims and pushes just after Refresh
+// read makes the push fail; the next attempt's Refresh sees its claim
+// and drops the update: the deployment is not taken back.
+func TestRefreshAfterHead(t *testing.T) {
+	ctx := context.Background()
+	remote := newRemote(t)
+	targets := []config.GitOpsTarget{{File: "apps/prod/kustomization.yaml"}, {File: "clusters/prod/manifests.yaml"}}
+	newer := testOptions(remote)
+	newer.Targets = targets
+	newer.Updates = []Update{{Image: "api", Repository: "ghcr.io/acme/api", Version: "1.2.0", Tag: "1.2.0", Digest: digestB}}
+	claimed := false // the newer release's claim, as the release's tags say
+	o := testOptions(remote)
+	o.Targets = targets
+	o.Updates = testUpdates()[:1] // api 1.1.0
+	o.Refresh = func(ctx context.Context, updates []Update) ([]Update, error) {
+		if claimed {
+			return nil, nil // api 1.2.0 owns the deployment
+		}
+		// Read: no newer claim. Then the newer release claims and pushes.
+		claimed = true
+		if res, err := Apply(ctx, newer); err != nil || !res.Pushed {
+			t.Fatalf("the newer release: %+v, %v", res, err)
+		}
+		return updates, nil
+	}
+	res, err := Apply(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pushed || res.Attempts != 2 {
+		t.Errorf("pushed %t after %d attempts: want no push, after 2 attempts", res.Pushed, res.Attempts)
+	}
+	if got := show(t, remote, "main", "apps/prod/kustomization.yaml"); !strings.Contains(got, "1.2.0@"+digestB) {
+		t.Errorf("the deployment was taken back from api 1.2.0:\n%s", got)
+	}
+}
+
 func TestApplyConcurrent(t *testing.T) {
 	ctx := context.Background()
 	remote := newRemote(t)
