@@ -47,9 +47,10 @@ func (r *run) planGitOps(ctx context.Context) error {
 
 // prepareGitOps starts making the GitOps commit of the release without
 // pushing it (see gitops.Prepare) and returns a function that waits for
-// it: a nil Pending when there is nothing to write. Each round first
-// re-reads the claims (refreshGitOps), with a copy of the report's images
-// taken here: the commit is made while moveTags writes theirs.
+// it: a nil Pending when there is nothing to write. Each round re-reads
+// the claims (refreshGitOps) once it has read the branch's head, with a
+// copy of the report's images taken here: the commit is made while
+// moveTags writes theirs.
 func (r *run) prepareGitOps(ctx context.Context) func() (*gitops.Pending, error) {
 	o, ok := r.gitOpsOptions()
 	if !ok {
