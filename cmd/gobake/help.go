@@ -8,7 +8,7 @@ func exitStatuses() map[string]string {
 	return map[string]string{
 		"build":      "0 every image was built and published; 1 an error (an image that fails to build publishes nothing); 2 a usage error.",
 		"plan":       "0 success (with --exit-code: no image is new or changed); 3 with --exit-code, an image is new or changed; 1 an error; 2 a usage error.",
-		"release":    "0 released, or nothing to release; 1 the release failed: every failure is listed, no GitOps commit or git tag is made, and running it again completes it; 2 a usage error.",
+		"release":    "0 released, or nothing to release; 1 the release failed: every failure is listed, nothing visible moved unless the versions were claimed (git tags), no GitOps commit is pushed unless every image tag is in place, and running it again completes it; 2 a usage error.",
 		"affected":   "0 whether or not an image is affected (the list is empty then); 1 an error; 2 a usage error.",
 		"schema":     "0; 2 a usage error.",
 		"version":    "0; 2 a usage error.",
