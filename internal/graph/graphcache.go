@@ -270,10 +270,7 @@ func (s *graphStore) validate(ctx context.Context, sg *storedGraph) (dirty, ok b
 		}
 		for j := range d.Sources {
 			src := &d.Sources[j]
-			path := d.Path + string(filepath.Separator) + src.Name // as filepath.Join, without cleaning
-			if strings.HasSuffix(d.Path, string(filepath.Separator)) {
-				path = d.Path + src.Name
-			}
+			path := sourcePath(d.Path, src.Name)
 			h, err := s.cache.Hash(path)
 			if err != nil {
 				fail()
@@ -292,6 +289,46 @@ func (s *graphStore) validate(ctx context.Context, sg *storedGraph) (dirty, ok b
 		}
 	})
 	return dirty, !failed && ctx.Err() == nil
+}
+
+// firstErr keeps the first error of the jobs runJobs runs, and tells
+// them to stop once there is one or ctx is done.
+type firstErr struct {
+	ctx context.Context
+	mu  sync.Mutex
+	err error
+}
+
+// set records err unless an error is recorded already.
+func (e *firstErr) set(err error) {
+	e.mu.Lock()
+	if e.err == nil {
+		e.err = err
+	}
+	e.mu.Unlock()
+}
+
+// stop reports whether the jobs should stop: an error, or ctx done.
+func (e *firstErr) stop() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err != nil || e.ctx.Err() != nil
+}
+
+// first is the error recorded first, or nil.
+func (e *firstErr) first() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// sourcePath is the path of the source file name in the stored
+// directory dir, as filepath.Join without cleaning: the hash cache's key.
+func sourcePath(dir, name string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
 }
 
 // runJobs runs job(0) … job(n-1) on a few goroutines until they are done
@@ -501,20 +538,8 @@ func (s *graphStore) fingerprint(ctx context.Context, sg *storedGraph, l *loaded
 		}
 	}
 	since := start.Add(-s.racy)
-	var mu sync.Mutex
-	var failed error
-	setErr := func(err error) {
-		mu.Lock()
-		if failed == nil {
-			failed = err
-		}
-		mu.Unlock()
-	}
-	stop := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return failed != nil || ctx.Err() != nil
-	}
+	errs := &firstErr{ctx: ctx}
+	setErr := errs.set
 	var jobs []func()
 	for _, f := range sortedKeys(files) {
 		i := len(sg.Files)
@@ -573,9 +598,9 @@ func (s *graphStore) fingerprint(ctx context.Context, sg *storedGraph, l *loaded
 			}
 		})
 	}
-	runJobs(len(jobs), stop, func(i int) { jobs[i]() })
-	if failed != nil {
-		return failed
+	runJobs(len(jobs), errs.stop, func(i int) { jobs[i]() })
+	if err := errs.first(); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -465,23 +465,9 @@ func (s *graphStore) findAt(ctx context.Context, b buildConfig, mains []string, 
 // validateAt checks every fingerprint of sg against the commit's files,
 // as validate does against the work tree's.
 func (s *graphStore) validateAt(ctx context.Context, sg *storedGraph, f *RefFiles) error {
-	var (
-		mu     sync.Mutex
-		failed error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if failed == nil {
-			failed = err
-		}
-		mu.Unlock()
-	}
-	stop := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return failed != nil || ctx.Err() != nil
-	}
-	runJobs(len(sg.Files)+len(sg.Dirs), stop, func(i int) {
+	errs := &firstErr{ctx: ctx}
+	fail := errs.set
+	runJobs(len(sg.Files)+len(sg.Dirs), errs.stop, func(i int) {
 		if i < len(sg.Files) {
 			fl := &sg.Files[i]
 			h, err := f.hashOrAbsent(s.cache, fl.Path)
@@ -503,10 +489,7 @@ func (s *graphStore) validateAt(ctx context.Context, sg *storedGraph, f *RefFile
 			return
 		}
 		for _, src := range d.Sources {
-			path := d.Path + string(filepath.Separator) + src.Name // as validate: the hash cache's keys
-			if strings.HasSuffix(d.Path, string(filepath.Separator)) {
-				path = d.Path + src.Name
-			}
+			path := sourcePath(d.Path, src.Name)
 			h, err := f.hash(s.cache, path)
 			if err != nil {
 				fail(fmt.Errorf("%w: %v", ErrNotShared, err))
@@ -529,5 +512,5 @@ func (s *graphStore) validateAt(ctx context.Context, sg *storedGraph, f *RefFile
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return failed
+	return errs.first()
 }
