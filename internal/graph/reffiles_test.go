@@ -15,22 +15,6 @@ import (
 	"github.com/gobake/gobake/internal/testutil"
 )
 
-// refRepo is a small monorepo: two mains sharing a package with files
-// built out, one with embedded files and a data directory.
-var refRepo = map[string]string{
-	"go.mod": "module example.com/mini\n\ngo 1.26.0\n",
-	"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n" +
-		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    data: cmd/web/kodata\n",
-	"lib/lib.go":                "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n",
-	"lib/lib_windows.go":        "package lib\n\nfunc win() {}\n",
-	"lib/lib_extra.go":          "//go:build extra\n\npackage lib\n\nimport _ \"strings\"\n",
-	"cmd/api/main.go":           "package main\n\nimport \"example.com/mini/lib\"\n\nfunc main() { println(lib.Name()) }\n",
-	"cmd/web/main.go":           "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n",
-	"cmd/web/static/index.html": "<p>hi</p>\n",
-	"cmd/web/kodata/data.txt":   "data\n",
-	"README.md":                 "# mini\n",
-}
-
 // TestComputeAtRef: Compute with Options.Ref gives the records of a
 // fresh checkout of the ref when the work tree's stored package graph is
 // the ref's (the files differ only in what go list does not read), and
@@ -58,7 +42,7 @@ func TestComputeAtRef(t *testing.T) {
 			write(t, dir, name, body)
 		}
 	}
-	writeAll(refRepo)
+	writeAll(testutil.MiniRepo())
 	git("init", "--quiet", "--initial-branch=main")
 	git("add", "--all")
 	git("commit", "--quiet", "-m", "initial")

@@ -17,6 +17,7 @@ import (
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/graph/synth"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // gitRepo makes dir a git repository with a fixed identity.
@@ -132,7 +133,7 @@ func TestSinceMatchesWorktree(t *testing.T) {
 	}{
 		{
 			name:    "small monorepo",
-			initial: func(t *testing.T, dir string) { writeFiles(t, dir, miniRepo) },
+			initial: func(t *testing.T, dir string) { writeFiles(t, dir, testutil.MiniRepo()) },
 			commits: miniHistory,
 		},
 		{
@@ -217,22 +218,6 @@ func worktreeRecords(t *testing.T, repo, commit string) map[string]*graph.Record
 	return p.Snapshot.Records
 }
 
-// miniRepo is a small monorepo: two mains sharing a package, one with
-// embedded files, one with a data directory.
-var miniRepo = map[string]string{
-	"go.mod": "module example.com/mini\n\ngo 1.26.0\n",
-	"gobake.yaml": "version: 1\ndefaults:\n  base: scratch\n  platforms: [linux/amd64]\nimages:\n" +
-		"  api:\n    main: ./cmd/api\n  web:\n    main: ./cmd/web\n    data: cmd/web/kodata\n",
-	"lib/lib.go":                "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib\" }\n",
-	"lib/lib_windows.go":        "package lib\n\nfunc win() {}\n",
-	"lib/lib_extra.go":          "//go:build extra\n\npackage lib\n\nimport _ \"strings\"\n",
-	"cmd/api/main.go":           "package main\n\nimport \"example.com/mini/lib\"\n\nfunc main() { println(lib.Name()) }\n",
-	"cmd/web/main.go":           "package main\n\nimport (\n\t\"embed\"\n\n\t\"example.com/mini/lib\"\n)\n\n//go:embed static\nvar static embed.FS\n\nfunc main() { println(lib.Name()); _ = static }\n",
-	"cmd/web/static/index.html": "<p>hi</p>\n",
-	"cmd/web/kodata/data.txt":   "data\n",
-	"README.md":                 "# mini\n",
-}
-
 var miniHistory = []map[string]string{
 	{"lib/lib.go": "package lib\n\n// Name is another name.\nfunc Name() string { return \"lib2\" }\n"},
 	{"cmd/web/static/new.css": "p{}\n", "cmd/web/kodata/more.txt": "more\n"},
@@ -255,11 +240,12 @@ func TestSinceSharedGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, miniRepo)
+	mini := testutil.MiniRepo()
+	writeFiles(t, dir, mini)
 	git := gitRepo(t, dir)
 	for _, files := range []map[string]string{
 		nil,
-		{"gobake.yaml": miniRepo["gobake.yaml"] + "    ldflags: [-s]\n"},
+		{"gobake.yaml": mini["gobake.yaml"] + "    ldflags: [-s]\n"},
 		{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"},
 	} {
 		writeFiles(t, dir, files)
