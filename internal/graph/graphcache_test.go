@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,16 +224,16 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 		m.setup(t, root, cfg)
 	}
 	store := filepath.Join(t.TempDir(), "graph")
-	var loads int
+	var loads atomic.Int32 // loads run concurrently
 	opts := Options{
 		Targets: amd64Targets(t, cfg), GraphCache: store, racy: time.Nanosecond,
 		DigestCache: filepath.Join(t.TempDir(), "digests"),
-		onLoad:      func(buildConfig, []string) { loads++ },
+		onLoad:      func(buildConfig, []string) { loads.Add(1) },
 	}
 	if _, err := Compute(ctx, cfg, opts); err != nil {
 		t.Fatal(err)
 	}
-	stored := loads
+	stored := loads.Load()
 	if stored == 0 {
 		t.Fatal("the first plan listed nothing")
 	}
@@ -240,8 +241,8 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 	if _, err := Compute(ctx, cfg, opts); err != nil {
 		t.Fatal(err)
 	}
-	if loads != stored {
-		t.Fatalf("a plan with nothing changed listed %d times", loads-stored)
+	if loads.Load() != stored {
+		t.Fatalf("a plan with nothing changed listed %d times", loads.Load()-stored)
 	}
 	m.apply(t, root, cfg)
 	opts.Targets = amd64Targets(t, cfg)
@@ -249,7 +250,7 @@ func checkGraphMutation(t *testing.T, m graphMutation) {
 	if cerr == nil {
 		checkDigests(t, cached)
 	}
-	reloaded := loads > stored
+	reloaded := loads.Load() > stored
 	if reloaded != m.reload {
 		t.Errorf("listed again: %v, want %v", reloaded, m.reload)
 	}
