@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,19 +29,7 @@ func TestComputeAtRef(t *testing.T) {
 		t.Helper()
 		return strings.TrimSpace(testutil.Git(t, dir, args...)) // as gitexec gives it
 	}
-	writeAll := func(files map[string]string) {
-		t.Helper()
-		for name, body := range files {
-			if body == "" {
-				if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			write(t, dir, name, body)
-		}
-	}
-	writeAll(testutil.MiniRepo())
+	testutil.WriteFiles(t, dir, testutil.MiniRepo())
 	git("init", "--quiet", "--initial-branch=main")
 	git("add", "--all")
 	git("commit", "--quiet", "-m", "initial")
@@ -81,7 +68,7 @@ func TestComputeAtRef(t *testing.T) {
 		{"attributes changed again", map[string]string{".gitattributes": "*.html text=auto\n"}, false, nil, "HEAD~1", false},
 		{"content a checkout writes as it is", map[string]string{"cmd/web/static/index.html": "<p>hello, once more</p>\n"}, false, nil, "HEAD~1", true},
 	} {
-		writeAll(step.files)
+		testutil.WriteFiles(t, dir, step.files)
 		if step.git != nil {
 			git(step.git...)
 		}

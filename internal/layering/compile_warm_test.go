@@ -13,6 +13,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gobake/gobake/internal/testutil"
 )
 
 // TestWarm: after Warm of a library, the go build of a main importing it
@@ -28,15 +30,7 @@ func TestWarm(t *testing.T) {
 		"cmd/app/main.go": "package main\n\nimport \"example.com/warm/lib\"\n\nfunc main() { println(lib.Value()) }\n",
 		"bad/bad.go":      "package bad\n\nfunc Broken() { undefined() }\n",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, dir, files)
 	plat := v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
 	req := CompileRequest{Image: "app", Dir: dir, Main: "./cmd/app", Platform: plat, Ldflags: []string{"-X main.version=1"}}
 	stale := func() string {

@@ -39,25 +39,6 @@ func gitRepo(t *testing.T, dir string) func(args ...string) string {
 	return run
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if body == "" {
-			if err := os.RemoveAll(p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestSinceWithoutConfig: at a ref without gobake.yaml, the current
 // configuration is applied to the ref's files, and a note says so. When
 // the current configuration changes, the ref's records follow it (the
@@ -74,7 +55,7 @@ func TestSinceWithoutConfig(t *testing.T) {
 	git("commit", "--quiet", "-m", "config")
 	for i, edit := range []string{"", "", "    ldflags: [-s]\n"} {
 		if edit != "" {
-			writeFiles(t, cfg.Root, map[string]string{"gobake.yaml": readFile(t, cfg.Path) + edit})
+			testutil.WriteFiles(t, cfg.Root, map[string]string{"gobake.yaml": readFile(t, cfg.Path) + edit})
 			var err error
 			if cfg, err = config.Load(cfg.Path, config.WithGetenv(func(string) string { return "" })); err != nil {
 				t.Fatal(err)
@@ -133,7 +114,7 @@ func TestSinceMatchesWorktree(t *testing.T) {
 	}{
 		{
 			name:    "small monorepo",
-			initial: func(t *testing.T, dir string) { writeFiles(t, dir, testutil.MiniRepo()) },
+			initial: func(t *testing.T, dir string) { testutil.WriteFiles(t, dir, testutil.MiniRepo()) },
 			commits: miniHistory,
 		},
 		{
@@ -166,7 +147,7 @@ func TestSinceMatchesWorktree(t *testing.T) {
 			}
 			commit("initial")
 			for i, files := range tt.commits {
-				writeFiles(t, dir, files)
+				testutil.WriteFiles(t, dir, files)
 				commit("change " + string(rune('a'+i)))
 			}
 			cfg, err := config.Load(filepath.Join(dir, config.FileName))
@@ -241,14 +222,14 @@ func TestSinceSharedGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	mini := testutil.MiniRepo()
-	writeFiles(t, dir, mini)
+	testutil.WriteFiles(t, dir, mini)
 	git := gitRepo(t, dir)
 	for _, files := range []map[string]string{
 		nil,
 		{"gobake.yaml": mini["gobake.yaml"] + "    ldflags: [-s]\n"},
 		{"lib/lib.go": "package lib\n\n// Name is a name.\nfunc Name() string { return \"lib, edited\" }\n"},
 	} {
-		writeFiles(t, dir, files)
+		testutil.WriteFiles(t, dir, files)
 		git("add", "--all")
 		git("commit", "--quiet", "-m", "step")
 	}
@@ -276,7 +257,7 @@ func TestSinceSharedGraph(t *testing.T) {
 		{"HEAD~1", sinceShared, map[string]string{"cmd/api/main.go": "package main\n\nimport (\n\t\"strings\"\n\n\t\"example.com/mini/lib\"\n)\n\nfunc main() { println(strings.ToUpper(lib.Name())) }\n"}},
 	} {
 		kept := step.ref == "HEAD~1" && i >= 3
-		writeFiles(t, dir, step.files)
+		testutil.WriteFiles(t, dir, step.files)
 		// As plan does: the working tree's plan at once, sharing the
 		// hashes of its files (whose content at ref may differ).
 		hashes := NewHashes(cfg)
@@ -326,7 +307,7 @@ func TestSinceCheckoutPrunesOtherTrees(t *testing.T) {
 	}
 	for name, ago := range others {
 		dir := filepath.Join(cache, graph.RefTreesName, name)
-		writeFiles(t, dir, map[string]string{"lock": "l", "commit": "c\n", "tree/a.go": "package a\n"})
+		testutil.WriteFiles(t, dir, map[string]string{"lock": "l", "commit": "c\n", "tree/a.go": "package a\n"})
 		if err := os.Chtimes(filepath.Join(dir, "lock"), now.Add(-ago), now.Add(-ago)); err != nil {
 			t.Fatal(err)
 		}
