@@ -26,7 +26,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +33,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/gobake/gobake/internal/release"
 )
 
 // image is what tagfloor reads of an image of a release report.
@@ -87,11 +88,11 @@ func readReport(file string) ([]image, error) {
 }
 
 // floor makes the requests of a release of imgs, at most jobs at once,
-// over ggcr's default transport, pinging the registry once and sharing one
+// over gobake's own transport (release.NewPingCache: the registry pinged
+// once, https not tried again once it answered over http) and sharing one
 // Puller and one Pusher, as gobake does, and returns how many it made.
 func floor(ctx context.Context, imgs []image, jobs int, prefix string) (int64, error) {
-	pings := &onePing{base: remote.DefaultTransport, answers: map[string]*http.Response{}}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(pings), remote.WithUserAgent("tagfloor")}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(release.NewPingCache(false)), remote.WithUserAgent("tagfloor")}
 	puller, err := remote.NewPuller(opts...)
 	if err != nil {
 		return 0, err
@@ -134,40 +135,4 @@ func floor(ctx context.Context, imgs []image, jobs int, prefix string) (int64, e
 	}
 	err = g.Wait()
 	return requests.Load(), err
-}
-
-// onePing is a transport that pings each registry once: it answers every
-// unauthenticated GET /v2/ after the first with the first's status and
-// headers. ggcr pings once per repository (a Puller and a Pusher each);
-// gobake answers those from its own cache too, so they are no part of the
-// floor.
-type onePing struct {
-	base    http.RoundTripper
-	mu      sync.Mutex
-	answers map[string]*http.Response // by scheme://host, bodies dropped
-}
-
-// RoundTrip implements http.RoundTripper.
-func (p *onePing) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet || req.URL.Path != "/v2/" || req.Header.Get("Authorization") != "" {
-		return p.base.RoundTrip(req)
-	}
-	key := req.URL.Scheme + "://" + req.URL.Host
-	p.mu.Lock()
-	a := p.answers[key]
-	p.mu.Unlock()
-	if a != nil {
-		return &http.Response{
-			Status: a.Status, StatusCode: a.StatusCode, Proto: a.Proto, ProtoMajor: a.ProtoMajor, ProtoMinor: a.ProtoMinor,
-			Header: a.Header.Clone(), Body: http.NoBody, Request: req,
-		}, nil
-	}
-	resp, err := p.base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	p.answers[key] = &http.Response{Status: resp.Status, StatusCode: resp.StatusCode, Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor, Header: resp.Header.Clone()}
-	p.mu.Unlock()
-	return resp, nil
 }

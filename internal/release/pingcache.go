@@ -34,6 +34,11 @@ type pingAnswer struct {
 	header http.Header
 }
 
+// NewPingCache returns the transport of a release's registry requests (see
+// pingCache), for a tool that must make the same requests the same way
+// (bench/tagfloor).
+func NewPingCache(insecure bool) http.RoundTripper { return newPingCache(insecure) }
+
 // newPingCache returns a pingCache over the transport gobake would use:
 // ggcr's default, not verifying certificates when insecure.
 func newPingCache(insecure bool) *pingCache {
