@@ -28,8 +28,9 @@ const (
 // such change. Version 2: /var/run/ko always, data files 0555 as ko.
 // Version 3: no inputs annotation on the manifest. Version 4: layers
 // compressed by klauspost/compress's gzip (other bytes than the standard
-// library's).
-const LayoutVersion = "4"
+// library's). Version 5: gzip level 2 of klauspost/compress v1.20, whose
+// encoder writes other bytes than v1.19's.
+const LayoutVersion = "5"
 
 // defaultPath is PATH when the base image sets none, as in ko.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -100,8 +100,14 @@ func TestEmptyDataLayer(t *testing.T) {
 
 // TestLayerDigestsPinned pins the digests of a binary and a data layer made
 // from fixed inputs: how layers are written (in memory, streamed, spooled)
-// may change, the bytes must not, or every image's digest moves.
+// may change, the bytes must not, or every image's digest moves. The pins
+// belong to one LayoutVersion: new bytes need a new version (so that
+// every image shows as changed once), and a new version new pins.
 func TestLayerDigestsPinned(t *testing.T) {
+	const pinnedLayout = "5"
+	if LayoutVersion != pinnedLayout {
+		t.Fatalf("LayoutVersion is %q, the pins below are of %q: pin the new version's digests", LayoutVersion, pinnedLayout)
+	}
 	mtime := time.Unix(1700000000, 0).UTC()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -121,11 +127,11 @@ func TestLayerDigestsPinned(t *testing.T) {
 		size           int64
 	}{
 		{"binary", func() (v1.Layer, error) { return binaryLayer(bin, "api", mtime, layerFormat{mt: types.OCILayer}) },
-			"sha256:d3c1af8adb5ffe99a08fd0dfba3472d259291fea3e73a3b5a83062f3801f3cf9",
-			"sha256:f2d9e778c92c85cafb8dd69851c539b18e19b5635d4b6c662d60a709bcb04479", 3042315},
+			"sha256:e01d87594f5c32438905d99426b55dfd4c5e86e5f39637b88e36026ae7ba02f7",
+			"sha256:f2d9e778c92c85cafb8dd69851c539b18e19b5635d4b6c662d60a709bcb04479", 3042311},
 		{"data", func() (v1.Layer, error) { return dataLayer(data, mtime, layerFormat{mt: types.DockerLayer}) },
-			"sha256:3039e5137a21819a1837727bdee23e19b4663dc8a63a02c9f1715f4811802514",
-			"sha256:83e838bdf6b2721c00565fc061ccf943ff6f89bebe22bff4bb895c4bf2316acb", 2872451},
+			"sha256:c3992ffbc517d77c1bafb3f295c3db8add21fc7db355b1441b474d90aaa63260",
+			"sha256:83e838bdf6b2721c00565fc061ccf943ff6f89bebe22bff4bb895c4bf2316acb", 2859348},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := tc.layer()
@@ -139,7 +145,7 @@ func TestLayerDigestsPinned(t *testing.T) {
 			got := fmt.Sprintf("%s %s %d", d, id, size)
 			want := fmt.Sprintf("%s %s %d", tc.digest, tc.diffID, tc.size)
 			if got != want {
-				t.Errorf("digest diffID size:\n got %s\nwant %s", got, want)
+				t.Errorf("digest diffID size:\n got %s\nwant %s\nlayer bytes changed: bump LayoutVersion, then pin its digests", got, want)
 			}
 		})
 	}
