@@ -34,7 +34,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/gobake/gobake/internal/release"
+	"github.com/gobake/gobake/internal/pingcache"
 )
 
 // image is what tagfloor reads of an image of a release report.
@@ -88,11 +88,11 @@ func readReport(file string) ([]image, error) {
 }
 
 // floor makes the requests of a release of imgs, at most jobs at once,
-// over gobake's own transport (release.NewPingCache: the registry pinged
+// over gobake's own transport (pingcache.New: the registry pinged
 // once, https not tried again once it answered over http) and sharing one
 // Puller and one Pusher, as gobake does, and returns how many it made.
 func floor(ctx context.Context, imgs []image, jobs int, prefix string) (int64, error) {
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(release.NewPingCache(false)), remote.WithUserAgent("tagfloor")}
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(pingcache.New(false)), remote.WithUserAgent("tagfloor")}
 	puller, err := remote.NewPuller(opts...)
 	if err != nil {
 		return 0, err

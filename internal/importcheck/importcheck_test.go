@@ -35,6 +35,7 @@ var ranks = map[string]int{
 	"internal/ciout":       ground, // CI step outputs, summaries, matrices
 	"internal/engine":      ground, // drives podman or docker
 	"internal/evict":       ground, // what a size-bounded cache removes
+	"internal/pingcache":   ground, // pings each registry once
 	"schema":               ground, // the JSON Schema of gobake.yaml, embedded
 
 	"internal/config":   10,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/gobake/gobake/internal/graph"
 	"github.com/gobake/gobake/internal/imageref"
 	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/pingcache"
 	"github.com/gobake/gobake/internal/planner"
 	"github.com/gobake/gobake/internal/redact"
 	"github.com/gobake/gobake/internal/release/gitrepo"
@@ -42,7 +44,7 @@ type run struct {
 	shardRecs  map[int]*shardRecord       // finalize: their records, by K
 	logMu      sync.Mutex                 // logf is called from the goroutines of each
 	lookups    []layering.RegistryOption  // registryOptions, reusing one Puller and Pusher: see lookupOptions
-	pings      *pingCache                 // the transport of every registry request
+	pings      http.RoundTripper          // the transport of every registry request (pingcache)
 	ahead      *manifestsAhead            // finalize: the manifests read while it decides (see readAhead)
 }
 
@@ -58,7 +60,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (*Report, error)
 	if opts.Shard.N > 0 {
 		rep.Shard = opts.Shard.String()
 	}
-	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}, pings: newPingCache(opts.Insecure)}
+	r := &run{cfg: cfg, opts: opts, report: rep, results: map[string]layering.Result{}, built: map[string]string{}, pings: pingcache.New(opts.Insecure)}
 	err := r.reuseConnections(ctx)
 	if err == nil {
 		err = r.release(ctx)
