@@ -111,7 +111,7 @@ func (c *buildCmd) Run(g *globals) error {
 	// their bytes to it; it draws nothing before the first image's event.
 	d := c.display(g)
 	defer d.finish()
-	target, err := c.target(cfg, sel.push, d.observer())
+	target, err := c.target(g, cfg, sel.push, d.observer())
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (c *buildCmd) Run(g *globals) error {
 		if key, err = c.key(cfg); err != nil {
 			return err
 		}
-		if err := layering.CheckRegistry(g.ctx, target.registry, layering.WithRegistryInsecure(c.Insecure)); err != nil {
+		if err := layering.CheckRegistry(g.ctx, target.registry, g.registry(c.Insecure)...); err != nil {
 			return err
 		}
 	}

@@ -21,7 +21,7 @@ type buildTarget struct {
 // Skaffold's $PUSH_IMAGE: with --image, the registry is used only when it
 // is true, and --load only when it is not. Registry pushes report their
 // bytes to obs, when not nil.
-func (c *buildCmd) target(cfg *config.Config, push bool, obs layering.Observer) (buildTarget, error) {
+func (c *buildCmd) target(g *globals, cfg *config.Config, push bool, obs layering.Observer) (buildTarget, error) {
 	noClose := func(*globals) error { return nil }
 	registry := cfg.Registry
 	if c.Image != "" && !push {
@@ -46,7 +46,7 @@ func (c *buildCmd) target(cfg *config.Config, push bool, obs layering.Observer) 
 		return buildTarget{publisher: layering.NewLayoutPublisher(c.OCILayout), layout: c.OCILayout, describe: "OCI layout " + c.OCILayout, close: noClose}, nil
 	case registry != "":
 		return buildTarget{
-			publisher: layering.NewRegistryPublisher(registry, layering.WithRegistryInsecure(c.Insecure), layering.WithRegistryObserver(obs)),
+			publisher: layering.NewRegistryPublisher(registry, append(g.registry(c.Insecure), layering.WithRegistryObserver(obs))...),
 			registry:  registry, describe: "registry " + registry, close: noClose,
 		}, nil
 	}

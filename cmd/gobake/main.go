@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 	"golang.org/x/term"
 
+	"github.com/gobake/gobake/internal/layering"
+	"github.com/gobake/gobake/internal/pingcache"
 	"github.com/gobake/gobake/internal/redact"
 	"github.com/gobake/gobake/internal/runtmp"
 )
@@ -50,6 +54,26 @@ type globals struct {
 	// stderrTTY is whether stderr is a terminal (progress bars can be
 	// drawn there).
 	stderrTTY bool
+
+	transportsMu sync.Mutex
+	transports   map[bool]http.RoundTripper // by insecure: see registry
+}
+
+// registry returns the options of the command's registry requests: all
+// of them share one transport per insecure setting, which pings each
+// registry once (pingcache).
+func (g *globals) registry(insecure bool) []layering.RegistryOption {
+	g.transportsMu.Lock()
+	defer g.transportsMu.Unlock()
+	t, ok := g.transports[insecure]
+	if !ok {
+		if g.transports == nil {
+			g.transports = map[bool]http.RoundTripper{}
+		}
+		t = pingcache.New(insecure)
+		g.transports[insecure] = t
+	}
+	return []layering.RegistryOption{layering.WithRegistryInsecure(insecure), layering.WithRegistryTransport(t)}
 }
 
 func main() {

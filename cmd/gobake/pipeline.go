@@ -42,7 +42,7 @@ func newPlan(g *globals, cfg *config.Config, insecure bool, use planUse, opts pl
 	if opts.Info, err = config.NewBuildInfo(os.Environ(), git, "", time.Now()); err != nil {
 		return nil, fmt.Errorf("build info: %w", err)
 	}
-	bases := layering.NewBases(g.ctx, cfg.Root, layering.WithRegistryInsecure(insecure))
+	bases := layering.NewBases(g.ctx, cfg.Root, g.registry(insecure)...)
 	return planner.New(g.ctx, cfg, bases, opts)
 }
 

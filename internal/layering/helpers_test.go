@@ -65,6 +65,13 @@ func (r *buildRegistry) count(method, part string) int {
 	return n
 }
 
+// requests returns how many requests with method hit exactly path.
+func (r *buildRegistry) requests(method, path string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hits[method+" "+path]
+}
+
 func (r *buildRegistry) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()

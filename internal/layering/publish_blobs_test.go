@@ -13,7 +13,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/config"
@@ -224,13 +228,42 @@ func TestRegistryPublisherUnchanged(t *testing.T) {
 			t.Errorf("publishing unchanged images made %d %s requests", n, m)
 		}
 	}
-	// One HEAD per manifest (2 indexes, 4 SBOMs) and per tag (2 latest, 4
-	// fallback tags); no blob is asked about.
+	// One HEAD per tag (2 latest, 4 fallback tags of the SBOMs): each
+	// names its manifest, which shows it there; no manifest is asked
+	// about by digest, no blob at all, and the registry is pinged once.
 	if n := reg.count(http.MethodHead, "/blobs/"); n != 0 {
 		t.Errorf("%d HEAD requests for blobs, want none", n)
 	}
-	if n := reg.count(http.MethodHead, "/manifests/"); n != 12 {
-		t.Errorf("%d HEAD requests for manifests and tags, want 12", n)
+	if n := reg.count(http.MethodHead, "/manifests/sha256:"); n != 0 {
+		t.Errorf("%d HEAD requests for manifests by digest, want none", n)
+	}
+	if n := reg.count(http.MethodHead, "/manifests/"); n != 6 {
+		t.Errorf("%d HEAD requests for tags, want 6", n)
+	}
+	if n := reg.requests(http.MethodGet, "/v2/"); n != 1 {
+		t.Errorf("%d pings, want 1", n)
+	}
+
+	// A tag moved elsewhere is put back, with nothing uploaded.
+	other, err := random.Image(64, 1)
+	noErr(t, err)
+	moved, err := name.ParseReference(reg.host + "/acme/" + results[0].Repository + ":latest")
+	noErr(t, err)
+	noErr(t, remote.Write(moved, other))
+	reg.reset()
+	if got := publish("latest"); !cmp.Equal(got, first) {
+		t.Errorf("references %v, want %v", got, first)
+	}
+	if n := reg.count(http.MethodPut, "/manifests/latest"); n != 1 {
+		t.Errorf("a moved tag: %d PUT requests of it, want 1", n)
+	}
+	if n := reg.count(http.MethodPut, "/blobs/") + reg.count(http.MethodPost, "/blobs/") + reg.count(http.MethodPatch, "/blobs/"); n != 0 {
+		t.Errorf("a moved tag: %d blob uploads, want none", n)
+	}
+	desc, err := remote.Head(moved)
+	noErr(t, err)
+	if want := strings.TrimPrefix(first[0], reg.host+"/acme/"+results[0].Repository+"@"); desc.Digest.String() != want {
+		t.Errorf("latest names %s, want %s", desc.Digest, want)
 	}
 
 	reg.reset()
@@ -238,4 +271,50 @@ func TestRegistryPublisherUnchanged(t *testing.T) {
 	if n := reg.count(http.MethodPut, "/manifests/v2"); n != 2 {
 		t.Errorf("a new tag: %d PUT requests of it, want 2", n)
 	}
+}
+
+// TestRegistryPublisherNewImage publishes a one-platform image with an
+// SBOM and a tag to an empty registry: its SBOM is not asked about (it
+// refers to the image, which is not there), the tag is asked once (it
+// could name the image already), and afterwards the image, its SBOM and
+// both tags are there.
+func TestRegistryPublisherNewImage(t *testing.T) {
+	ctx := context.Background()
+	reg := newBuildRegistry(t)
+	cfg := configFixture(t, config.Image{Name: "api", Settings: config.Settings{Platforms: []string{"linux/amd64"}}})
+	results, err := buildAll(t, cfg, "1.0.0", WithCompiler(&fakeCompiler{}), WithLayerCache("", 0), WithSBOMFormats())
+	noErr(t, err)
+	r := results[0]
+	if r.Image == nil {
+		t.Fatal("a one-platform build gave no image")
+	}
+	sbom := testSBOM(t, r.Image)
+	r.Referrers = []Referrer{sbom}
+
+	d, err := NewRegistryPublisher(reg.host+"/acme", testRegistryOptions()...).Publish(ctx, r, []string{"latest"})
+	noErr(t, err)
+	if n := reg.count(http.MethodHead, "/manifests/"+sbom.FallbackTag); n != 0 {
+		t.Errorf("%d HEAD requests for the SBOM's fallback tag, want none", n)
+	}
+	if n := reg.count(http.MethodHead, "/manifests/latest"); n != 1 {
+		t.Errorf("%d HEAD requests for latest, want 1", n)
+	}
+	for tag, want := range map[string]v1.Hash{"latest": sbom.Subject, sbom.FallbackTag: mustDigest(t, sbom.Artifact)} {
+		desc, err := remote.Head(d.Context().Tag(tag))
+		noErr(t, err)
+		if desc.Digest != want {
+			t.Errorf("%s names %s, want %s", tag, desc.Digest, want)
+		}
+	}
+	if d.DigestStr() != sbom.Subject.String() {
+		t.Errorf("published %s, want %s", d, sbom.Subject)
+	}
+}
+
+// mustDigest returns the digest of img.
+func mustDigest(t *testing.T, img v1.Image) v1.Hash {
+	t.Helper()
+	d, err := img.Digest()
+	noErr(t, err)
+	return d
 }

@@ -3,6 +3,7 @@ package layering
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gobake/gobake/internal/imageref"
+	"github.com/gobake/gobake/internal/pingcache"
 )
 
 // RegistryPublisher pushes results to a container registry.
@@ -29,7 +31,13 @@ var _ Publisher = (*RegistryPublisher)(nil)
 // repository imageref.Join(registry, Result.Repository), where registry is
 // host[:port][/prefix]. Registries on the loopback interface are reached
 // over plain HTTP (see imageref.Parse).
+//
+// Unless opts set a transport, the publisher's requests share one that
+// pings each registry once (pingcache), not once per repository.
 func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPublisher {
+	if o := makeRegistryOptions(opts...); o.transport == nil {
+		opts = append(slices.Clip(opts), WithRegistryTransport(pingcache.New(o.insecure)))
+	}
 	return &RegistryPublisher{registry: registry, opts: opts}
 }
 
@@ -49,7 +57,8 @@ func NewRegistryPublisher(registry string, opts ...RegistryOption) *RegistryPubl
 // there by digest (so are its blobs, which a registry checks when a
 // manifest is put) is neither uploaded nor put, and a tag that already
 // names the manifest is not put, so that publishing an unchanged image
-// costs a HEAD request per manifest and tag.
+// costs a HEAD request per tag, and one per manifest without a tag (see
+// lookupHeld).
 //
 // It returns registry/repository@sha256:…. Errors start with
 // "push <name> (<repository>): ". Only a failure in step 4 can leave some
@@ -91,7 +100,7 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 	registry := repo.RegistryStr()
 
 	ropts := o.remoteOptions(ctx)
-	present := presentManifests(ctx, ropts, repo, append([]v1.Hash{digest}, referrers...))
+	h := lookupHeld(ctx, ropts, repo, r, digest, tagRefs, referrers)
 	if o.observer != nil {
 		progress, stop := pushProgress(o.observer, r.Name)
 		defer stop() // after every push of this pusher has returned
@@ -102,64 +111,133 @@ func (p *RegistryPublisher) Publish(ctx context.Context, r Result, tags []string
 		return fail("%w", err)
 	}
 
-	if err := p.uploadBlobs(ctx, pusher, repo, r, present); err != nil {
+	if err := p.uploadBlobs(ctx, pusher, repo, r, h.manifests); err != nil {
 		return fail("%w", classifyRegistryError(registry, err))
 	}
 	ref := repo.Digest(digest.String())
-	if !present[digest] {
+	if !h.manifests[digest] {
 		if err := pusher.Push(ctx, ref, top); err != nil {
 			return fail("%w", classifyRegistryError(registry, err))
 		}
 	}
 	for i, rf := range r.Referrers {
 		d := referrers[i]
-		if present[d] {
+		if h.manifests[d] {
 			continue
 		}
 		if err := pusher.Push(ctx, repo.Digest(d.String()), rf.Artifact); err != nil {
 			return fail("referrer %s of %s: %w", d, rf.Subject, classifyRegistryError(registry, err))
 		}
 	}
-	// Push by tag puts the manifest unless the tag already names it.
-	for _, rf := range r.Referrers {
-		if rf.FallbackTag == "" {
+	// Tags are put, without asking again, unless they name their
+	// manifest already.
+	for i, rf := range r.Referrers {
+		if rf.FallbackTag == "" || h.names(rf.FallbackTag, referrers[i]) {
 			continue
 		}
-		if err := pusher.Push(ctx, repo.Tag(rf.FallbackTag), rf.Artifact); err != nil {
+		if err := pusher.Put(ctx, repo.Tag(rf.FallbackTag), rf.Artifact); err != nil {
 			return fail("tag %s: %w", rf.FallbackTag, classifyRegistryError(registry, err))
 		}
 	}
 	for _, t := range tagRefs {
-		if err := pusher.Push(ctx, t, top); err != nil {
+		if h.names(t.TagStr(), digest) {
+			continue
+		}
+		if err := pusher.Put(ctx, t, top); err != nil {
 			return fail("tag %s: %w", t.TagStr(), classifyRegistryError(registry, err))
 		}
 	}
 	return ref, nil
 }
 
-// presentManifests returns which of digests repo holds as manifests, by
-// HEAD requests made at once. A failed request counts as absent: the push
-// that follows reports what is wrong.
-func presentManifests(ctx context.Context, ropts []remote.Option, repo name.Repository, digests []v1.Hash) map[v1.Hash]bool {
+// held is what a repository holds, before a push, of what it will push:
+// the manifests there by digest, and the manifest each tag names (of the
+// tags asked about, that exist).
+type held struct {
+	manifests map[v1.Hash]bool
+	tags      map[string]v1.Hash
+}
+
+// names reports whether tag names the manifest d.
+func (h held) names(tag string, d v1.Hash) bool {
+	got, ok := h.tags[tag]
+	return ok && got == d
+}
+
+// lookupHeld asks repo what it holds of r, whose top manifest is top,
+// tagged tags, and whose referrers have the digests referrers, with as
+// few HEAD requests as it can, each round's at once:
+//
+//  1. top's tags: one that names top shows that top is there;
+//  2. top by digest, unless a tag showed it;
+//  3. each referrer's fallback tag, then by digest each referrer its tag
+//     did not show. Referrers of top are not asked about when top is not
+//     there: each names its subject, and Publish pushes a referrer only
+//     after its subject, so none of top's was pushed (one pushed by
+//     another tool is found there by the push, which asks first).
+//
+// A failed request counts as "not there": the push that follows reports
+// what is wrong, and pushing what is there already only repeats it.
+func lookupHeld(ctx context.Context, ropts []remote.Option, repo name.Repository, r Result, top v1.Hash, tags []name.Tag, referrers []v1.Hash) held {
+	h := held{manifests: map[v1.Hash]bool{}, tags: map[string]v1.Hash{}}
 	puller, err := remote.NewPuller(ropts...)
 	if err != nil {
-		return nil
+		return h
 	}
 	var mu sync.Mutex
-	present := map[v1.Hash]bool{}
-	var wg sync.WaitGroup
-	for _, d := range digests {
-		wg.Go(func() {
-			desc, err := puller.Head(ctx, repo.Digest(d.String()))
-			if err == nil && desc.Digest == d {
-				mu.Lock()
-				present[d] = true
-				mu.Unlock()
-			}
-		})
+	heads := func(refs []name.Reference, found func(ref name.Reference, d v1.Hash)) {
+		var wg sync.WaitGroup
+		for _, ref := range refs {
+			wg.Go(func() {
+				if desc, err := puller.Head(ctx, ref); err == nil {
+					mu.Lock()
+					found(ref, desc.Digest)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	return present
+	byDigest := func(ref name.Reference, d v1.Hash) {
+		if ref.Identifier() == d.String() {
+			h.manifests[d] = true
+		}
+	}
+	// byTag records what a tag names; a tag shows the manifest it names.
+	byTag := func(ref name.Reference, d v1.Hash) {
+		h.tags[ref.Identifier()] = d
+		h.manifests[d] = true
+	}
+
+	tagRefs := make([]name.Reference, len(tags))
+	for i, t := range tags {
+		tagRefs[i] = t
+	}
+	heads(tagRefs, byTag)
+	if !h.manifests[top] {
+		heads([]name.Reference{repo.Digest(top.String())}, byDigest)
+	}
+
+	var fallback []name.Reference
+	var asked []v1.Hash
+	for i, rf := range r.Referrers {
+		if rf.Subject == top && !h.manifests[top] {
+			continue
+		}
+		if rf.FallbackTag != "" {
+			fallback = append(fallback, repo.Tag(rf.FallbackTag))
+		}
+		asked = append(asked, referrers[i])
+	}
+	heads(fallback, byTag)
+	var rest []name.Reference
+	for _, d := range asked {
+		if !h.manifests[d] {
+			rest = append(rest, repo.Digest(d.String()))
+		}
+	}
+	heads(rest, byDigest)
+	return h
 }
 
 // uploadBlobs puts every blob of r's images and referrers (layers and
