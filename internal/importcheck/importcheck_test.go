@@ -36,6 +36,7 @@ var ranks = map[string]int{
 	"internal/engine":      ground, // drives podman or docker
 	"internal/evict":       ground, // what a size-bounded cache removes
 	"internal/pingcache":   ground, // pings each registry once
+	"internal/yamldoc":     ground, // YAML streams of many documents as nodes
 	"schema":               ground, // the JSON Schema of gobake.yaml, embedded
 
 	"internal/config":   10,

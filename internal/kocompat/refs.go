@@ -3,9 +3,7 @@ package kocompat
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gobake/gobake/internal/yamldoc"
 )
 
 // KoScheme starts the image references ko resolves in YAML.
@@ -76,24 +76,20 @@ func ScanKoRefs(ctx context.Context, root string) ([]KoRef, error) {
 
 // scanKoRefs returns the references of one file.
 func scanKoRefs(file string, data []byte) []KoRef {
+	docs, err := yamldoc.Decode(data)
+	if err != nil {
+		return scanKoRefLines(file, data)
+	}
 	var refs []KoRef
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return refs
-		}
-		if err != nil {
-			return scanKoRefLines(file, data)
-		}
-		walkNodes(&doc, func(n *yaml.Node) {
+	for _, doc := range docs {
+		yamldoc.Walk(doc, func(n *yaml.Node) {
 			v := strings.TrimSpace(n.Value)
 			if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.HasPrefix(v, KoScheme) {
 				refs = append(refs, KoRef{ImportPath: strings.TrimPrefix(v, KoScheme), File: file, Line: n.Line})
 			}
 		})
 	}
+	return refs
 }
 
 // koRefRE matches a ko:// reference in a line of text.
@@ -111,12 +107,4 @@ func scanKoRefLines(file string, data []byte) []KoRef {
 		}
 	}
 	return refs
-}
-
-// walkNodes calls f on n and every node below it.
-func walkNodes(n *yaml.Node, f func(*yaml.Node)) {
-	f(n)
-	for _, c := range n.Content {
-		walkNodes(c, f)
-	}
 }

@@ -6,9 +6,7 @@ package resolve
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gobake/gobake/internal/yamldoc"
 )
 
 // The reference schemes resolve rewrites.
@@ -52,18 +52,13 @@ func (r Ref) Pos() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Col
 // longer strings are not references; they are returned as warnings.
 func Scan(in Input) (refs []Ref, warnings []string, err error) {
 	lines := lineStarts(in.Data)
-	dec := yaml.NewDecoder(bytes.NewReader(in.Data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", in.Name, err)
-		}
+	docs, err := yamldoc.Decode(in.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", in.Name, err)
+	}
+	for _, doc := range docs {
 		var walkErr error
-		walk(&doc, func(n *yaml.Node) {
+		yamldoc.Walk(doc, func(n *yaml.Node) {
 			if walkErr != nil || n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 				return
 			}
@@ -105,15 +100,6 @@ func printable(v string) string {
 		return strconv.Quote(v)
 	}
 	return v
-}
-
-// walk calls f on n and every node below it. Aliases are not followed: the
-// node they name is visited where it is anchored.
-func walk(n *yaml.Node, f func(*yaml.Node)) {
-	f(n)
-	for _, c := range n.Content {
-		walk(c, f)
-	}
 }
 
 // lineStarts returns the byte offset of the start of every line.

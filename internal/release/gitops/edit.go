@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/yamldoc"
 )
 
 // Edit sets the references of updates in one file of target, as pin says,
@@ -105,17 +105,8 @@ func errorLine(src []byte) int {
 
 // parses reports whether every document of src parses.
 func parses(src []byte) bool {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-	}
+	_, err := yamldoc.Decode(src)
+	return err == nil
 }
 
 // parseDocuments parses every document of a YAML stream.
@@ -130,19 +121,11 @@ func parseDocuments(src []byte, path string) ([]*yaml.Node, error) {
 // decodeDocuments decodes every document of a YAML stream. Its error is
 // the parser's message without the line (see errorLine) or "yaml: ".
 func decodeDocuments(src []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var docs []*yaml.Node
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, errors.New(strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: "))
-		}
-		docs = append(docs, &doc)
+	docs, err := yamldoc.Decode(src)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: "))
 	}
+	return docs, nil
 }
 
 // isKustomization reports whether a document is a kustomization: by the
