@@ -146,7 +146,13 @@ func TestReproducibleDigests(t *testing.T) {
 
 func TestBuildGobakeItself(t *testing.T) {
 	parallelAfterWarmup(t)
-	root := testutil.RepoRoot(t)
+	// A copy of the source tree, without .git and .gobake: gobake keeps
+	// its caches in .gobake beside gobake.yaml, and tests write only to
+	// temporary directories (TestGitHubActionsWorkflow zips the tree).
+	root := filepath.Join(t.TempDir(), "gobake")
+	if err := testutil.CopyDir(testutil.RepoRoot(t), root); err != nil {
+		t.Fatal(err)
+	}
 	layoutDir := filepath.Join(t.TempDir(), "oci")
 	out := gobake.MustRun(t, root, offlineEnv, "-c", filepath.Join(root, "gobake.yaml"),
 		"build", "--oci-layout", layoutDir, "--platform", "linux/amd64")

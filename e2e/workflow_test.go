@@ -124,7 +124,14 @@ func localGoProxy(t *testing.T, version string) string {
 	if version == "" {
 		t.Fatal("the workflow sets no GOBAKE_VERSION")
 	}
-	root := testutil.RepoRoot(t)
+	// The module is zipped from a copy of the source tree without .git
+	// and .gobake: gobake's caches are no part of it, and a test or a
+	// developer running gobake in the tree meanwhile may be writing them
+	// (a file renamed away while zipped failed the test).
+	root := filepath.Join(t.TempDir(), "src")
+	if err := testutil.CopyDir(testutil.RepoRoot(t), root); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	at := filepath.Join(dir, "github.com", "gobake", "gobake", "@v")
 	if err := os.MkdirAll(at, 0o755); err != nil {

@@ -126,12 +126,39 @@ func Main(m *testing.M, cleanups ...func()) {
 		fmt.Fprintln(os.Stderr, "testutil.Main:", err)
 		os.Exit(2)
 	}
+	untouched := sourceTreeUntouched()
 	code := m.Run()
 	for _, c := range cleanups {
 		c()
 	}
 	restore()
+	if err := untouched(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "testutil.Main:", err)
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// sourceTreeUntouched returns a check that the tests did not write
+// gobake's directory (.gobake: caches, OCI layouts) into the repository's
+// own tree: tests write only to temporary directories. When the
+// directory is there before the tests (a developer's own runs), it
+// checks nothing.
+func sourceTreeUntouched() func() error {
+	root, err := findRepoRoot()
+	if err != nil {
+		return func() error { return nil }
+	}
+	dir := filepath.Join(root, ".gobake")
+	if _, err := os.Lstat(dir); err == nil {
+		return func() error { return nil }
+	}
+	return func() error {
+		if _, err := os.Lstat(dir); err == nil {
+			return fmt.Errorf("the tests wrote %s: a test ran gobake in the source tree instead of a copy (testutil.CopyDir)", dir)
+		}
+		return nil
+	}
 }
 
 // requireIsolatedHome fails t unless the process runs with IsolateHome:
