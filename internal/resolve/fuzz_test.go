@@ -1,14 +1,13 @@
 package resolve
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gobake/gobake/internal/yamldoc"
 )
 
 // FuzzScan scans arbitrary YAML for ko:// and gobake:// references: Scan
@@ -56,19 +55,11 @@ func FuzzScan(f *testing.F) {
 // decodeAll parses every document of data.
 func decodeAll(t *testing.T, data []byte) []*yaml.Node {
 	t.Helper()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs
-		}
-		if err != nil {
-			t.Fatalf("parse: %v\n%s", err, data)
-		}
-		docs = append(docs, &n)
+	docs, err := yamldoc.Decode(data)
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, data)
 	}
+	return docs
 }
 
 // rewritten says how b differs from a other than by references replaced

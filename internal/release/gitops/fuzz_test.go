@@ -3,7 +3,6 @@ package gitops
 import (
 	"bytes"
 	"errors"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gobake/gobake/internal/config"
+	"github.com/gobake/gobake/internal/yamldoc"
 )
 
 // fuzzTargets are the kinds of file FuzzEdit edits: the file's name and
@@ -62,11 +62,11 @@ func FuzzEdit(f *testing.F) {
 		if bytes.Equal(out, src) {
 			return
 		}
-		a, err := decodeAll(src)
+		a, err := yamldoc.Decode(src)
 		if err != nil {
 			t.Fatalf("the input parses for Edit but not here: %v", err)
 		}
-		b, err := decodeAll(out)
+		b, err := yamldoc.Decode(out)
 		if err != nil {
 			t.Fatalf("the output is not YAML: %v\ninput:\n%s\noutput:\n%s", err, src, out)
 		}
@@ -86,23 +86,6 @@ func FuzzEdit(f *testing.F) {
 			t.Fatalf("editing the output again changes it:\n%s\nthen:\n%s", out, again)
 		}
 	})
-}
-
-// decodeAll parses every document of a YAML stream.
-func decodeAll(src []byte) ([]*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, &n)
-	}
 }
 
 // sameBut says how b differs from a other than by scalars now holding one
