@@ -2,12 +2,13 @@ package layering
 
 import (
 	"context"
-	"crypto/tls"
 	"net/http"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/gobake/gobake/internal/pingcache"
 )
 
 // UserAgent is the User-Agent gobake sends to registries.
@@ -99,7 +100,9 @@ func makeRegistryOptions(opts ...RegistryOption) registryOptions {
 // RemoteOptions returns the ggcr remote options gobake uses for every
 // registry call: credentials from the keychain, bounded retries of
 // transient failures (408, 429, 5xx, resets) that never retry a refused or
-// unresolvable connection, the "gobake" user agent and ctx.
+// unresolvable connection, the "gobake" user agent and ctx. Unless opts
+// set a transport, the requests made with the options returned ping each
+// registry once (pingcache): pass them to every call of one operation.
 func RemoteOptions(ctx context.Context, opts ...RegistryOption) []remote.Option {
 	o := makeRegistryOptions(opts...)
 	return o.remoteOptions(ctx)
@@ -115,16 +118,13 @@ func (o registryOptions) remoteOptions(ctx context.Context) []remote.Option {
 		remote.WithRetryStatusCodes(registryRetryStatusCodes...),
 		remote.WithRetryPredicate(isRetryable),
 	}
-	switch {
-	case o.transport != nil:
-		ro = append(ro, remote.WithTransport(o.transport))
-	case o.insecure:
-		if dt, ok := remote.DefaultTransport.(*http.Transport); ok {
-			t := dt.Clone()
-			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --insecure
-			ro = append(ro, remote.WithTransport(t))
-		}
+	t := o.transport
+	if t == nil {
+		// The requests made with these options share one ping per
+		// registry, not one per repository.
+		t = pingcache.New(o.insecure)
 	}
+	ro = append(ro, remote.WithTransport(t))
 	if o.jobs > 0 {
 		ro = append(ro, remote.WithJobs(o.jobs))
 	}

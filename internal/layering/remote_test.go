@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gobake/gobake/internal/imageref"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -101,5 +102,32 @@ func TestRemoteOptions(t *testing.T) {
 		if len(ua) < len(UserAgent) || ua[:len(UserAgent)] != UserAgent {
 			t.Errorf("User-Agent %q does not start with %s", ua, UserAgent)
 		}
+	}
+}
+
+// TestRemoteOptionsPingOnce: the requests made with one set of
+// RemoteOptions, to several repositories of a registry, ping it once.
+func TestRemoteOptionsPingOnce(t *testing.T) {
+	ctx := context.Background()
+	reg := newBuildRegistry(t)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := RemoteOptions(ctx, testRegistryOptions()...)
+	for _, repo := range []string{"api", "web", "worker"} {
+		ref, err := imageref.Parse(reg.host+"/acme/"+repo+":latest", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(ref, img, opts...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := remote.Head(ref, opts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := reg.requests(http.MethodGet, "/v2/"); n != 1 {
+		t.Errorf("%d pings for 3 repositories, want 1", n)
 	}
 }
