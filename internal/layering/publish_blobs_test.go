@@ -299,7 +299,7 @@ func TestRegistryPublisherNewImage(t *testing.T) {
 	if n := reg.count(http.MethodHead, "/manifests/latest"); n != 1 {
 		t.Errorf("%d HEAD requests for latest, want 1", n)
 	}
-	for tag, want := range map[string]v1.Hash{"latest": sbom.Subject, sbom.FallbackTag: mustDigest(t, sbom.Artifact)} {
+	for tag, want := range map[string]v1.Hash{"latest": sbom.Subject, sbom.FallbackTag: artifactDigest(t, sbom)} {
 		desc, err := remote.Head(d.Context().Tag(tag))
 		noErr(t, err)
 		if desc.Digest != want {
@@ -309,12 +309,4 @@ func TestRegistryPublisherNewImage(t *testing.T) {
 	if d.DigestStr() != sbom.Subject.String() {
 		t.Errorf("published %s, want %s", d, sbom.Subject)
 	}
-}
-
-// mustDigest returns the digest of img.
-func mustDigest(t *testing.T, img v1.Image) v1.Hash {
-	t.Helper()
-	d, err := img.Digest()
-	noErr(t, err)
-	return d
 }
